@@ -1,0 +1,995 @@
+//! A small, strict, borrowing JSON reader.
+//!
+//! [`Document::parse`] checks RFC 8259 syntax and records every value on a flat
+//! *tape* (one `Vec` for the whole document, no per-value allocation); strings are
+//! borrowed from the input and only unescaped when read through [`Node::as_str`].
+//! The validators walk this tape, so validating JSON bytes never builds a
+//! `serde_json::Value` tree. Nesting is limited to [`MAX_DEPTH`] levels and the
+//! parser is iterative, so no input can overflow the stack.
+//!
+//! ```
+//! use enlist_core::json::{Document, Kind};
+//!
+//! let doc = Document::parse(r#"{"name":"Ada","tags":["a","b"]}"#)?;
+//! let root = doc.root();
+//! assert_eq!(root.kind(), Kind::Object);
+//! assert_eq!(root.get("name").and_then(|n| n.as_str()).as_deref(), Some("Ada"));
+//! assert_eq!(root.get("tags").map(|t| t.elements().count()), Some(2));
+//! # Ok::<(), enlist_core::json::SyntaxError>(())
+//! ```
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// Deepest nesting of arrays and objects the parser accepts.
+pub const MAX_DEPTH: usize = 64;
+
+/// The JSON type of a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// `null`
+    Null,
+    /// `true` or `false`
+    Bool,
+    /// Any JSON number.
+    Number,
+    /// A string.
+    String,
+    /// An array.
+    Array,
+    /// An object.
+    Object,
+}
+
+impl Kind {
+    /// The lowercase name used in messages and `params.found`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Kind::Null => "null",
+            Kind::Bool => "boolean",
+            Kind::Number => "number",
+            Kind::String => "string",
+            Kind::Array => "array",
+            Kind::Object => "object",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tag {
+    Null,
+    True,
+    False,
+    /// Integer syntax: no fraction, no exponent.
+    Int,
+    /// Fraction or exponent.
+    Float,
+    /// String without escapes: the span is the text itself.
+    Str,
+    /// String with backslash escapes: the span is the raw text.
+    StrEscaped,
+    Array,
+    Object,
+}
+
+/// One value on the tape. For strings and numbers `start..end` is the byte span of
+/// the text (strings without their quotes). For arrays and objects `end` is the
+/// tape index just past the container's last value, so a container is skipped in
+/// one step.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    tag: Tag,
+    start: u32,
+    end: u32,
+}
+
+/// Why a text is not JSON, with the 1-based line and column of the problem.
+///
+/// The message names the position and what was expected, never the input text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// Byte offset of the problem.
+    pub offset: usize,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    /// What went wrong, e.g. `"expected ',' or '}'"`.
+    pub reason: &'static str,
+}
+
+impl fmt::Display for SyntaxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid JSON at line {}, column {}: {}",
+            self.line, self.column, self.reason
+        )
+    }
+}
+
+impl std::error::Error for SyntaxError {}
+
+/// A parsed JSON text: the input plus its tape.
+#[derive(Clone)]
+pub struct Document<'a> {
+    src: &'a str,
+    tape: Vec<Entry>,
+}
+
+impl fmt::Debug for Document<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The text may hold personal data: show its shape only.
+        f.debug_struct("Document")
+            .field("bytes", &self.src.len())
+            .field("values", &self.tape.len())
+            .finish()
+    }
+}
+
+impl<'a> Document<'a> {
+    /// Parses a JSON text (exactly one value, surrounded by optional whitespace).
+    ///
+    /// ```
+    /// use enlist_core::json::Document;
+    /// assert!(Document::parse("[1, 2, 3]").is_ok());
+    /// assert!(Document::parse("[1, 2,]").is_err());
+    /// ```
+    pub fn parse(src: &'a str) -> Result<Self, SyntaxError> {
+        let mut doc = Document {
+            src,
+            tape: Vec::new(),
+        };
+        doc.fill(src)?;
+        Ok(doc)
+    }
+
+    /// Parses UTF-8 bytes; invalid UTF-8 is reported as a [`SyntaxError`].
+    ///
+    /// ```
+    /// use enlist_core::json::Document;
+    /// assert!(Document::parse_bytes(b"{\"a\":true}").is_ok());
+    /// assert!(Document::parse_bytes(b"\"\xff\"").is_err());
+    /// ```
+    pub fn parse_bytes(bytes: &'a [u8]) -> Result<Self, SyntaxError> {
+        match std::str::from_utf8(bytes) {
+            Ok(src) => Self::parse(src),
+            Err(e) => Err(position(bytes, e.valid_up_to(), "text is not valid UTF-8")),
+        }
+    }
+
+    /// The top-level value.
+    pub fn root(&self) -> Node<'_, 'a> {
+        Node { doc: self, idx: 0 }
+    }
+
+    /// The text this document was parsed from.
+    pub fn source(&self) -> &'a str {
+        self.src
+    }
+
+    fn fill(&mut self, src: &'a str) -> Result<(), SyntaxError> {
+        if src.len() > u32::MAX as usize {
+            return Err(position(src.as_bytes(), 0, "text is larger than 4 GiB"));
+        }
+        let mut parser = Parser {
+            bytes: src.as_bytes(),
+            pos: 0,
+            tape: std::mem::take(&mut self.tape),
+            stack: Vec::new(),
+        };
+        parser.tape.clear();
+        // A rough guess that avoids most regrowth: one value per 8 bytes.
+        parser.tape.reserve(src.len() / 8 + 1);
+        let result = parser.run();
+        self.tape = parser.tape;
+        result
+    }
+}
+
+struct Parser<'b> {
+    bytes: &'b [u8],
+    pos: usize,
+    tape: Vec<Entry>,
+    /// Tape indices of the open containers.
+    stack: Vec<u32>,
+}
+
+impl Parser<'_> {
+    fn fail(&self, reason: &'static str) -> SyntaxError {
+        position(self.bytes, self.pos, reason)
+    }
+
+    #[inline]
+    fn skip_ws(&mut self) {
+        while let Some(&b) = self.bytes.get(self.pos) {
+            if matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+                self.pos += 1;
+            } else {
+                break;
+            }
+        }
+    }
+
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn push(&mut self, tag: Tag, start: usize, end: usize) {
+        self.tape.push(Entry {
+            tag,
+            start: start as u32,
+            end: end as u32,
+        });
+    }
+
+    fn run(&mut self) -> Result<(), SyntaxError> {
+        self.skip_ws();
+        self.value()?;
+        loop {
+            // After a value: close containers or expect a separator.
+            let Some(&open) = self.stack.last() else {
+                break;
+            };
+            self.skip_ws();
+            let in_object = self.tape[open as usize].tag == Tag::Object;
+            match self.peek() {
+                Some(b',') => {
+                    self.pos += 1;
+                    self.skip_ws();
+                    if in_object {
+                        self.key()?;
+                    }
+                    self.value()?;
+                }
+                Some(b']') if !in_object => self.close(open),
+                Some(b'}') if in_object => self.close(open),
+                None => return Err(self.fail("unexpected end of text")),
+                _ if in_object => return Err(self.fail("expected ',' or '}'")),
+                _ => return Err(self.fail("expected ',' or ']'")),
+            }
+        }
+        self.skip_ws();
+        if self.pos != self.bytes.len() {
+            return Err(self.fail("unexpected text after the JSON value"));
+        }
+        Ok(())
+    }
+
+    fn close(&mut self, open: u32) {
+        self.pos += 1;
+        self.stack.pop();
+        let end = self.tape.len() as u32;
+        self.tape[open as usize].end = end;
+    }
+
+    /// Parses an object key and the following `:`.
+    fn key(&mut self) -> Result<(), SyntaxError> {
+        match self.peek() {
+            Some(b'"') => self.string()?,
+            None => return Err(self.fail("unexpected end of text")),
+            _ => return Err(self.fail("expected a string key")),
+        }
+        self.skip_ws();
+        if self.peek() != Some(b':') {
+            return Err(self.fail("expected ':'"));
+        }
+        self.pos += 1;
+        self.skip_ws();
+        Ok(())
+    }
+
+    /// Parses one value; containers are opened (and closed at once when empty).
+    fn value(&mut self) -> Result<(), SyntaxError> {
+        match self.peek() {
+            Some(b'{') | Some(b'[') => {
+                let is_object = self.peek() == Some(b'{');
+                if self.stack.len() >= MAX_DEPTH {
+                    return Err(self.fail("nesting is deeper than 64 levels"));
+                }
+                let idx = self.tape.len() as u32;
+                let tag = if is_object { Tag::Object } else { Tag::Array };
+                self.push(tag, self.pos, self.pos);
+                self.pos += 1;
+                self.stack.push(idx);
+                self.skip_ws();
+                let closer = if is_object { b'}' } else { b']' };
+                if self.peek() == Some(closer) {
+                    self.close(idx);
+                } else if is_object {
+                    self.key()?;
+                    self.value()?;
+                } else {
+                    self.value()?;
+                }
+                Ok(())
+            }
+            Some(b'"') => self.string(),
+            Some(b't') => self.literal(b"true", Tag::True),
+            Some(b'f') => self.literal(b"false", Tag::False),
+            Some(b'n') => self.literal(b"null", Tag::Null),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            None => Err(self.fail("unexpected end of text")),
+            _ => Err(self.fail("expected a JSON value")),
+        }
+    }
+
+    fn literal(&mut self, word: &'static [u8], tag: Tag) -> Result<(), SyntaxError> {
+        if self.bytes[self.pos..].starts_with(word) {
+            self.push(tag, self.pos, self.pos + word.len());
+            self.pos += word.len();
+            Ok(())
+        } else {
+            Err(self.fail("expected a JSON value"))
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let from = self.pos;
+        while matches!(self.peek(), Some(b'0'..=b'9')) {
+            self.pos += 1;
+        }
+        self.pos - from
+    }
+
+    fn number(&mut self) -> Result<(), SyntaxError> {
+        let start = self.pos;
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        match self.peek() {
+            Some(b'0') => {
+                self.pos += 1;
+                if matches!(self.peek(), Some(b'0'..=b'9')) {
+                    return Err(self.fail("numbers must not have leading zeros"));
+                }
+            }
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            _ => return Err(self.fail("expected a digit")),
+        }
+        let mut tag = Tag::Int;
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            if self.digits() == 0 {
+                return Err(self.fail("expected a digit after '.'"));
+            }
+            tag = Tag::Float;
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.pos += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.pos += 1;
+            }
+            if self.digits() == 0 {
+                return Err(self.fail("expected a digit in the exponent"));
+            }
+            tag = Tag::Float;
+        }
+        self.push(tag, start, self.pos);
+        Ok(())
+    }
+
+    fn string(&mut self) -> Result<(), SyntaxError> {
+        self.pos += 1; // opening quote
+        let start = self.pos;
+        let mut escaped = false;
+        loop {
+            // Fast scan over plain bytes.
+            let rest = &self.bytes[self.pos..];
+            let plain = rest
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                .unwrap_or(rest.len());
+            self.pos += plain;
+            match self.peek() {
+                Some(b'"') => {
+                    let tag = if escaped { Tag::StrEscaped } else { Tag::Str };
+                    self.push(tag, start, self.pos);
+                    self.pos += 1;
+                    return Ok(());
+                }
+                Some(b'\\') => {
+                    escaped = true;
+                    self.pos += 1;
+                    match self.peek() {
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
+                            self.pos += 1
+                        }
+                        Some(b'u') => {
+                            self.pos += 1;
+                            let unit = self.hex4()?;
+                            if (0xD800..0xDC00).contains(&unit) {
+                                // A high surrogate must be followed by a low one.
+                                if self.bytes[self.pos..].starts_with(b"\\u") {
+                                    self.pos += 2;
+                                    let low = self.hex4()?;
+                                    if !(0xDC00..0xE000).contains(&low) {
+                                        return Err(self.fail("unpaired UTF-16 surrogate"));
+                                    }
+                                } else {
+                                    return Err(self.fail("unpaired UTF-16 surrogate"));
+                                }
+                            } else if (0xDC00..0xE000).contains(&unit) {
+                                return Err(self.fail("unpaired UTF-16 surrogate"));
+                            }
+                        }
+                        None => return Err(self.fail("unexpected end of text")),
+                        _ => return Err(self.fail("invalid escape sequence")),
+                    }
+                }
+                None => return Err(self.fail("unterminated string")),
+                Some(_) => return Err(self.fail("control character in string")),
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u32, SyntaxError> {
+        let Some(digits) = self.bytes.get(self.pos..self.pos + 4) else {
+            return Err(self.fail("expected four hex digits"));
+        };
+        let mut value = 0u32;
+        for &d in digits {
+            let v = match d {
+                b'0'..=b'9' => d - b'0',
+                b'a'..=b'f' => d - b'a' + 10,
+                b'A'..=b'F' => d - b'A' + 10,
+                _ => return Err(self.fail("expected four hex digits")),
+            };
+            value = value * 16 + u32::from(v);
+        }
+        self.pos += 4;
+        Ok(value)
+    }
+}
+
+fn position(bytes: &[u8], offset: usize, reason: &'static str) -> SyntaxError {
+    let offset = offset.min(bytes.len());
+    let before = &bytes[..offset];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    // Count characters, not bytes (continuation bytes are 0b10xxxxxx).
+    let column = before[line_start..]
+        .iter()
+        .filter(|&&b| (b & 0xC0) != 0x80)
+        .count()
+        + 1;
+    SyntaxError {
+        offset,
+        line,
+        column,
+        reason,
+    }
+}
+
+/// Decodes the raw text of a string that contains escapes. The parser already
+/// checked every escape, so this cannot fail.
+fn unescape(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('b') => out.push('\u{8}'),
+            Some('f') => out.push('\u{c}'),
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('t') => out.push('\t'),
+            Some('u') => {
+                let hi = hex_value(&mut chars);
+                let code = if (0xD800..0xDC00).contains(&hi) {
+                    chars.next(); // '\'
+                    chars.next(); // 'u'
+                    let lo = hex_value(&mut chars);
+                    0x10000 + ((hi - 0xD800) << 10) + (lo.wrapping_sub(0xDC00) & 0x3FF)
+                } else {
+                    hi
+                };
+                out.push(char::from_u32(code).unwrap_or('\u{FFFD}'));
+            }
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    out
+}
+
+fn hex_value(chars: &mut std::str::Chars<'_>) -> u32 {
+    (0..4).fold(0, |acc, _| {
+        acc * 16 + chars.next().and_then(|c| c.to_digit(16)).unwrap_or(0)
+    })
+}
+
+/// A value inside a [`Document`]. Cheap to copy.
+#[derive(Clone, Copy)]
+pub struct Node<'d, 'a> {
+    doc: &'d Document<'a>,
+    idx: u32,
+}
+
+impl fmt::Debug for Node<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Node({})", self.kind().name())
+    }
+}
+
+impl<'d, 'a> Node<'d, 'a> {
+    #[inline]
+    fn entry(&self) -> Entry {
+        self.doc.tape[self.idx as usize]
+    }
+
+    #[inline]
+    fn raw(&self) -> &'a str {
+        let e = self.entry();
+        &self.doc.src[e.start as usize..e.end as usize]
+    }
+
+    /// The JSON type of this value.
+    pub fn kind(&self) -> Kind {
+        match self.entry().tag {
+            Tag::Null => Kind::Null,
+            Tag::True | Tag::False => Kind::Bool,
+            Tag::Int | Tag::Float => Kind::Number,
+            Tag::Str | Tag::StrEscaped => Kind::String,
+            Tag::Array => Kind::Array,
+            Tag::Object => Kind::Object,
+        }
+    }
+
+    /// `true` for `null`.
+    pub fn is_null(&self) -> bool {
+        self.entry().tag == Tag::Null
+    }
+
+    /// The boolean, if this is `true` or `false`.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.entry().tag {
+            Tag::True => Some(true),
+            Tag::False => Some(false),
+            _ => None,
+        }
+    }
+
+    /// `true` when this is a number written without fraction or exponent.
+    pub fn is_integer(&self) -> bool {
+        self.entry().tag == Tag::Int
+    }
+
+    /// The number as an `i64`, if it is written as an integer and fits.
+    pub fn as_i64(&self) -> Option<i64> {
+        if self.is_integer() {
+            self.raw().parse().ok()
+        } else {
+            None
+        }
+    }
+
+    /// The number as an `f64`, if this is a number.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self.entry().tag {
+            Tag::Int | Tag::Float => self.raw().parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// The number's text exactly as written, if this is a number.
+    pub fn number_text(&self) -> Option<&'a str> {
+        match self.entry().tag {
+            Tag::Int | Tag::Float => Some(self.raw()),
+            _ => None,
+        }
+    }
+
+    /// The string's value (borrowed unless it contains escapes), if this is a string.
+    pub fn as_str(&self) -> Option<Cow<'a, str>> {
+        match self.entry().tag {
+            Tag::Str => Some(Cow::Borrowed(self.raw())),
+            Tag::StrEscaped => Some(Cow::Owned(unescape(self.raw()))),
+            _ => None,
+        }
+    }
+
+    /// Whether this is a string equal to `text` (compared after unescaping).
+    pub fn str_eq(&self, text: &str) -> bool {
+        match self.entry().tag {
+            Tag::Str => self.raw() == text,
+            Tag::StrEscaped => unescape(self.raw()) == text,
+            _ => false,
+        }
+    }
+
+    /// The byte span of this value's text in the source (strings without quotes,
+    /// containers from their opening bracket only).
+    pub fn span(&self) -> std::ops::Range<usize> {
+        let e = self.entry();
+        e.start as usize..e.end as usize
+    }
+
+    /// The index just past this value and everything inside it.
+    fn next_sibling(&self) -> u32 {
+        let e = self.entry();
+        match e.tag {
+            Tag::Array | Tag::Object => e.end,
+            _ => self.idx + 1,
+        }
+    }
+
+    /// The elements of an array (empty for other kinds).
+    pub fn elements(&self) -> Elements<'d, 'a> {
+        let (next, end) = match self.entry().tag {
+            Tag::Array => (self.idx + 1, self.entry().end),
+            _ => (0, 0),
+        };
+        Elements {
+            doc: self.doc,
+            next,
+            end,
+        }
+    }
+
+    /// The members of an object, in document order (empty for other kinds).
+    pub fn members(&self) -> Members<'d, 'a> {
+        let (next, end) = match self.entry().tag {
+            Tag::Object => (self.idx + 1, self.entry().end),
+            _ => (0, 0),
+        };
+        Members {
+            doc: self.doc,
+            next,
+            end,
+        }
+    }
+
+    /// The last member named `key`, if this is an object that has one.
+    pub fn get(&self, key: &str) -> Option<Node<'d, 'a>> {
+        self.members()
+            .filter(|(k, _)| k.str_eq(key))
+            .last()
+            .map(|(_, v)| v)
+    }
+
+    /// Number of elements (array) or members (object); 0 otherwise.
+    pub fn len(&self) -> usize {
+        match self.kind() {
+            Kind::Array => self.elements().count(),
+            Kind::Object => self.members().count(),
+            _ => 0,
+        }
+    }
+
+    /// `true` when [`len`](Self::len) is 0.
+    pub fn is_empty(&self) -> bool {
+        let e = self.entry();
+        !matches!(e.tag, Tag::Array | Tag::Object) || e.end == self.idx + 1
+    }
+
+    /// Copies this value into a `serde_json::Value`.
+    pub fn to_value(&self) -> serde_json::Value {
+        use serde_json::Value;
+        match self.kind() {
+            Kind::Null => Value::Null,
+            Kind::Bool => Value::Bool(self.as_bool() == Some(true)),
+            Kind::Number => {
+                let text = self.raw();
+                text.parse::<i64>()
+                    .map(Value::from)
+                    .or_else(|_| text.parse::<u64>().map(Value::from))
+                    .unwrap_or_else(|_| {
+                        serde_json::Number::from_f64(text.parse().unwrap_or(0.0))
+                            .map_or(Value::Null, Value::Number)
+                    })
+            }
+            Kind::String => Value::String(self.as_str().unwrap_or_default().into_owned()),
+            Kind::Array => Value::Array(self.elements().map(|e| e.to_value()).collect()),
+            Kind::Object => Value::Object(
+                self.members()
+                    .map(|(k, v)| (k.as_str().into_owned(), v.to_value()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// An object key. Compare with [`Key::str_eq`]; read with [`Key::as_str`].
+#[derive(Clone, Copy)]
+pub struct Key<'d, 'a>(Node<'d, 'a>);
+
+impl fmt::Debug for Key<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Keys are field names, not data.
+        write!(f, "{:?}", self.as_str())
+    }
+}
+
+impl<'a> Key<'_, 'a> {
+    /// The key's text, unescaped.
+    pub fn as_str(&self) -> Cow<'a, str> {
+        self.0.as_str().unwrap_or_default()
+    }
+
+    /// Whether the key equals `text`.
+    pub fn str_eq(&self, text: &str) -> bool {
+        self.0.str_eq(text)
+    }
+}
+
+/// Iterator over an array's elements; see [`Node::elements`].
+pub struct Elements<'d, 'a> {
+    doc: &'d Document<'a>,
+    next: u32,
+    end: u32,
+}
+
+impl<'d, 'a> Iterator for Elements<'d, 'a> {
+    type Item = Node<'d, 'a>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.next >= self.end {
+            return None;
+        }
+        let node = Node {
+            doc: self.doc,
+            idx: self.next,
+        };
+        self.next = node.next_sibling();
+        Some(node)
+    }
+}
+
+/// Iterator over an object's members; see [`Node::members`].
+pub struct Members<'d, 'a> {
+    doc: &'d Document<'a>,
+    next: u32,
+    end: u32,
+}
+
+impl<'d, 'a> Iterator for Members<'d, 'a> {
+    type Item = (Key<'d, 'a>, Node<'d, 'a>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.next >= self.end {
+            return None;
+        }
+        let key = Node {
+            doc: self.doc,
+            idx: self.next,
+        };
+        let value = Node {
+            doc: self.doc,
+            idx: self.next + 1,
+        };
+        self.next = value.next_sibling();
+        Some((Key(key), value))
+    }
+}
+
+/// Reads a [`Node`] into any `serde::Deserialize` type (used to build typed models
+/// from a validated document without a second parser).
+pub(crate) mod de {
+    use super::{Kind, Node};
+    use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+    use std::borrow::Cow;
+    use std::fmt;
+
+    #[derive(Debug)]
+    pub struct Error(String);
+
+    impl fmt::Display for Error {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(&self.0)
+        }
+    }
+
+    impl std::error::Error for Error {}
+
+    impl de::Error for Error {
+        fn custom<T: fmt::Display>(msg: T) -> Self {
+            Error(msg.to_string())
+        }
+    }
+
+    impl<'de> de::Deserializer<'de> for Node<'_, 'de> {
+        type Error = Error;
+
+        fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            match self.kind() {
+                Kind::Null => visitor.visit_unit(),
+                Kind::Bool => visitor.visit_bool(self.as_bool() == Some(true)),
+                Kind::Number => {
+                    let text = self.number_text().unwrap_or("0");
+                    if let Ok(i) = text.parse::<i64>() {
+                        visitor.visit_i64(i)
+                    } else if let Ok(u) = text.parse::<u64>() {
+                        visitor.visit_u64(u)
+                    } else {
+                        visitor.visit_f64(text.parse().unwrap_or(f64::NAN))
+                    }
+                }
+                Kind::String => match self.as_str().unwrap_or_default() {
+                    Cow::Borrowed(s) => visitor.visit_borrowed_str(s),
+                    Cow::Owned(s) => visitor.visit_string(s),
+                },
+                Kind::Array => visitor.visit_seq(Seq(self.elements())),
+                Kind::Object => visitor.visit_map(Map {
+                    members: self.members(),
+                    value: None,
+                }),
+            }
+        }
+
+        fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            if self.is_null() {
+                visitor.visit_none()
+            } else {
+                visitor.visit_some(self)
+            }
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+            bytes byte_buf unit unit_struct newtype_struct seq tuple
+            tuple_struct map struct enum identifier ignored_any
+        }
+    }
+
+    struct Seq<'d, 'a>(super::Elements<'d, 'a>);
+
+    impl<'de> SeqAccess<'de> for Seq<'_, 'de> {
+        type Error = Error;
+
+        fn next_element_seed<T: DeserializeSeed<'de>>(
+            &mut self,
+            seed: T,
+        ) -> Result<Option<T::Value>, Error> {
+            self.0.next().map(|n| seed.deserialize(n)).transpose()
+        }
+    }
+
+    struct Map<'d, 'a> {
+        members: super::Members<'d, 'a>,
+        value: Option<Node<'d, 'a>>,
+    }
+
+    impl<'de> MapAccess<'de> for Map<'_, 'de> {
+        type Error = Error;
+
+        fn next_key_seed<K: DeserializeSeed<'de>>(
+            &mut self,
+            seed: K,
+        ) -> Result<Option<K::Value>, Error> {
+            match self.members.next() {
+                Some((key, value)) => {
+                    self.value = Some(value);
+                    let key: Cow<'de, str> = key.as_str();
+                    match key {
+                        Cow::Borrowed(s) => seed
+                            .deserialize(de::value::BorrowedStrDeserializer::new(s))
+                            .map(Some),
+                        Cow::Owned(s) => seed.deserialize(s.into_deserializer()).map(Some),
+                    }
+                }
+                None => Ok(None),
+            }
+        }
+
+        fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
+            match self.value.take() {
+                Some(v) => seed.deserialize(v),
+                None => Err(de::Error::custom("value requested before key")),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(src: &str) -> Vec<Kind> {
+        let doc = Document::parse(src).expect("valid test JSON");
+        doc.root().elements().map(|n| n.kind()).collect()
+    }
+
+    #[test]
+    fn parses_every_kind() {
+        assert_eq!(
+            kinds(r#"[null, true, false, 0, -1.5e3, "x", [], {}]"#),
+            vec![
+                Kind::Null,
+                Kind::Bool,
+                Kind::Bool,
+                Kind::Number,
+                Kind::Number,
+                Kind::String,
+                Kind::Array,
+                Kind::Object
+            ]
+        );
+    }
+
+    #[test]
+    fn rejects_what_rfc_8259_rejects() {
+        for bad in [
+            "",
+            " ",
+            "[1,]",
+            "{\"a\":1,}",
+            "01",
+            "1.",
+            "1e",
+            "-",
+            "+1",
+            "'a'",
+            "\"\\x\"",
+            "[1 2]",
+            "{\"a\" 1}",
+            "{1:2}",
+            "nul",
+            "truex",
+            "\"a",
+            "\"\u{1}\"",
+            "[",
+            "{",
+            "]",
+            "1 2",
+            "\"\\ud800\"",
+            "\"\\udc00\"",
+            "\"\\ud800\\u0041\"",
+            "NaN",
+            "Infinity",
+            ".5",
+        ] {
+            assert!(Document::parse(bad).is_err(), "accepted {bad:?}");
+        }
+    }
+
+    #[test]
+    fn agrees_with_serde_json_on_values() {
+        let src = r#"{"a":[1,-2,3.5,1e2],"b":"\u00e9\ud83d\ude00\n\"","c":{"d":null,"e":false},"f":18446744073709551615}"#;
+        let doc = Document::parse(src).expect("valid");
+        let ours = doc.root().to_value();
+        let theirs: serde_json::Value = serde_json::from_str(src).expect("valid");
+        assert_eq!(ours, theirs);
+    }
+
+    #[test]
+    fn reports_line_and_column() {
+        let err = Document::parse("{\n  \"é\": tru\n}").expect_err("invalid");
+        assert_eq!((err.line, err.column), (2, 8));
+        assert_eq!(
+            err.to_string(),
+            "invalid JSON at line 2, column 8: expected a JSON value"
+        );
+    }
+
+    #[test]
+    fn depth_is_limited_without_recursion() {
+        let deep = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
+        assert!(Document::parse(&deep).is_err());
+        let ok = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
+        assert!(Document::parse(&ok).is_ok());
+    }
+
+    #[test]
+    fn get_returns_last_duplicate_and_skips_nested() {
+        let doc = Document::parse(r#"{"a":{"b":1},"b":2,"b":3}"#).expect("valid");
+        assert_eq!(doc.root().get("b").and_then(|n| n.as_i64()), Some(3));
+        assert_eq!(doc.root().len(), 3);
+    }
+
+    #[test]
+    fn integers_and_floats_are_distinguished() {
+        let doc = Document::parse("[1, 1.0, 1e0, 9223372036854775808]").expect("valid");
+        let ints: Vec<Option<i64>> = doc.root().elements().map(|n| n.as_i64()).collect();
+        assert_eq!(ints, vec![Some(1), None, None, None]);
+    }
+}

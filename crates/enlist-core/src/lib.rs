@@ -1,0 +1,87 @@
+//! # enlist-core
+//!
+//! Validate, build and parse *create user* calls for third-party SaaS APIs —
+//! [Partoo](partoo) (`POST /v2/user`) and [PandaDoc](pandadoc)
+//! (`POST /public/v1/users`) — in pure Rust with no I/O.
+//!
+//! - **Validation** reports every problem at once as a flat list of
+//!   [`Issue`]s `{path, code, message, params}` with RFC 6901 paths and stable
+//!   [`Code`]s, plus warnings for deprecated or ignored fields.
+//! - A successful validation yields a typed [`Valid`] value; only a `Valid`
+//!   value can become a request.
+//! - **Request builders** return a plain [`HttpRequest`] (method, URL, headers,
+//!   body) that any HTTP client can send; keys are checked and redacted from
+//!   `Debug`.
+//! - **Response parsers** turn `(status, headers, body)` into one [`Outcome`]
+//!   for every provider and never panic.
+//!
+//! ```
+//! use enlist_core::{http::ApiKey, partoo::{Partoo, Role}, Outcome, Provider};
+//!
+//! let user = Partoo::validate_json(br#"{
+//!     "email": "ada@example.com", "first_name": "Ada", "last_name": "Lovelace",
+//!     "role": "BUSINESS_MANAGER", "business_ids": ["5409c35a97bbc544d8e26737"]
+//! }"#)?;
+//! assert_eq!(user.role, Some(Role::BusinessManager));
+//!
+//! let request = Partoo::client(ApiKey::new("my-key")?)
+//!     .environment("sandbox")?
+//!     .create_user(&user);
+//! assert_eq!(request.url, "https://api.sandbox.partoo.co/v2/user");
+//!
+//! // …send `request` with any HTTP client, then:
+//! let outcome = Partoo::parse_create_user_response(200, &[], br#"{"id":"u1","status":"success"}"#);
+//! assert!(matches!(outcome, Outcome::Created(c) if c.id == "u1"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+#[macro_use]
+mod macros;
+
+pub mod bulk;
+pub mod formats;
+pub mod http;
+pub mod json;
+pub mod outcome;
+pub mod pandadoc;
+pub mod partoo;
+pub mod provider;
+pub mod report;
+pub mod schema;
+pub mod validate;
+
+pub use bulk::{BulkReport, RowReport};
+pub use http::{ApiKey, HttpRequest, RequestError};
+pub use outcome::{Created, Failure, Outcome};
+pub use provider::{
+    provider, provider_ids, AnyProvider, BuildError, Built, Client, Provider, Redacted, Rules,
+    Settings, Valid, REGISTRY,
+};
+pub use report::{Code, Issue, Param, Params, Report};
+pub use validate::Options;
+
+/// Serializes `Option<Option<T>>` so that `Some(None)` is `null` and `None` is
+/// left out (with `skip_serializing_if = "Option::is_none"`).
+pub(crate) mod nullable {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer, T: Serialize>(
+        value: &Option<Option<T>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(inner) => inner.serialize(s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        d: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(d).map(Some)
+    }
+}

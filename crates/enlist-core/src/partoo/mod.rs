@@ -1,0 +1,534 @@
+//! Partoo — `POST /v2/user` (header `x-APIKey`), and the invite call
+//! `POST /v2/user/{user_id}/invite`.
+//!
+//! Every rule of Partoo's create-user payload is in [`SCHEMA`] below; the tests
+//! next to it (`partoo/tests.rs`) check each one.
+//!
+//! Spec facts encoded here:
+//! - `email`, `first_name`, `last_name` are required.
+//! - `role` is one of five values; `PROVIDER` users cannot be created.
+//! - `lang` is one of 17 codes, exact case (`pt-br`).
+//! - `password`: at least 8 characters with an uppercase letter, a lowercase
+//!   letter and a special character; ignored when `send_invitation` is true.
+//! - `accesses` (arrays of group ids) only count for `GROUP_MANAGER`;
+//!   `business_ids` only for `BUSINESS_MANAGER`.
+//! - `sidebar_pages` is deprecated (custom roles replace it) and may be `null`.
+//! - `send_invitation` and `sso_only` default to false; `status` is
+//!   `active` or `invited`.
+//!
+//! ```
+//! use enlist_core::{http::ApiKey, partoo::{Lang, NewUser, Partoo, Role}, Options, Provider};
+//!
+//! let user = NewUser::new("ada@example.com", "Ada", "Lovelace")
+//!     .role(Role::OrgManager)
+//!     .lang(Lang::En)
+//!     .send_invitation(true);
+//! let valid = Partoo::validate(&user, &Options::default())?;
+//! let request = Partoo::client(ApiKey::new("key")?).create_user(&valid);
+//! assert_eq!(request.header("x-APIKey"), Some("key"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use crate::http::{encode_path_segment, Header, HttpRequest, RequestError};
+use crate::json::Kind;
+use crate::outcome::{self, collect_messages, Created, ErrorBody, Invited, Outcome};
+use crate::provider::{Client, Provider, Redacted, Valid};
+use crate::schema::{
+    ArraySchema, Condition, Field, Literal, ObjectSchema, PasswordPolicy, Relevance, Type, Unique,
+};
+use serde::{Deserialize, Serialize};
+
+#[cfg(test)]
+mod tests;
+
+string_enum! {
+    /// A Partoo user role that can be created through the API.
+    pub enum Role {
+        /// Administrator of the whole organization.
+        OrgAdmin = "ORG_ADMIN",
+        /// Manager of the whole organization.
+        OrgManager = "ORG_MANAGER",
+        /// Manager of groups of businesses (see `accesses`).
+        GroupManager = "GROUP_MANAGER",
+        /// Manager of listed businesses (see `business_ids`).
+        BusinessManager = "BUSINESS_MANAGER",
+        /// Read access for publishers.
+        Publisher = "PUBLISHER",
+    }
+}
+
+string_enum! {
+    /// A language of the Partoo application (exact case).
+    pub enum Lang {
+        /// French
+        Fr = "fr",
+        /// English
+        En = "en",
+        /// Spanish
+        Es = "es",
+        /// Italian
+        It = "it",
+        /// Brazilian Portuguese
+        PtBr = "pt-br",
+        /// German
+        De = "de",
+        /// Arabic
+        Ar = "ar",
+        /// Dutch
+        Nl = "nl",
+        /// Polish
+        Pl = "pl",
+        /// Czech
+        Cs = "cs",
+        /// Catalan
+        Ca = "ca",
+        /// Slovak
+        Sk = "sk",
+        /// Portuguese
+        Pt = "pt",
+        /// Latvian
+        Lv = "lv",
+        /// Romanian
+        Ro = "ro",
+        /// Bulgarian
+        Bg = "bg",
+        /// Hungarian
+        Hu = "hu",
+    }
+}
+
+string_enum! {
+    /// A sidebar feature (deprecated in favour of custom roles).
+    pub enum SidebarPage {
+        /// Bulk modification
+        BulkModification = "bulk_modification",
+        /// Diffusion
+        Diffusion = "diffusion",
+        /// Feedback management
+        FeedbackManagement = "feedback_management",
+        /// Messages
+        Messages = "messages",
+        /// Posts
+        Posts = "posts",
+        /// Presence analytics
+        PresenceAnalytics = "presence_analytics",
+        /// Review analytics
+        ReviewAnalytics = "review_analytics",
+        /// Review invite
+        ReviewInvite = "review_invite",
+        /// Review management
+        ReviewManagement = "review_management",
+    }
+}
+
+string_enum! {
+    /// A user's status.
+    pub enum Status {
+        /// Can log in.
+        Active = "active",
+        /// Invited, not yet active.
+        Invited = "invited",
+    }
+}
+
+/// Partoo's password rules (the length cap is enlist's).
+pub static PASSWORD_POLICY: PasswordPolicy = PasswordPolicy {
+    min_length: 8,
+    max_length: 128,
+    uppercase: true,
+    lowercase: true,
+    special: true,
+};
+
+const ROLE_IS_GROUP_MANAGER: Condition = Condition {
+    field: "role",
+    equals: Literal::Str("GROUP_MANAGER"),
+};
+const ROLE_IS_BUSINESS_MANAGER: Condition = Condition {
+    field: "role",
+    equals: Literal::Str("BUSINESS_MANAGER"),
+};
+const INVITATION_SENT: Condition = Condition {
+    field: "send_invitation",
+    equals: Literal::Bool(true),
+};
+
+/// Every rule of Partoo's create-user payload.
+pub static SCHEMA: ObjectSchema = ObjectSchema {
+    fields: &[
+        Field::required("email", Type::Email)
+            .doc("Email", "The user's email address; must not belong to another Partoo user."),
+        Field::required("first_name", Type::text()).doc("First name", "The user's first name."),
+        Field::required("last_name", Type::text()).doc("Last name", "The user's last name."),
+        Field::optional("role", Type::Enum(Role::NAMES)).doc(
+            "Role",
+            "The user's role. PROVIDER users cannot be created through the API.",
+        ),
+        Field::optional("custom_role", Type::text()).doc(
+            "Custom role",
+            "The api_id of one of the organization's custom roles.",
+        ),
+        Field::optional(
+            "business_ids",
+            Type::Array(&ArraySchema {
+                items: Type::text(),
+                min_items: 0,
+                unique: Unique::Values,
+            }),
+        )
+        .doc("Business ids", "Businesses the user can access.")
+        .relevance(Relevance::OnlyWhen(ROLE_IS_BUSINESS_MANAGER)),
+        Field::optional(
+            "accesses",
+            Type::Array(&ArraySchema {
+                items: Type::Array(&ArraySchema {
+                    items: Type::Integer,
+                    min_items: 0,
+                    unique: Unique::No,
+                }),
+                min_items: 0,
+                unique: Unique::No,
+            }),
+        )
+        .doc(
+            "Group accesses",
+            "Lists of group ids the user can access, in the groups system.",
+        )
+        .relevance(Relevance::OnlyWhen(ROLE_IS_GROUP_MANAGER)),
+        Field::optional("org_id", Type::Integer).doc(
+            "Organization id",
+            "The organization to create the user in; only PROVIDER keys may set it.",
+        ),
+        Field::optional("lang", Type::Enum(Lang::NAMES))
+            .doc("Language", "The language of the user's interface."),
+        Field::optional("status", Type::Enum(Status::NAMES)).doc(
+            "Status",
+            "active, or invited to send the invitation later with the invite call.",
+        ),
+        Field::optional("send_invitation", Type::Boolean)
+            .doc("Send invitation", "Email an invitation to the user now.")
+            .default_value(Literal::Bool(false)),
+        Field::optional("password", Type::Password(&PASSWORD_POLICY))
+            .doc(
+                "Password",
+                "Generated by Partoo when absent; ignored when an invitation is sent.",
+            )
+            .relevance(Relevance::IgnoredWhen(INVITATION_SENT)),
+        Field::optional("sso_only", Type::Boolean)
+            .doc(
+                "SSO only",
+                "The user may only sign in through the organization's SSO.",
+            )
+            .default_value(Literal::Bool(false)),
+        Field::optional(
+            "sidebar_pages",
+            Type::Array(&ArraySchema {
+                items: Type::Enum(SidebarPage::NAMES),
+                min_items: 0,
+                unique: Unique::Values,
+            }),
+        )
+        .nullable()
+        .deprecated()
+        .doc(
+            "Sidebar pages",
+            "Deprecated: use custom roles. Features shown in the sidebar; null or absent gives all.",
+        ),
+    ],
+};
+
+/// A Partoo create-user payload. Build one with [`NewUser::new`] and the setters,
+/// or let [`Partoo::validate_json`](crate::Provider::validate_json) read one.
+/// `Debug` redacts the email, names and password.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    /// Email address.
+    pub email: Redacted<String>,
+    /// First name.
+    pub first_name: Redacted<String>,
+    /// Last name.
+    pub last_name: Redacted<String>,
+    /// Organization id (PROVIDER keys only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org_id: Option<i64>,
+    /// Group accesses (GROUP_MANAGER only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accesses: Option<Vec<Vec<i64>>>,
+    /// Business ids (BUSINESS_MANAGER only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_ids: Option<Vec<String>>,
+    /// Role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    /// Custom role api_id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_role: Option<String>,
+    /// Deprecated sidebar pages; `Some(None)` sends `null`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::nullable"
+    )]
+    pub sidebar_pages: Option<Option<Vec<SidebarPage>>>,
+    /// Send the invitation email now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub send_invitation: Option<bool>,
+    /// Status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    /// Password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<Redacted<String>>,
+    /// Interface language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<Lang>,
+    /// SSO-only sign-in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sso_only: Option<bool>,
+}
+
+impl NewUser {
+    /// A payload with the three required fields.
+    pub fn new(
+        email: impl Into<String>,
+        first_name: impl Into<String>,
+        last_name: impl Into<String>,
+    ) -> Self {
+        NewUser {
+            email: Redacted::new(email.into()),
+            first_name: Redacted::new(first_name.into()),
+            last_name: Redacted::new(last_name.into()),
+            org_id: None,
+            accesses: None,
+            business_ids: None,
+            role: None,
+            custom_role: None,
+            sidebar_pages: None,
+            send_invitation: None,
+            status: None,
+            password: None,
+            lang: None,
+            sso_only: None,
+        }
+    }
+
+    /// Sets `role`.
+    pub fn role(mut self, role: Role) -> Self {
+        self.role = Some(role);
+        self
+    }
+
+    /// Sets `lang`.
+    pub fn lang(mut self, lang: Lang) -> Self {
+        self.lang = Some(lang);
+        self
+    }
+
+    /// Sets `status`.
+    pub fn status(mut self, status: Status) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Sets `password`.
+    pub fn password(mut self, password: impl Into<String>) -> Self {
+        self.password = Some(Redacted::new(password.into()));
+        self
+    }
+
+    /// Sets `send_invitation`.
+    pub fn send_invitation(mut self, send: bool) -> Self {
+        self.send_invitation = Some(send);
+        self
+    }
+
+    /// Sets `sso_only`.
+    pub fn sso_only(mut self, sso_only: bool) -> Self {
+        self.sso_only = Some(sso_only);
+        self
+    }
+
+    /// Sets `org_id`.
+    pub fn org_id(mut self, org_id: i64) -> Self {
+        self.org_id = Some(org_id);
+        self
+    }
+
+    /// Sets `custom_role`.
+    pub fn custom_role(mut self, api_id: impl Into<String>) -> Self {
+        self.custom_role = Some(api_id.into());
+        self
+    }
+
+    /// Sets `business_ids`.
+    pub fn business_ids<I: IntoIterator<Item = S>, S: Into<String>>(mut self, ids: I) -> Self {
+        self.business_ids = Some(ids.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `accesses`.
+    pub fn accesses(mut self, accesses: Vec<Vec<i64>>) -> Self {
+        self.accesses = Some(accesses);
+        self
+    }
+
+    /// Sets the deprecated `sidebar_pages` (`None` sends `null`).
+    pub fn sidebar_pages(mut self, pages: Option<Vec<SidebarPage>>) -> Self {
+        self.sidebar_pages = Some(pages);
+        self
+    }
+}
+
+/// Partoo's named environments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    /// `https://api.partoo.co/v2`
+    Production,
+    /// `https://api.sandbox.partoo.co/v2`
+    Sandbox,
+}
+
+impl AsRef<str> for Environment {
+    fn as_ref(&self) -> &str {
+        match self {
+            Environment::Production => "production",
+            Environment::Sandbox => "sandbox",
+        }
+    }
+}
+
+/// The Partoo provider.
+#[derive(Debug, Clone, Copy)]
+pub struct Partoo;
+
+impl Provider for Partoo {
+    const ID: &'static str = "partoo";
+    const NAME: &'static str = "Partoo";
+    const SCHEMA: &'static ObjectSchema = &SCHEMA;
+    const ENVIRONMENTS: &'static [crate::provider::Environment] = &[
+        crate::provider::Environment {
+            name: "production",
+            base_url: "https://api.partoo.co/v2",
+        },
+        crate::provider::Environment {
+            name: "sandbox",
+            base_url: "https://api.sandbox.partoo.co/v2",
+        },
+    ];
+    const INVITE: bool = true;
+
+    type User = NewUser;
+
+    fn create_user_request(client: &Client<Self>, user: &Valid<NewUser>) -> HttpRequest {
+        // Serializing these plain structs cannot fail.
+        let body = serde_json::to_string(user.get()).unwrap_or_default();
+        HttpRequest::post(
+            format!("{}/user", client.base_url()),
+            credential(client),
+            Some(body),
+        )
+    }
+
+    fn invite_request(client: &Client<Self>, user_id: &str) -> Result<HttpRequest, RequestError> {
+        if user_id.is_empty()
+            || user_id.chars().count() > 256
+            || user_id.chars().any(char::is_control)
+        {
+            return Err(RequestError::InvalidUserId);
+        }
+        Ok(HttpRequest::post(
+            format!(
+                "{}/user/{}/invite",
+                client.base_url(),
+                encode_path_segment(user_id)
+            ),
+            credential(client),
+            None,
+        ))
+    }
+
+    fn parse_create_user_response(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Outcome {
+        if (200..300).contains(&status) {
+            return created(status, body);
+        }
+        outcome::classify(Self::ID, status, headers, body, error_body)
+    }
+
+    fn parse_invite_response(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Outcome {
+        if (200..300).contains(&status) {
+            return Outcome::Invited(Invited {
+                provider: Self::ID,
+                status,
+            });
+        }
+        outcome::classify(Self::ID, status, headers, body, error_body)
+    }
+}
+
+fn credential(client: &Client<Partoo>) -> Header {
+    Header {
+        name: "x-APIKey",
+        value: client.api_key().expose().to_string(),
+        sensitive: true,
+    }
+}
+
+/// `200 {"id": "…", "status": "success"}`.
+fn created(status: u16, body: &[u8]) -> Outcome {
+    let id = std::str::from_utf8(body)
+        .ok()
+        .and_then(|text| crate::json::Document::parse(text).ok())
+        .and_then(|doc| {
+            let id = doc.root().get("id")?;
+            match id.kind() {
+                Kind::String => id.as_str().map(|s| s.into_owned()),
+                Kind::Number => id.number_text().map(str::to_string),
+                _ => None,
+            }
+        })
+        .filter(|id| !id.is_empty());
+    match id {
+        Some(id) => Outcome::Created(Created {
+            provider: Partoo::ID,
+            status,
+            id,
+            workspaces: Vec::new(),
+        }),
+        None => Outcome::Malformed(outcome::Failure {
+            provider: Partoo::ID,
+            status,
+            message: format!("Partoo answered HTTP {status} without a user id."),
+            errors: Vec::new(),
+            retry_after: None,
+        }),
+    }
+}
+
+/// `{"errors": {"json": {field: [messages]}, "authentication": "…", …}}`.
+fn error_body(root: crate::json::Node<'_, '_>) -> ErrorBody {
+    let mut body = ErrorBody::default();
+    let Some(errors) = root.get("errors") else {
+        if let Some(m) = root.get("message").and_then(|m| m.as_str()) {
+            body.message = Some(outcome::sanitize_message(&m));
+        }
+        return body;
+    };
+    if let Some(json) = errors.get("json") {
+        let mut path = String::new();
+        collect_messages(json, &mut path, &mut body.issues);
+    }
+    for (key, value) in errors.members() {
+        if key.str_eq("json") {
+            continue;
+        }
+        if let Some(text) = value.as_str() {
+            body.message
+                .get_or_insert_with(|| outcome::sanitize_message(&text));
+        }
+    }
+    if body.message.is_none() {
+        body.message = body.issues.first().map(|i| i.message.clone());
+    }
+    body
+}

@@ -1,0 +1,645 @@
+//! The validation engine: walks a parsed document against an [`ObjectSchema`] and
+//! reports every problem in one pass.
+//!
+//! Providers call this through [`crate::Provider`]; it is public so the rules of a
+//! schema can be checked on their own.
+//!
+//! ```
+//! use enlist_core::validate::{check_json, Options};
+//! use enlist_core::partoo::SCHEMA;
+//!
+//! let report = check_json(&SCHEMA, br#"{"email":"ada@example.com","first_name":"Ada","last_name":"L","lang":"pt-BR"}"#, &Options::default());
+//! assert_eq!(report.errors[0].path, "/lang");
+//! assert_eq!(report.errors[0].params.get_str("suggestion"), Some("pt-br"));
+//! ```
+
+use crate::formats;
+use crate::json::{Document, Key, Kind, Node};
+use crate::report::{push_token, Code, Issue, Param, Params, Report};
+use crate::schema::{
+    ArraySchema, Condition, Field, Literal, ObjectSchema, Relevance, Type, Unique,
+};
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+/// Options that tighten validation for one caller.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Options {
+    /// When set, every email address must be at one of these domains (compared
+    /// case-insensitively, exact match — subdomains are not included).
+    pub allowed_email_domains: Option<Vec<String>>,
+}
+
+impl Options {
+    /// Options that only accept emails at the given domains.
+    ///
+    /// ```
+    /// let opts = enlist_core::validate::Options::allowed_domains(["example.com"]);
+    /// assert_eq!(opts.allowed_email_domains.as_deref(), Some(&["example.com".to_string()][..]));
+    /// ```
+    pub fn allowed_domains<I, S>(domains: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Options {
+            allowed_email_domains: Some(domains.into_iter().map(Into::into).collect()),
+        }
+    }
+}
+
+/// Validates JSON bytes against `schema`.
+pub fn check_json(schema: &ObjectSchema, json: &[u8], options: &Options) -> Report {
+    match Document::parse_bytes(json) {
+        Ok(doc) => check_node(schema, doc.root(), options),
+        Err(e) => syntax_report(&e),
+    }
+}
+
+/// Validates an already parsed value against `schema`.
+pub fn check_node(schema: &ObjectSchema, node: Node<'_, '_>, options: &Options) -> Report {
+    let mut walker = Walker::new(options);
+    walker.object(schema, node);
+    walker.report
+}
+
+/// The report for text that is not JSON.
+pub(crate) fn syntax_report(e: &crate::json::SyntaxError) -> Report {
+    Report {
+        errors: vec![Issue::new(
+            "",
+            Code::InvalidJson,
+            format!("The body is not valid JSON: {e}."),
+            Params::new()
+                .with("line", Param::Int(e.line as i64))
+                .with("column", Param::Int(e.column as i64))
+                .with("reason", Param::Str(Cow::Borrowed(e.reason))),
+        )],
+        warnings: Vec::new(),
+    }
+}
+
+/// Walks values, keeping the current JSON Pointer in one reused buffer.
+pub(crate) struct Walker<'o> {
+    options: &'o Options,
+    path: String,
+    pub(crate) report: Report,
+}
+
+impl<'o> Walker<'o> {
+    pub(crate) fn new(options: &'o Options) -> Self {
+        Walker {
+            options,
+            path: String::new(),
+            report: Report::default(),
+        }
+    }
+
+    /// Takes the report gathered so far and starts a new one.
+    pub(crate) fn take_report(&mut self) -> Report {
+        self.path.clear();
+        std::mem::take(&mut self.report)
+    }
+
+    fn error(&mut self, code: Code, message: impl Into<String>, params: Params) {
+        let issue = Issue::new(self.path.clone(), code, message, params);
+        self.report.errors.push(issue);
+    }
+
+    fn warning(&mut self, code: Code, message: impl Into<String>, params: Params) {
+        let issue = Issue::new(self.path.clone(), code, message, params);
+        self.report.warnings.push(issue);
+    }
+
+    fn enter_key(&mut self, key: &str) -> usize {
+        let len = self.path.len();
+        push_token(&mut self.path, key);
+        len
+    }
+
+    fn enter_index(&mut self, index: usize) -> usize {
+        let len = self.path.len();
+        self.path.push('/');
+        self.path.push_str(itoa(index).as_str());
+        len
+    }
+
+    fn leave(&mut self, len: usize) {
+        self.path.truncate(len);
+    }
+
+    pub(crate) fn object(&mut self, schema: &ObjectSchema, node: Node<'_, '_>) {
+        if node.kind() != Kind::Object {
+            self.type_error("object", node.kind());
+            return;
+        }
+        debug_assert!(schema.fields.len() <= 64, "a schema has at most 64 fields");
+        let mut seen: u64 = 0;
+        for (key, value) in node.members() {
+            match schema.fields.iter().position(|f| key.str_eq(f.name)) {
+                Some(i) => {
+                    let field = &schema.fields[i];
+                    let mark = self.enter_key(field.name);
+                    if seen & (1 << i) != 0 {
+                        self.error(
+                            Code::Duplicate,
+                            "This field appears more than once in the object.",
+                            Params::new(),
+                        );
+                    } else {
+                        seen |= 1 << i;
+                        self.field(field, node, value);
+                    }
+                    self.leave(mark);
+                }
+                None => self.unknown_field(schema, key),
+            }
+        }
+        for (i, field) in schema.fields.iter().enumerate() {
+            if field.required && seen & (1 << i) == 0 {
+                let mark = self.enter_key(field.name);
+                self.error(Code::Required, "This field is required.", Params::new());
+                self.leave(mark);
+            }
+        }
+    }
+
+    fn unknown_field(&mut self, schema: &ObjectSchema, key: Key<'_, '_>) {
+        let name = key.as_str();
+        let mark = self.enter_key(&name);
+        let mut params = Params::new();
+        let mut message = String::from("Unknown field: the provider does not accept it.");
+        if let Some(suggestion) = suggest_field(schema, &name) {
+            message.push_str(&format!(" Did you mean \"{suggestion}\"?"));
+            params = params.with("suggestion", Param::Str(Cow::Borrowed(suggestion)));
+        }
+        self.error(Code::UnknownField, message, params);
+        self.leave(mark);
+    }
+
+    fn field(&mut self, field: &Field, parent: Node<'_, '_>, value: Node<'_, '_>) {
+        if field.deprecated {
+            self.warning(
+                Code::Deprecated,
+                "This field is deprecated by the provider and may stop working.",
+                Params::new(),
+            );
+        }
+        match field.relevance {
+            Relevance::Always => {}
+            Relevance::OnlyWhen(c) if !holds(parent, c) => self.ignored(c, false),
+            Relevance::IgnoredWhen(c) if holds(parent, c) => self.ignored(c, true),
+            Relevance::OnlyWhen(_) | Relevance::IgnoredWhen(_) => {}
+        }
+        if value.is_null() {
+            if !field.nullable {
+                self.type_error(expected_name(&field.ty), Kind::Null);
+            }
+            return;
+        }
+        self.value(&field.ty, value);
+    }
+
+    fn ignored(&mut self, c: Condition, condition_holds: bool) {
+        let value = match c.equals {
+            Literal::Bool(b) => b.to_string(),
+            Literal::Str(s) => s.to_string(),
+        };
+        let message = if condition_holds {
+            format!(
+                "The provider ignores this field when {} is {value}.",
+                c.field
+            )
+        } else {
+            format!(
+                "The provider ignores this field unless {} is {value}.",
+                c.field
+            )
+        };
+        let because = format!("{}={value}", c.field);
+        let mut params = Params::new().with("field", Param::Str(Cow::Borrowed(c.field)));
+        params = params.with(
+            "because",
+            Param::Str(Cow::Owned(if condition_holds {
+                because
+            } else {
+                format!("not {because}")
+            })),
+        );
+        self.warning(Code::Ignored, message, params);
+    }
+
+    fn type_error(&mut self, expected: &'static str, found: Kind) {
+        self.error(
+            Code::Type,
+            format!(
+                "Must be {} {expected}, not {} {}.",
+                article(expected),
+                article(found.name()),
+                found.name()
+            ),
+            Params::new()
+                .with("expected", Param::Str(Cow::Borrowed(expected)))
+                .with("found", Param::Str(Cow::Borrowed(found.name()))),
+        );
+    }
+
+    fn value(&mut self, ty: &Type, node: Node<'_, '_>) {
+        if node.kind() != ty.json_kind() {
+            self.type_error(expected_name(ty), node.kind());
+            return;
+        }
+        match ty {
+            Type::Text(rule) => {
+                let text = node.as_str().unwrap_or_default();
+                if rule.non_empty && text.trim().is_empty() {
+                    self.error(Code::Empty, "Must not be empty.", Params::new());
+                } else {
+                    self.max_chars(&text, rule.max_length);
+                }
+            }
+            Type::Email => self.email(&node.as_str().unwrap_or_default()),
+            Type::Password(policy) => {
+                let password = node.as_str().unwrap_or_default();
+                self.password(policy, &password);
+            }
+            Type::Phone { allow_empty } => {
+                let phone = node.as_str().unwrap_or_default();
+                if !(phone.is_empty() && *allow_empty) {
+                    if let Err(reason) = formats::check_phone(&phone) {
+                        self.error(
+                            Code::Phone,
+                            format!(
+                                "Must be an international phone number: a plus sign, the country code, then the number ({}).",
+                                phone_reason(reason)
+                            ),
+                            Params::new().with("reason", Param::Str(Cow::Borrowed(reason))),
+                        );
+                    }
+                }
+            }
+            Type::Boolean => {}
+            Type::Integer => {
+                if !node.is_integer() {
+                    self.error(
+                        Code::Type,
+                        "Must be a whole number written without a fraction or exponent.",
+                        Params::new()
+                            .with("expected", Param::Str(Cow::Borrowed("integer")))
+                            .with("found", Param::Str(Cow::Borrowed("number"))),
+                    );
+                } else if node.as_i64().is_none() {
+                    self.error(
+                        Code::OutOfRange,
+                        "Must be a whole number between -9223372036854775808 and 9223372036854775807.",
+                        Params::new()
+                            .with("min", Param::Int(i64::MIN))
+                            .with("max", Param::Int(i64::MAX)),
+                    );
+                }
+            }
+            Type::Enum(allowed) => {
+                let text = node.as_str().unwrap_or_default();
+                if !allowed.contains(&text.as_ref()) {
+                    self.enum_error(allowed, &text);
+                }
+            }
+            Type::Array(schema) => self.array(schema, node),
+            Type::Object(schema) => self.object(schema, node),
+        }
+    }
+
+    fn max_chars(&mut self, text: &str, max: u32) {
+        // Byte length bounds the character count from above: skip counting when short.
+        if text.len() > max as usize && text.chars().count() > max as usize {
+            self.error(
+                Code::MaxLength,
+                format!("Must be at most {max} characters long."),
+                Params::new().with("max", Param::Int(i64::from(max))),
+            );
+        }
+    }
+
+    fn email(&mut self, email: &str) {
+        if email.trim().is_empty() {
+            self.error(Code::Empty, "Must not be empty.", Params::new());
+            return;
+        }
+        if let Err(reason) = formats::check_email(email) {
+            self.error(
+                Code::Email,
+                format!("Must be a valid email address ({}).", email_reason(reason)),
+                Params::new().with("reason", Param::Str(Cow::Borrowed(reason))),
+            );
+            return;
+        }
+        if let Some(allowed) = &self.options.allowed_email_domains {
+            let domain = formats::email_domain(email).unwrap_or_default();
+            if !allowed.iter().any(|d| d.to_lowercase() == domain) {
+                let message = if allowed.len() == 1 {
+                    format!("The email address must be at {}.", allowed[0])
+                } else {
+                    format!(
+                        "The email address must be at one of: {}.",
+                        allowed.join(", ")
+                    )
+                };
+                self.error(
+                    Code::Domain,
+                    message,
+                    Params::new().with("allowed", Param::Strings(allowed.clone())),
+                );
+            }
+        }
+    }
+
+    fn password(&mut self, policy: &crate::schema::PasswordPolicy, password: &str) {
+        let chars = password.chars().count();
+        if chars < policy.min_length as usize {
+            self.error(
+                Code::MinLength,
+                format!("Must be at least {} characters long.", policy.min_length),
+                Params::new().with("min", Param::Int(i64::from(policy.min_length))),
+            );
+        }
+        if chars > policy.max_length as usize {
+            self.error(
+                Code::MaxLength,
+                format!("Must be at most {} characters long.", policy.max_length),
+                Params::new().with("max", Param::Int(i64::from(policy.max_length))),
+            );
+        }
+        if policy.uppercase && !password.chars().any(char::is_uppercase) {
+            self.error(
+                Code::PasswordUppercase,
+                "Must contain at least one uppercase letter.",
+                Params::new(),
+            );
+        }
+        if policy.lowercase && !password.chars().any(char::is_lowercase) {
+            self.error(
+                Code::PasswordLowercase,
+                "Must contain at least one lowercase letter.",
+                Params::new(),
+            );
+        }
+        if policy.special && !password.chars().any(is_special) {
+            self.error(
+                Code::PasswordSpecial,
+                "Must contain at least one special character (not a letter, digit or space).",
+                Params::new(),
+            );
+        }
+    }
+
+    fn enum_error(&mut self, allowed: &'static [&'static str], text: &str) {
+        let mut message = format!("Must be one of: {}.", allowed.join(", "));
+        let mut params = Params::new().with("allowed", Param::List(Cow::Borrowed(allowed)));
+        let folded = text.trim().to_lowercase().replace(['-', ' '], "_");
+        if let Some(hit) = allowed
+            .iter()
+            .find(|a| a.to_lowercase().replace(['-', ' '], "_") == folded)
+        {
+            message.push_str(&format!(" Did you mean \"{hit}\"?"));
+            params = params.with("suggestion", Param::Str(Cow::Borrowed(hit)));
+        }
+        self.error(Code::Enum, message, params);
+    }
+
+    fn array(&mut self, schema: &ArraySchema, node: Node<'_, '_>) {
+        let mut count = 0usize;
+        for (i, element) in node.elements().enumerate() {
+            count += 1;
+            let mark = self.enter_index(i);
+            if element.is_null() {
+                self.type_error(expected_name(&schema.items), Kind::Null);
+            } else {
+                self.value(&schema.items, element);
+            }
+            self.leave(mark);
+        }
+        if count < schema.min_items as usize {
+            self.error(
+                Code::Empty,
+                format!(
+                    "Must contain at least {} item{}.",
+                    schema.min_items,
+                    if schema.min_items == 1 { "" } else { "s" }
+                ),
+                Params::new().with("min", Param::Int(i64::from(schema.min_items))),
+            );
+        }
+        match schema.unique {
+            Unique::No => {}
+            Unique::Values => self.unique(node.elements().enumerate(), None),
+            Unique::Key(key) => self.unique(
+                node.elements()
+                    .enumerate()
+                    .filter_map(|(i, e)| e.get(key).map(|v| (i, v))),
+                Some(key),
+            ),
+        }
+    }
+
+    /// Reports the second and later occurrences of the same string. `items`
+    /// yields each element's index with the string to compare.
+    fn unique<'d, 'a: 'd>(
+        &mut self,
+        items: impl Iterator<Item = (usize, Node<'d, 'a>)>,
+        key: Option<&'static str>,
+    ) {
+        let mut few: Vec<(Cow<'a, str>, usize)> = Vec::new();
+        let mut many: Option<HashMap<Cow<'a, str>, usize>> = None;
+        for (i, value) in items {
+            let Some(text) = value.as_str() else { continue };
+            let first = match &many {
+                Some(map) => map.get(&text).copied(),
+                None => few.iter().find(|(t, _)| *t == text).map(|(_, at)| *at),
+            };
+            if let Some(at) = first {
+                let mark = self.enter_index(i);
+                if let Some(k) = key {
+                    push_token(&mut self.path, k);
+                }
+                self.error(
+                    Code::Duplicate,
+                    format!("Repeats item {at} of this list."),
+                    Params::new().with("first", Param::Int(at as i64)),
+                );
+                self.leave(mark);
+            } else if let Some(map) = &mut many {
+                map.insert(text, i);
+            } else {
+                few.push((text, i));
+                if few.len() > 16 {
+                    many = Some(few.drain(..).collect());
+                }
+            }
+        }
+    }
+}
+
+/// `true` when the sibling named by the condition has the given value.
+fn holds(parent: Node<'_, '_>, c: Condition) -> bool {
+    match (parent.get(c.field), c.equals) {
+        (Some(v), Literal::Bool(b)) => v.as_bool() == Some(b),
+        (Some(v), Literal::Str(s)) => v.str_eq(s),
+        (None, _) => false,
+    }
+}
+
+/// A character that is neither a letter, a digit nor whitespace.
+pub(crate) fn is_special(c: char) -> bool {
+    !c.is_alphanumeric() && !c.is_whitespace() && !c.is_control()
+}
+
+fn expected_name(ty: &Type) -> &'static str {
+    match ty {
+        Type::Integer => "integer",
+        other => other.json_kind().name(),
+    }
+}
+
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
+fn email_reason(reason: &str) -> &'static str {
+    match reason {
+        "whitespace" => "it contains a space",
+        "control_character" => "it contains a control character",
+        "missing_at" => "it needs an @",
+        "multiple_at" => "it has more than one @",
+        "too_long" => "it is longer than 254 characters",
+        "local_part_empty" => "nothing before the @",
+        "local_part_too_long" => "the part before the @ is longer than 64 characters",
+        "local_part_dots" => "dots before the @ must separate words",
+        "local_part_character" => "the part before the @ has a character addresses cannot use",
+        "domain_empty" => "nothing after the @",
+        "domain_too_long" => "the domain is longer than 253 characters",
+        "domain_not_dotted" => "the domain needs a dot, like example.com",
+        "domain_tld" => "the domain must end in a name, not a number",
+        _ => "the domain has an invalid part",
+    }
+}
+
+fn phone_reason(reason: &str) -> &'static str {
+    match reason {
+        "missing_country_code" => "it must start with +",
+        "country_code" => "country codes do not start with 0",
+        "too_short" => "too few digits",
+        "too_long" => "more than 15 digits",
+        "parentheses" => "unbalanced parentheses",
+        _ => "only digits, spaces, hyphens, dots and parentheses are allowed",
+    }
+}
+
+/// A field name close to an unknown key: same letters ignoring case and
+/// separators, one a prefix of the other, or at most two edits apart.
+pub(crate) fn suggest_field(schema: &ObjectSchema, key: &str) -> Option<&'static str> {
+    let norm = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let k = norm(key);
+    if k.is_empty() || key.len() > 64 {
+        return None;
+    }
+    let mut best: Option<(usize, &'static str)> = None;
+    for field in schema.fields {
+        let f = norm(field.name);
+        let score = if f == k {
+            0
+        } else if k.len() >= 4 && (f.starts_with(&k) || k.starts_with(&f) || f.ends_with(&k)) {
+            1
+        } else {
+            let d = levenshtein(&f, &k);
+            if d <= 2 {
+                d + 1
+            } else {
+                continue;
+            }
+        };
+        if best.is_none_or(|(s, _)| score < s) {
+            best = Some((score, field.name));
+        }
+    }
+    best.map(|(_, name)| name)
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// Formats an index without allocating.
+fn itoa(mut n: usize) -> ItoaBuf {
+    let mut buf = ItoaBuf {
+        bytes: [0; 20],
+        start: 20,
+    };
+    loop {
+        buf.start -= 1;
+        buf.bytes[buf.start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buf
+}
+
+struct ItoaBuf {
+    bytes: [u8; 20],
+    start: usize,
+}
+
+impl ItoaBuf {
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[self.start..]).unwrap_or("0")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn itoa_formats() {
+        for n in [0usize, 7, 10, 12345, usize::MAX] {
+            assert_eq!(itoa(n).as_str(), n.to_string());
+        }
+    }
+
+    #[test]
+    fn levenshtein_basics() {
+        assert_eq!(levenshtein("kitten", "sitting"), 3);
+        assert_eq!(levenshtein("", "abc"), 3);
+        assert_eq!(levenshtein("lang", "lang"), 0);
+    }
+
+    #[test]
+    fn special_characters() {
+        for c in ['!', '@', '#', '€', '_', '-', '.'] {
+            assert!(is_special(c), "{c}");
+        }
+        for c in ['a', 'Z', '5', ' ', 'é', '\t'] {
+            assert!(!is_special(c), "{c}");
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! `cargo xtask bench [-- <criterion args>]`: the benchmarks whose results are
+//! recorded in docs/benchmarks.md. Extend with more suites (wasm in Node,
+//! Worker load with wrk) as they appear.
+
+use crate::util::{self, Result};
+
+pub fn run(extra: &[String]) -> Result {
+    let mut ran = false;
+    if util::path("crates/enlist-core/benches").is_dir() {
+        let mut cmd = util::cargo();
+        cmd.args(["bench", "-p", "enlist-core"]);
+        if !extra.is_empty() {
+            cmd.arg("--").args(extra);
+        }
+        util::run(cmd)?;
+        ran = true;
+    } else {
+        println!("note: crates/enlist-core/benches/ not present; skipping the core benchmarks");
+    }
+    if !ran {
+        println!("note: no benchmarks to run yet");
+    }
+    Ok(())
+}

@@ -1,0 +1,106 @@
+//! `cargo xtask …`: build, dev, test, bench and fuzz for the enlist workspace.
+//! Dependency-free on purpose, so it compiles in seconds.
+
+mod bench;
+mod dev;
+mod fuzz;
+mod test;
+mod tools;
+mod util;
+mod wasm;
+mod worker;
+
+use std::process::ExitCode;
+
+use util::Result;
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  test [--quick] [--only NAME]… [--skip NAME]… [--list]
+                     every test (installs missing tools first); --quick: fmt,
+                     clippy and cargo test only; --only / --skip: the steps
+                     whose name contains NAME; --list: print the steps
+  dev [--port N] [--host H] [--mocks|--real]
+                     build the Worker and serve it with www/ at
+                     http://127.0.0.1:8787 (mock upstreams unless .dev.vars)
+  build              build the Worker (build/) and the npm package
+  bench [-- ARGS]    cargo bench -p enlist-core (ARGS go to criterion)
+  fuzz [--time N]    run each fuzz target for N seconds (default 60)
+  help               this text
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match dispatch(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("\nerror: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn dispatch(args: &[String]) -> Result {
+    let (command, rest) = match args.split_first() {
+        Some((c, rest)) => (c.as_str(), rest),
+        None => ("help", &[][..]),
+    };
+    match command {
+        "test" => test::run(&parse_test_options(rest)?),
+        "dev" => dev::run(rest),
+        "build" => build(rest),
+        "bench" => bench::run(rest.strip_prefix(&["--".to_string()][..]).unwrap_or(rest)),
+        "fuzz" => fuzz::run(parse_fuzz_time(rest)?),
+        "help" | "--help" | "-h" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
+    }
+}
+
+fn build(rest: &[String]) -> Result {
+    if let Some(arg) = rest.first() {
+        return Err(format!("`build` takes no arguments (got `{arg}`)"));
+    }
+    for &tool in worker::NEEDS {
+        println!("{}: {}", tool.name(), tool.ensure()?);
+    }
+    let (built, took) = util::timed(worker::build);
+    built?;
+    println!("worker built in {}", util::fmt_duration(took));
+    wasm::build_npm_package()
+}
+
+fn parse_test_options(args: &[String]) -> Result<test::Options> {
+    let mut opts = test::Options::default();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--quick" => opts.quick = true,
+            "--list" => opts.list = true,
+            "--only" => opts
+                .only
+                .push(it.next().ok_or("--only needs a step name")?.clone()),
+            "--skip" => opts
+                .skip
+                .push(it.next().ok_or("--skip needs a step name")?.clone()),
+            other => return Err(format!("unknown option `{other}` for `test`\n\n{USAGE}")),
+        }
+    }
+    Ok(opts)
+}
+
+fn parse_fuzz_time(args: &[String]) -> Result<u64> {
+    match args {
+        [] => Ok(60),
+        [flag, n] if flag == "--time" => n
+            .parse()
+            .map_err(|_| format!("--time needs a number of seconds, got `{n}`")),
+        _ => Err(format!(
+            "usage: cargo xtask fuzz [--time SECONDS]\n\n{USAGE}"
+        )),
+    }
+}

@@ -1,0 +1,281 @@
+//! `cargo xtask test`: every test of the project, as an ordered list of named
+//! steps. To add one, add one line to [`steps`]:
+//!
+//! ```text
+//! Step::new("wasm tests (node)", || run(cargo_wasm_test())).needs(&[Tool::WasmBindgen]).requires("crates/enlist-wasm/Cargo.toml"),
+//! node_tests("tests/e2e").needs(&[Tool::Chromium]),
+//! ```
+//!
+//! A step whose inputs do not exist yet is skipped with a note. The tools
+//! the remaining steps need are installed first (see `tools.rs`).
+
+use std::time::Duration;
+
+use crate::tools::Tool;
+use crate::util::{self, Result};
+use crate::{wasm, worker};
+
+/// The steps, in the order they run.
+#[rustfmt::skip]
+fn steps() -> Vec<Step> {
+    vec![
+        Step::new("fmt", || cargo(&["fmt", "--all", "--check"])).quick(),
+        Step::new("clippy", || cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])).quick(),
+        Step::new("clippy (worker, wasm32)", || cargo(&["clippy", "-p", "enlist-worker", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"])).needs(&[Tool::WasmTarget]).requires("crates/enlist-worker/Cargo.toml"),
+        Step::new("cargo test", || cargo(&["test", "--workspace"])).quick(),
+        Step::new("cargo doc", cargo_doc),
+        Step::new("build worker", worker::build).needs(worker::NEEDS).requires("crates/enlist-worker/Cargo.toml"),
+        Step::new("build npm package", wasm::build_npm_package).needs(&[Tool::WasmTarget, Tool::WasmBindgen, Tool::NodeModules]).requires("crates/enlist-wasm/Cargo.toml"),
+        node_tests("tests/worker"),
+        node_tests("tests/mocks"),
+        node_tests("tests/schemas"),
+        node_tests("tests/openapi"),
+    ]
+}
+
+fn cargo(args: &[&str]) -> Result {
+    let mut cmd = util::cargo();
+    cmd.args(args);
+    util::run(cmd)
+}
+
+fn cargo_doc() -> Result {
+    let mut cmd = util::cargo();
+    cmd.args(["doc", "--workspace", "--no-deps"])
+        .env("RUSTDOCFLAGS", "-D warnings");
+    util::run(cmd)
+}
+
+/// Test files `node --test` runs.
+const NODE_TEST_SUFFIXES: &[&str] = &[".test.mjs", ".test.js", ".test.cjs"];
+
+/// `node --test` on the `*.test.{mjs,js,cjs}` files under `dir`; skipped when
+/// there are none.
+fn node_tests(dir: &'static str) -> Step {
+    let mut step = Step::new(format!("node --test {dir}"), move || {
+        let files = util::find_files(&util::path(dir), NODE_TEST_SUFFIXES);
+        let mut cmd = util::command("node");
+        cmd.arg("--test");
+        for f in &files {
+            cmd.arg(util::rel(f));
+        }
+        util::run(cmd)
+    })
+    .needs(&[Tool::NodeModules]);
+    step.node_dir = Some(dir);
+    step.skip_when(move || {
+        util::find_files(&util::path(dir), NODE_TEST_SUFFIXES)
+            .is_empty()
+            .then(|| format!("no *.test.mjs files in {dir}/"))
+    })
+}
+
+/// One named step of `cargo xtask test`.
+pub struct Step {
+    name: String,
+    run: Box<dyn Fn() -> Result>,
+    /// Part of `cargo xtask test --quick`.
+    quick: bool,
+    /// Tools installed before the first step that needs them runs.
+    needs: &'static [Tool],
+    /// Returns why to skip the step, if it should be skipped.
+    skip: Vec<Box<dyn Fn() -> Option<String>>>,
+    /// For `node_tests` steps: the directory they cover.
+    node_dir: Option<&'static str>,
+}
+
+impl Step {
+    pub fn new(name: impl Into<String>, run: impl Fn() -> Result + 'static) -> Self {
+        Step {
+            name: name.into(),
+            run: Box::new(run),
+            quick: false,
+            needs: &[],
+            skip: Vec::new(),
+            node_dir: None,
+        }
+    }
+
+    /// Also run by `--quick`.
+    pub fn quick(mut self) -> Self {
+        self.quick = true;
+        self
+    }
+
+    /// Tools to ensure before running.
+    pub fn needs(mut self, tools: &'static [Tool]) -> Self {
+        self.needs = tools;
+        self
+    }
+
+    /// Skip (with a note) while `rel_path` does not exist.
+    pub fn requires(self, rel_path: &'static str) -> Self {
+        self.skip_when(move || {
+            (!util::path(rel_path).exists()).then(|| format!("{rel_path} not present yet"))
+        })
+    }
+
+    /// Skip (with the returned note) when `why` returns `Some`.
+    pub fn skip_when(mut self, why: impl Fn() -> Option<String> + 'static) -> Self {
+        self.skip.push(Box::new(why));
+        self
+    }
+
+    fn skip_reason(&self) -> Option<String> {
+        self.skip.iter().find_map(|f| f())
+    }
+}
+
+enum Outcome {
+    Ok,
+    Skipped(String),
+    Failed,
+}
+
+struct Line {
+    name: String,
+    outcome: Outcome,
+    took: Duration,
+}
+
+/// Options of `cargo xtask test`.
+#[derive(Debug, Default)]
+pub struct Options {
+    /// fmt + clippy + cargo test only.
+    pub quick: bool,
+    /// Only steps whose name contains one of these.
+    pub only: Vec<String>,
+    /// Not the steps whose name contains one of these.
+    pub skip: Vec<String>,
+    /// Print the steps and exit.
+    pub list: bool,
+}
+
+pub fn run(opts: &Options) -> Result {
+    let steps = steps();
+    if opts.list {
+        for s in &steps {
+            let quick = if s.quick { "  (--quick)" } else { "" };
+            println!("{}{quick}", s.name);
+        }
+        return Ok(());
+    }
+    warn_uncovered_node_tests(&steps);
+
+    let selected: Vec<&Step> = steps
+        .iter()
+        .filter(|s| !opts.quick || s.quick)
+        .filter(|s| opts.only.is_empty() || opts.only.iter().any(|o| s.name.contains(o.as_str())))
+        .filter(|s| !opts.skip.iter().any(|o| s.name.contains(o.as_str())))
+        .collect();
+    if selected.is_empty() {
+        return Err("no step selected; `cargo xtask test --list` shows them".into());
+    }
+
+    let mut summary: Vec<Line> = Vec::new();
+    let mut ensured: Vec<Tool> = Vec::new();
+    let mut failure = None;
+    for step in selected {
+        if let Some(why) = step.skip_reason() {
+            println!("\n==> {}: skipped ({why})", step.name);
+            summary.push(Line {
+                name: step.name.clone(),
+                outcome: Outcome::Skipped(why),
+                took: Duration::ZERO,
+            });
+            continue;
+        }
+        for &tool in step.needs {
+            if ensured.contains(&tool) {
+                continue;
+            }
+            ensured.push(tool);
+            println!("\n==> tool: {}", tool.name());
+            let (result, took) = util::timed(|| tool.ensure());
+            let name = format!("tool: {}", tool.name());
+            match result {
+                Ok(state) => {
+                    println!("{}: {state}", tool.name());
+                    summary.push(Line {
+                        name: format!("{name} ({state})"),
+                        outcome: Outcome::Ok,
+                        took,
+                    });
+                }
+                Err(e) => {
+                    summary.push(Line {
+                        name,
+                        outcome: Outcome::Failed,
+                        took,
+                    });
+                    failure = Some(format!(
+                        "could not set up {} (needed by step `{}`): {e}",
+                        tool.name(),
+                        step.name
+                    ));
+                    break;
+                }
+            }
+        }
+        if failure.is_some() {
+            break;
+        }
+        println!("\n==> {}", step.name);
+        let (result, took) = util::timed(|| (step.run)());
+        let failed = result.is_err();
+        summary.push(Line {
+            name: step.name.clone(),
+            outcome: if failed { Outcome::Failed } else { Outcome::Ok },
+            took,
+        });
+        if let Err(e) = result {
+            failure = Some(format!("step `{}` failed: {e}", step.name));
+            break;
+        }
+    }
+
+    print_summary(&summary);
+    match failure {
+        Some(e) => Err(e),
+        None => {
+            println!("all steps passed");
+            Ok(())
+        }
+    }
+}
+
+fn print_summary(lines: &[Line]) {
+    let width = lines.iter().map(|l| l.name.len()).max().unwrap_or(0);
+    let total: Duration = lines.iter().map(|l| l.took).sum();
+    println!("\nsummary (cargo xtask test):");
+    for l in lines {
+        match &l.outcome {
+            Outcome::Ok => println!(
+                "  ok       {:width$}  {:>7}",
+                l.name,
+                util::fmt_duration(l.took)
+            ),
+            Outcome::Failed => println!(
+                "  FAILED   {:width$}  {:>7}",
+                l.name,
+                util::fmt_duration(l.took)
+            ),
+            Outcome::Skipped(why) => println!("  skipped  {:width$}  ({why})", l.name),
+        }
+    }
+    println!("  total    {:width$}  {:>7}", "", util::fmt_duration(total));
+}
+
+/// Notes Node test files under tests/ that no `node_tests` step runs.
+fn warn_uncovered_node_tests(steps: &[Step]) {
+    let dirs: Vec<&str> = steps.iter().filter_map(|s| s.node_dir).collect();
+    for file in util::find_files(&util::path("tests"), NODE_TEST_SUFFIXES) {
+        let covered = dirs.iter().any(|d| file.starts_with(util::path(d)));
+        if !covered {
+            println!(
+                "note: {} is not run by any step (add `node_tests(\"<its dir>\")` in xtask/src/test.rs)",
+                util::rel(&file)
+            );
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! Building the Worker bundle (`build/index.js` + `build/index_bg.wasm`) with
+//! worker-build, fully offline, then stripping the wasm name section.
+
+use std::path::Path;
+
+use crate::tools::{self, Tool};
+use crate::util::{self, Result};
+
+/// The crate worker-build compiles.
+pub const CRATE_DIR: &str = "crates/enlist-worker";
+/// Output directory (`main` in wrangler.toml points into it).
+pub const OUT_DIR: &str = "build";
+/// Tools `build` needs.
+pub const NEEDS: &[Tool] = &[
+    Tool::WasmTarget,
+    Tool::WasmBindgen,
+    Tool::WorkerBuild,
+    Tool::NodeModules,
+];
+
+/// wasm features of current wasm-bindgen + workers-rs output, for wasm-opt
+/// (the set worker-build itself enables).
+pub const WASM_OPT_FEATURES: &[&str] = &[
+    "--enable-bulk-memory",
+    "--enable-reference-types",
+    "--enable-mutable-globals",
+    "--enable-sign-ext",
+    "--enable-nontrapping-float-to-int",
+    "--enable-multivalue",
+    "--enable-exception-handling",
+];
+
+/// Builds the Worker into `build/`. The tools in [`NEEDS`] must be present.
+pub fn build() -> Result {
+    if !util::path(CRATE_DIR).join("Cargo.toml").is_file() {
+        return Err(format!("{CRATE_DIR}/Cargo.toml not found"));
+    }
+    // worker-build downloads wasm-bindgen, wasm-opt and esbuild unless told
+    // where they are; point it at local ones (npm binaryen's wasm-opt, never
+    // Debian's, which corrupts wasm-bindgen output).
+    let wasm_bindgen = tools::wasm_bindgen_bin();
+    if tools::installed_version(wasm_bindgen.clone()).is_none() {
+        return Err(format!(
+            "{} does not run; `cargo xtask build` installs it",
+            wasm_bindgen.display()
+        ));
+    }
+    let wasm_opt = tools::node_bin("wasm-opt")?;
+    let esbuild = tools::node_bin("esbuild")?;
+
+    let mut cmd = util::command(tools::worker_build_bin());
+    // The output lands in <crate>/<out-dir>, i.e. the repository's build/.
+    cmd.args(["--release", "--out-dir", "../../build", CRATE_DIR])
+        .env("WASM_BINDGEN_BIN", &wasm_bindgen)
+        .env("WASM_OPT_BIN", &wasm_opt)
+        .env("ESBUILD_BIN", &esbuild);
+    util::run(cmd)?;
+
+    let wasm = util::path(OUT_DIR).join("index_bg.wasm");
+    let js = util::path(OUT_DIR).join("index.js");
+    for file in [&wasm, &js] {
+        if !file.is_file() {
+            return Err(format!(
+                "worker-build succeeded but {} is missing",
+                util::rel(file)
+            ));
+        }
+    }
+    strip_debug(&wasm_opt, &wasm)?;
+    println!("worker wasm: {}", util::size_report(&wasm));
+    println!("worker js:   {}", util::size_report(&js));
+    Ok(())
+}
+
+/// worker-build keeps the wasm name section even in release; drop it (and
+/// any DWARF) with `wasm-opt --strip-debug`.
+fn strip_debug(wasm_opt: &Path, wasm: &Path) -> Result {
+    let tmp = wasm.with_extension("stripped.wasm");
+    let mut cmd = util::command(wasm_opt);
+    cmd.arg(wasm)
+        .arg("-o")
+        .arg(&tmp)
+        .arg("--strip-debug")
+        .args(WASM_OPT_FEATURES);
+    util::run(cmd)?;
+    std::fs::rename(&tmp, wasm).map_err(|e| {
+        format!(
+            "could not move {} to {}: {e}",
+            util::rel(&tmp),
+            util::rel(wasm)
+        )
+    })
+}
