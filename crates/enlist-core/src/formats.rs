@@ -19,11 +19,21 @@ pub fn check_email(email: &str) -> Result<(), &'static str> {
     if email.is_empty() {
         return Err("empty");
     }
-    if email.chars().any(char::is_whitespace) {
-        return Err("whitespace");
-    }
-    if email.chars().any(char::is_control) {
-        return Err("control_character");
+    if email.is_ascii() {
+        let bytes = email.as_bytes();
+        if bytes.iter().any(u8::is_ascii_whitespace) {
+            return Err("whitespace");
+        }
+        if bytes.iter().any(u8::is_ascii_control) {
+            return Err("control_character");
+        }
+    } else {
+        if email.chars().any(char::is_whitespace) {
+            return Err("whitespace");
+        }
+        if email.chars().any(char::is_control) {
+            return Err("control_character");
+        }
     }
     let Some((local, domain)) = email.split_once('@') else {
         return Err("missing_at");
@@ -43,12 +53,33 @@ pub fn check_email(email: &str) -> Result<(), &'static str> {
     if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
         return Err("local_part_dots");
     }
-    let atext = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~-.".contains(c);
-    if !local.chars().all(|c| atext(c) || !c.is_ascii()) {
+    // Non-ASCII bytes are UTF-8 letters of an internationalized address.
+    if !local
+        .bytes()
+        .all(|b| !b.is_ascii() || ATEXT[usize::from(b)])
+    {
         return Err("local_part_character");
     }
     check_domain(domain)
 }
+
+/// RFC 5322 `atext` plus `.`: the ASCII characters of a dot-atom local part.
+static ATEXT: [bool; 128] = {
+    let mut table = [false; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric();
+        b += 1;
+    }
+    let extra = b"!#$%&'*+/=?^_`{|}~-.";
+    let mut i = 0;
+    while i < extra.len() {
+        table[extra[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 /// A DNS host name with at least two labels, each 1–63 characters of letters,
 /// digits and inner hyphens (non-ASCII letters allowed), and a top-level label
@@ -71,16 +102,18 @@ pub fn check_domain(domain: &str) -> Result<(), &'static str> {
     }
     let mut last = "";
     for label in domain.split('.') {
-        let chars = label.chars().count();
-        if chars == 0 || chars > 63 {
-            return Err("domain_label");
-        }
-        if label.starts_with('-') || label.ends_with('-') {
-            return Err("domain_label");
-        }
-        if !label.chars().all(|c| {
-            c.is_ascii_alphanumeric() || c == '-' || (!c.is_ascii() && c.is_alphanumeric())
-        }) {
+        let valid = if label.is_ascii() {
+            (1..=63).contains(&label.len())
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        } else {
+            (1..=63).contains(&label.chars().count())
+                && label.chars().all(|c| {
+                    c.is_ascii_alphanumeric() || c == '-' || (!c.is_ascii() && c.is_alphanumeric())
+                })
+        };
+        if !valid || label.starts_with('-') || label.ends_with('-') {
             return Err("domain_label");
         }
         last = label;

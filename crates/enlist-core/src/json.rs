@@ -187,6 +187,19 @@ impl<'a> Document<'a> {
     }
 }
 
+/// Bytes that end a plain run inside a string: `"`, `\\` and controls.
+static STRING_STOP: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
+
 struct Parser<'b> {
     bytes: &'b [u8],
     pos: usize,
@@ -227,11 +240,8 @@ impl Parser<'_> {
     fn run(&mut self) -> Result<(), SyntaxError> {
         self.skip_ws();
         self.value()?;
-        loop {
-            // After a value: close containers or expect a separator.
-            let Some(&open) = self.stack.last() else {
-                break;
-            };
+        // After a value: close containers or expect a separator.
+        while let Some(&open) = self.stack.last() {
             self.skip_ws();
             let in_object = self.tape[open as usize].tag == Tag::Object;
             match self.peek() {
@@ -377,13 +387,13 @@ impl Parser<'_> {
         let start = self.pos;
         let mut escaped = false;
         loop {
-            // Fast scan over plain bytes.
-            let rest = &self.bytes[self.pos..];
-            let plain = rest
-                .iter()
-                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-                .unwrap_or(rest.len());
-            self.pos += plain;
+            // Fast scan over plain bytes (not a quote, backslash or control).
+            while let Some(&b) = self.bytes.get(self.pos) {
+                if STRING_STOP[usize::from(b)] {
+                    break;
+                }
+                self.pos += 1;
+            }
             match self.peek() {
                 Some(b'"') => {
                     let tag = if escaped { Tag::StrEscaped } else { Tag::Str };
@@ -522,6 +532,16 @@ impl fmt::Debug for Node<'_, '_> {
 }
 
 impl<'d, 'a> Node<'d, 'a> {
+    /// The value at tape index `idx` of the same document.
+    pub(crate) fn sibling_at(&self, idx: u32) -> Node<'d, 'a> {
+        Node { doc: self.doc, idx }
+    }
+
+    /// This value's tape index.
+    pub(crate) fn index(&self) -> u32 {
+        self.idx
+    }
+
     #[inline]
     fn entry(&self) -> Entry {
         self.doc.tape[self.idx as usize]
@@ -600,8 +620,12 @@ impl<'d, 'a> Node<'d, 'a> {
 
     /// Whether this is a string equal to `text` (compared after unescaping).
     pub fn str_eq(&self, text: &str) -> bool {
-        match self.entry().tag {
-            Tag::Str => self.raw() == text,
+        let e = self.entry();
+        match e.tag {
+            Tag::Str => {
+                e.end - e.start == text.len() as u32
+                    && self.doc.src.as_bytes()[e.start as usize..e.end as usize] == *text.as_bytes()
+            }
             Tag::StrEscaped => unescape(self.raw()) == text,
             _ => false,
         }
@@ -723,6 +747,7 @@ impl<'a> Key<'_, 'a> {
 }
 
 /// Iterator over an array's elements; see [`Node::elements`].
+#[derive(Clone)]
 pub struct Elements<'d, 'a> {
     doc: &'d Document<'a>,
     next: u32,
@@ -746,6 +771,7 @@ impl<'d, 'a> Iterator for Elements<'d, 'a> {
 }
 
 /// Iterator over an object's members; see [`Node::members`].
+#[derive(Clone)]
 pub struct Members<'d, 'a> {
     doc: &'d Document<'a>,
     next: u32,

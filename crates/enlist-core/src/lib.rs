@@ -43,6 +43,7 @@
 mod macros;
 
 pub mod bulk;
+pub mod csv;
 pub mod formats;
 pub mod http;
 pub mod json;

@@ -186,7 +186,8 @@ pub(crate) fn classify(
     if status == 429 || (parsed.throttled && status >= 400) {
         return Outcome::RateLimited(failure("The provider is rate limiting requests.", parsed));
     }
-    if doc.is_none() && !(blank && !matches!(status, 400 | 409 | 422)) {
+    let body_required = matches!(status, 400 | 409 | 422);
+    if doc.is_none() && (body_required || !blank) {
         // Not JSON where JSON was due (an HTML error page, a truncated body).
         let what = if blank { "an empty" } else { "an unreadable" };
         return Outcome::Malformed(Failure {
@@ -313,9 +314,7 @@ pub(crate) fn collect_messages(node: Node<'_, '_>, path: &mut String, out: &mut 
         }
         Kind::Array => {
             for element in node.elements() {
-                if element.kind() == Kind::String {
-                    collect_messages(element, path, out);
-                } else if element.kind() == Kind::Object {
+                if matches!(element.kind(), Kind::String | Kind::Object) {
                     collect_messages(element, path, out);
                 }
             }

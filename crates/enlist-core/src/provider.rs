@@ -480,6 +480,10 @@ pub trait AnyProvider: Sync {
     ) -> Outcome;
     /// Reads an invite answer.
     fn parse_invite_response(&self, status: u16, headers: &[(&str, &str)], body: &[u8]) -> Outcome;
+    /// Reads a CSV import into JSON rows typed by this provider's schema.
+    fn csv_to_rows(&self, text: &str) -> Result<crate::csv::Table, crate::csv::CsvError>;
+    /// The header row of a CSV template for this provider.
+    fn csv_template(&self) -> String;
     /// Reads boolean query flags from a URL query string (`notify_user=true`);
     /// unknown parameters and non-boolean values are reported with `""` paths.
     fn parse_query_flags(&self, query: &str) -> Result<Vec<(&'static str, bool)>, Vec<Issue>>;
@@ -598,6 +602,14 @@ impl<P: Provider> AnyProvider for Handle<P> {
         P::parse_invite_response(status, headers, body)
     }
 
+    fn csv_to_rows(&self, text: &str) -> Result<crate::csv::Table, crate::csv::CsvError> {
+        crate::csv::to_rows(P::SCHEMA, text)
+    }
+
+    fn csv_template(&self) -> String {
+        crate::csv::template(P::SCHEMA)
+    }
+
     fn parse_query_flags(&self, query: &str) -> Result<Vec<(&'static str, bool)>, Vec<Issue>> {
         let mut flags = Vec::new();
         let mut issues = Vec::new();
@@ -714,4 +726,97 @@ pub fn provider(id: &str) -> Option<&'static dyn AnyProvider> {
 /// ```
 pub fn provider_ids() -> impl Iterator<Item = &'static str> {
     REGISTRY.iter().map(|p| p.id())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_sizes(schema: &ObjectSchema) {
+        assert!(schema.fields.len() <= validate::MAX_FIELDS);
+        for field in schema.fields {
+            let mut ty = &field.ty;
+            while let Type::Array(a) = ty {
+                ty = &a.items;
+            }
+            if let Type::Object(inner) = ty {
+                check_sizes(inner);
+            }
+        }
+    }
+
+    #[test]
+    fn every_schema_fits_the_validator() {
+        for p in REGISTRY {
+            check_sizes(p.schema());
+        }
+    }
+
+    #[test]
+    fn ids_are_unique_lowercase_and_environments_valid() {
+        let ids: Vec<&str> = provider_ids().collect();
+        for (i, id) in ids.iter().enumerate() {
+            assert!(!ids[..i].contains(id));
+            assert!(id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+        }
+        for p in REGISTRY {
+            assert!(!p.environments().is_empty(), "{}", p.id());
+            for env in p.environments() {
+                assert!(BaseUrl::new(env.base_url).is_ok(), "{}", env.base_url);
+            }
+        }
+    }
+
+    #[test]
+    fn query_flags_are_parsed_strictly() {
+        let pandadoc = provider("pandadoc").expect("registered");
+        assert_eq!(
+            pandadoc.parse_query_flags("notify_user=true&notify_ws_admins=false"),
+            Ok(vec![("notify_user", true), ("notify_ws_admins", false)])
+        );
+        assert!(pandadoc.parse_query_flags("notify_user=1").is_err());
+        assert!(pandadoc.parse_query_flags("x=1").is_err());
+        let partoo = provider("partoo").expect("registered");
+        assert_eq!(partoo.parse_query_flags(""), Ok(vec![]));
+        assert!(partoo.parse_query_flags("notify_user=true").is_err());
+    }
+
+    #[test]
+    fn settings_from_javascript_options() {
+        let settings: Settings = serde_json::from_str(
+            r#"{"apiKey":"k","baseUrl":"http://127.0.0.1:1","notifyUser":true}"#,
+        )
+        .expect("settings");
+        let pandadoc = provider("pandadoc").expect("registered");
+        let body = br#"{"user":{"email":"a@b.co"},"license":"Full","workspaces":[{"workspace_id":"w","role":"Admin"}]}"#;
+        let built = pandadoc
+            .build_create_user(body, &Options::default(), &settings)
+            .expect("built");
+        assert_eq!(
+            built.request.url,
+            "http://127.0.0.1:1/public/v1/users?notify_user=true"
+        );
+        let bad: Settings =
+            serde_json::from_str(r#"{"apiKey":"k","notifyEveryone":true}"#).expect("settings");
+        assert!(matches!(
+            pandadoc.build_create_user(body, &Options::default(), &bad),
+            Err(BuildError::Request(RequestError::UnknownOption { .. }))
+        ));
+        // Invalid payloads are reported before the key is even looked at.
+        let no_key = Settings::default();
+        assert!(matches!(
+            pandadoc.build_create_user(b"{}", &Options::default(), &no_key),
+            Err(BuildError::Invalid(_))
+        ));
+        assert!(matches!(
+            pandadoc.build_create_user(body, &Options::default(), &no_key),
+            Err(BuildError::Request(RequestError::EmptyApiKey))
+        ));
+        assert!(matches!(
+            pandadoc.build_invite("x", &settings),
+            Err(RequestError::Unsupported(_))
+        ));
+    }
 }

@@ -66,7 +66,9 @@ pub enum Code {
     Policy,
     /// Warning: the field is deprecated by the provider.
     Deprecated,
-    /// Warning: the provider ignores the field in this combination (`params.because`).
+    /// Warning: the provider ignores the field in this combination: it is used
+    /// only when (`because: "differs"`) or not when (`because: "equals"`) the
+    /// sibling `params.field` equals `params.value`.
     Ignored,
 }
 
@@ -359,6 +361,10 @@ impl std::error::Error for Report {}
 /// ```
 pub fn push_token(pointer: &mut String, token: &str) {
     pointer.push('/');
+    if !token.contains(['~', '/']) {
+        pointer.push_str(token);
+        return;
+    }
     for c in token.chars() {
         match c {
             '~' => pointer.push_str("~0"),

@@ -2,7 +2,7 @@
 //!
 //! Each provider module states its rules once, as a static [`ObjectSchema`]. The
 //! same table drives validation ([`crate::validate`]), the machine-readable
-//! metadata a form renders from ([`crate::Provider::rules`]), and the CSV column
+//! metadata a form renders from ([`crate::AnyProvider::rules`]), and the CSV column
 //! mapping for bulk imports. Rules that are not about one value alone (which field
 //! is ignored when, which email domains are allowed) are data here too.
 //!
@@ -146,6 +146,14 @@ impl Type {
     pub const fn text() -> Self {
         Type::Text(Text {
             non_empty: true,
+            max_length: MAX_TEXT,
+        })
+    }
+
+    /// A string that may be empty, at most [`MAX_TEXT`] characters.
+    pub const fn text_or_empty() -> Self {
+        Type::Text(Text {
+            non_empty: false,
             max_length: MAX_TEXT,
         })
     }

@@ -82,15 +82,27 @@ pub(crate) fn syntax_report(e: &crate::json::SyntaxError) -> Report {
 /// Walks values, keeping the current JSON Pointer in one reused buffer.
 pub(crate) struct Walker<'o> {
     options: &'o Options,
-    path: String,
+    /// Where the walk is; rendered into a JSON Pointer only when reporting.
+    path: Vec<Segment>,
     pub(crate) report: Report,
+}
+
+/// Most fields an object schema may have.
+pub const MAX_FIELDS: usize = 32;
+const NOT_SEEN: u32 = u32::MAX;
+
+/// One step of the current path.
+enum Segment {
+    Key(&'static str),
+    Index(usize),
+    Text(String),
 }
 
 impl<'o> Walker<'o> {
     pub(crate) fn new(options: &'o Options) -> Self {
         Walker {
             options,
-            path: String::new(),
+            path: Vec::new(),
             report: Report::default(),
         }
     }
@@ -102,25 +114,46 @@ impl<'o> Walker<'o> {
     }
 
     fn error(&mut self, code: Code, message: impl Into<String>, params: Params) {
-        let issue = Issue::new(self.path.clone(), code, message, params);
+        let issue = Issue::new(self.pointer(), code, message, params);
         self.report.errors.push(issue);
     }
 
     fn warning(&mut self, code: Code, message: impl Into<String>, params: Params) {
-        let issue = Issue::new(self.path.clone(), code, message, params);
+        let issue = Issue::new(self.pointer(), code, message, params);
         self.report.warnings.push(issue);
     }
 
-    fn enter_key(&mut self, key: &str) -> usize {
+    /// The current path as an RFC 6901 JSON Pointer.
+    fn pointer(&self) -> String {
+        let mut pointer = String::new();
+        for segment in &self.path {
+            match segment {
+                Segment::Key(k) => push_token(&mut pointer, k),
+                Segment::Text(t) => push_token(&mut pointer, t),
+                Segment::Index(i) => {
+                    pointer.push('/');
+                    pointer.push_str(itoa(*i).as_str());
+                }
+            }
+        }
+        pointer
+    }
+
+    fn enter_key(&mut self, key: &'static str) -> usize {
         let len = self.path.len();
-        push_token(&mut self.path, key);
+        self.path.push(Segment::Key(key));
+        len
+    }
+
+    fn enter_text(&mut self, key: &str) -> usize {
+        let len = self.path.len();
+        self.path.push(Segment::Text(key.to_string()));
         len
     }
 
     fn enter_index(&mut self, index: usize) -> usize {
         let len = self.path.len();
-        self.path.push('/');
-        self.path.push_str(itoa(index).as_str());
+        self.path.push(Segment::Index(index));
         len
     }
 
@@ -133,40 +166,84 @@ impl<'o> Walker<'o> {
             self.type_error("object", node.kind());
             return;
         }
-        debug_assert!(schema.fields.len() <= 64, "a schema has at most 64 fields");
-        let mut seen: u64 = 0;
+        let fields = schema.fields;
+        let n = fields.len().min(MAX_FIELDS);
+        // The tape index of each field's value, by field index, and the order
+        // the fields came in.
+        let mut values = [NOT_SEEN; MAX_FIELDS];
+        let mut order = [0u8; MAX_FIELDS];
+        let mut count = 0;
+        // Payloads usually list fields in schema order: search from the field
+        // after the last one found, wrapping around.
+        let mut hint = 0;
         for (key, value) in node.members() {
-            match schema.fields.iter().position(|f| key.str_eq(f.name)) {
+            let found = (0..n)
+                .map(|k| (hint + k) % n)
+                .find(|&i| key.str_eq(fields[i].name));
+            match found {
                 Some(i) => {
-                    let field = &schema.fields[i];
+                    hint = i + 1;
+                    let field = &fields[i];
                     let mark = self.enter_key(field.name);
-                    if seen & (1 << i) != 0 {
+                    if values[i] != NOT_SEEN {
                         self.error(
                             Code::Duplicate,
                             "This field appears more than once in the object.",
                             Params::new(),
                         );
                     } else {
-                        seen |= 1 << i;
-                        self.field(field, node, value);
+                        values[i] = value.index();
+                        order[count] = i as u8;
+                        count += 1;
+                        self.field(field, value);
                     }
                     self.leave(mark);
                 }
                 None => self.unknown_field(schema, key),
             }
         }
-        for (i, field) in schema.fields.iter().enumerate() {
-            if field.required && seen & (1 << i) == 0 {
+        for (i, field) in fields.iter().enumerate().take(n) {
+            if field.required && values[i] == NOT_SEEN {
                 let mark = self.enter_key(field.name);
                 self.error(Code::Required, "This field is required.", Params::new());
                 self.leave(mark);
             }
         }
+        // Warnings, in document order.
+        for &i in &order[..count] {
+            let field = &fields[usize::from(i)];
+            if !field.deprecated && matches!(field.relevance, Relevance::Always) {
+                continue;
+            }
+            let mark = self.enter_key(field.name);
+            if field.deprecated {
+                self.warning(
+                    Code::Deprecated,
+                    "This field is deprecated by the provider and may stop working.",
+                    Params::new(),
+                );
+            }
+            let sibling = |c: Condition| {
+                fields
+                    .iter()
+                    .position(|f| f.name == c.field)
+                    .map(|j| values[j])
+                    .filter(|&at| at != NOT_SEEN)
+                    .map(|at| node.sibling_at(at))
+            };
+            match field.relevance {
+                Relevance::Always => {}
+                Relevance::OnlyWhen(c) if !holds(sibling(c), c) => self.ignored(c, false),
+                Relevance::IgnoredWhen(c) if holds(sibling(c), c) => self.ignored(c, true),
+                Relevance::OnlyWhen(_) | Relevance::IgnoredWhen(_) => {}
+            }
+            self.leave(mark);
+        }
     }
 
     fn unknown_field(&mut self, schema: &ObjectSchema, key: Key<'_, '_>) {
         let name = key.as_str();
-        let mark = self.enter_key(&name);
+        let mark = self.enter_text(&name);
         let mut params = Params::new();
         let mut message = String::from("Unknown field: the provider does not accept it.");
         if let Some(suggestion) = suggest_field(schema, &name) {
@@ -177,20 +254,7 @@ impl<'o> Walker<'o> {
         self.leave(mark);
     }
 
-    fn field(&mut self, field: &Field, parent: Node<'_, '_>, value: Node<'_, '_>) {
-        if field.deprecated {
-            self.warning(
-                Code::Deprecated,
-                "This field is deprecated by the provider and may stop working.",
-                Params::new(),
-            );
-        }
-        match field.relevance {
-            Relevance::Always => {}
-            Relevance::OnlyWhen(c) if !holds(parent, c) => self.ignored(c, false),
-            Relevance::IgnoredWhen(c) if holds(parent, c) => self.ignored(c, true),
-            Relevance::OnlyWhen(_) | Relevance::IgnoredWhen(_) => {}
-        }
+    fn field(&mut self, field: &Field, value: Node<'_, '_>) {
         if value.is_null() {
             if !field.nullable {
                 self.type_error(expected_name(&field.ty), Kind::Null);
@@ -202,42 +266,47 @@ impl<'o> Walker<'o> {
 
     fn ignored(&mut self, c: Condition, condition_holds: bool) {
         let value = match c.equals {
-            Literal::Bool(b) => b.to_string(),
-            Literal::Str(s) => s.to_string(),
+            Literal::Bool(true) => "true",
+            Literal::Bool(false) => "false",
+            Literal::Str(s) => s,
         };
-        let message = if condition_holds {
-            format!(
-                "The provider ignores this field when {} is {value}.",
-                c.field
+        let (message, when) = if condition_holds {
+            (
+                format!(
+                    "The provider ignores this field when {} is {value}.",
+                    c.field
+                ),
+                "equals",
             )
         } else {
-            format!(
-                "The provider ignores this field unless {} is {value}.",
-                c.field
+            (
+                format!(
+                    "The provider ignores this field unless {} is {value}.",
+                    c.field
+                ),
+                "differs",
             )
         };
-        let because = format!("{}={value}", c.field);
-        let mut params = Params::new().with("field", Param::Str(Cow::Borrowed(c.field)));
-        params = params.with(
-            "because",
-            Param::Str(Cow::Owned(if condition_holds {
-                because
-            } else {
-                format!("not {because}")
-            })),
-        );
+        let params = Params::new()
+            .with("field", Param::Str(Cow::Borrowed(c.field)))
+            .with("value", Param::Str(Cow::Borrowed(value)))
+            .with("because", Param::Str(Cow::Borrowed(when)));
         self.warning(Code::Ignored, message, params);
     }
 
     fn type_error(&mut self, expected: &'static str, found: Kind) {
         self.error(
             Code::Type,
-            format!(
-                "Must be {} {expected}, not {} {}.",
-                article(expected),
-                article(found.name()),
-                found.name()
-            ),
+            if found == Kind::Null {
+                format!("Must be {} {expected}, not null.", article(expected))
+            } else {
+                format!(
+                    "Must be {} {expected}, not {} {}.",
+                    article(expected),
+                    article(found.name()),
+                    found.name()
+                )
+            },
             Params::new()
                 .with("expected", Param::Str(Cow::Borrowed(expected)))
                 .with("found", Param::Str(Cow::Borrowed(found.name()))),
@@ -445,21 +514,41 @@ impl<'o> Walker<'o> {
     /// yields each element's index with the string to compare.
     fn unique<'d, 'a: 'd>(
         &mut self,
-        items: impl Iterator<Item = (usize, Node<'d, 'a>)>,
+        items: impl Iterator<Item = (usize, Node<'d, 'a>)> + Clone,
         key: Option<&'static str>,
     ) {
-        let mut few: Vec<(Cow<'a, str>, usize)> = Vec::new();
         let mut many: Option<HashMap<Cow<'a, str>, usize>> = None;
-        for (i, value) in items {
+        for (n, (i, value)) in items.clone().enumerate() {
             let Some(text) = value.as_str() else { continue };
-            let first = match &many {
-                Some(map) => map.get(&text).copied(),
-                None => few.iter().find(|(t, _)| *t == text).map(|(_, at)| *at),
+            let first = if n < 16 {
+                // Few items: compare with the earlier ones, no allocation.
+                items
+                    .clone()
+                    .take(n)
+                    .find(|(_, earlier)| earlier.str_eq(&text))
+                    .map(|(at, _)| at)
+            } else {
+                let map = many.get_or_insert_with(|| {
+                    let mut map = HashMap::new();
+                    for (at, earlier) in items.clone().take(n) {
+                        if let Some(t) = earlier.as_str() {
+                            map.entry(t).or_insert(at);
+                        }
+                    }
+                    map
+                });
+                match map.get(&text) {
+                    Some(at) => Some(*at),
+                    None => {
+                        map.insert(text, i);
+                        None
+                    }
+                }
             };
             if let Some(at) = first {
                 let mark = self.enter_index(i);
                 if let Some(k) = key {
-                    push_token(&mut self.path, k);
+                    self.path.push(Segment::Key(k));
                 }
                 self.error(
                     Code::Duplicate,
@@ -467,21 +556,14 @@ impl<'o> Walker<'o> {
                     Params::new().with("first", Param::Int(at as i64)),
                 );
                 self.leave(mark);
-            } else if let Some(map) = &mut many {
-                map.insert(text, i);
-            } else {
-                few.push((text, i));
-                if few.len() > 16 {
-                    many = Some(few.drain(..).collect());
-                }
             }
         }
     }
 }
 
 /// `true` when the sibling named by the condition has the given value.
-fn holds(parent: Node<'_, '_>, c: Condition) -> bool {
-    match (parent.get(c.field), c.equals) {
+fn holds(sibling: Option<Node<'_, '_>>, c: Condition) -> bool {
+    match (sibling, c.equals) {
         (Some(v), Literal::Bool(b)) => v.as_bool() == Some(b),
         (Some(v), Literal::Str(s)) => v.str_eq(s),
         (None, _) => false,

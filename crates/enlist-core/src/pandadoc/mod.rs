@@ -74,8 +74,10 @@ static USER: ObjectSchema = ObjectSchema {
             "Email",
             "The user's email; PandaDoc requires the organization's domain.",
         ),
-        Field::optional("first_name", Type::text()).doc("First name", "The user's first name."),
-        Field::optional("last_name", Type::text()).doc("Last name", "The user's last name."),
+        Field::optional("first_name", Type::text_or_empty())
+            .doc("First name", "The user's first name."),
+        Field::optional("last_name", Type::text_or_empty())
+            .doc("Last name", "The user's last name."),
         Field::optional("phone_number", Type::Phone { allow_empty: true }).doc(
             "Phone number",
             "International format (+ and country code), or empty.",

@@ -353,10 +353,10 @@ fn accesses_and_business_ids_are_ignored_for_other_roles() {
     );
     assert_eq!(warnings(&v), vec![]);
     let report = check(&with(base(), "accesses", json!([[1]])));
-    assert_eq!(
-        report.warnings[0].params.get_str("because"),
-        Some("not role=GROUP_MANAGER")
-    );
+    let params = &report.warnings[0].params;
+    assert_eq!(params.get_str("field"), Some("role"));
+    assert_eq!(params.get_str("value"), Some("GROUP_MANAGER"));
+    assert_eq!(params.get_str("because"), Some("differs"));
 }
 
 #[test]

@@ -1,0 +1,42 @@
+//! Deterministic bulk data shared by the benchmark and the profiling example.
+
+/// 10,000 Partoo rows, about one in five invalid, built deterministically.
+#[allow(dead_code)]
+pub fn bulk_rows(n: usize) -> String {
+    let langs = ["fr", "en", "es", "it", "pt-br", "de"];
+    let roles = [
+        "ORG_ADMIN",
+        "ORG_MANAGER",
+        "GROUP_MANAGER",
+        "BUSINESS_MANAGER",
+        "PUBLISHER",
+    ];
+    let mut out = String::from("[");
+    for i in 0..n {
+        if i > 0 {
+            out.push(',');
+        }
+        let role = roles[i % roles.len()];
+        let lang = if i % 7 == 3 {
+            "pt-BR"
+        } else {
+            langs[i % langs.len()]
+        };
+        let email = if i % 11 == 5 {
+            format!("user{i}@localhost")
+        } else {
+            format!("user.number{i}@example-company.com")
+        };
+        let password = if i % 13 == 7 {
+            "weakpassword"
+        } else {
+            "Str0ng-Passw0rd!"
+        };
+        out.push_str(&format!(
+            r#"{{"email":"{email}","first_name":"First{i}","last_name":"Last name {i}","role":"{role}","lang":"{lang}","status":"active","send_invitation":false,"password":"{password}","business_ids":["5409c35a97bbc544d8e2{i:04}"],"sso_only":false,"custom_role":"custom_role_{r}"}}"#,
+            r = i % 5
+        ));
+    }
+    out.push(']');
+    out
+}

@@ -1,0 +1,451 @@
+//! Bulk onboarding from CSV: turns a spreadsheet into the JSON rows a provider
+//! expects, using the provider's schema to type each cell — so a form never
+//! re-implements a provider's field rules in JavaScript.
+//!
+//! Format (RFC 4180: commas, `"` quoting with `""` escapes, LF or CRLF, optional
+//! UTF-8 BOM):
+//! - The header row names fields by their path, with dots for nesting and
+//!   numbers for list positions: `email`, `user.email`, `workspaces.0.role`.
+//! - An empty cell leaves the field out.
+//! - Booleans are `true`/`false` (any case); integers are plain digits.
+//! - A list of simple values is one cell separated by `;` (`posts;messages`).
+//! - A cell starting with `[` or `{` is read as JSON (`[[1,2],[1,3]]`).
+//! - Anything that does not convert stays a string, so validation reports it
+//!   at the right path instead of the import failing.
+//!
+//! ```
+//! use enlist_core::{csv, partoo::Partoo, Options, Provider};
+//!
+//! let table = csv::to_rows(&enlist_core::partoo::SCHEMA, "email,first_name,last_name,send_invitation\nada@example.com,Ada,Lovelace,TRUE\n")?;
+//! assert_eq!(table.rows, r#"[{"email":"ada@example.com","first_name":"Ada","last_name":"Lovelace","send_invitation":true}]"#);
+//! let report = Partoo::check_many(table.rows.as_bytes(), &Options::default());
+//! assert_eq!(report.valid, 1);
+//! # Ok::<(), enlist_core::csv::CsvError>(())
+//! ```
+
+use crate::report::push_token;
+use crate::schema::{ObjectSchema, Type};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// Most data rows one import may have.
+pub const MAX_ROWS: usize = 50_000;
+/// Most columns one import may have.
+pub const MAX_COLUMNS: usize = 100;
+
+/// A CSV import turned into JSON rows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Table {
+    /// The header cells, as written.
+    pub columns: Vec<String>,
+    /// Each column as an RFC 6901 JSON Pointer into a row (`workspaces.0.role`
+    /// → `/workspaces/0/role`): an issue whose path starts with it belongs to
+    /// that column's cell.
+    pub pointers: Vec<String>,
+    /// A JSON array with one object per data row, ready for bulk validation.
+    pub rows: String,
+    /// The 1-based line on which each row starts, for messages.
+    pub lines: Vec<usize>,
+}
+
+/// Why a CSV text could not be read at all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CsvError {
+    /// 1-based line of the problem.
+    pub line: usize,
+    /// Stable snake_case code: `unterminated_quote`, `empty`, `too_many_rows`,
+    /// `too_many_columns`, `duplicate_column`, `empty_column_name`.
+    pub code: &'static str,
+    /// English description.
+    pub message: String,
+}
+
+impl fmt::Display for CsvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+impl std::error::Error for CsvError {}
+
+fn error(line: usize, code: &'static str, message: impl Into<String>) -> CsvError {
+    CsvError {
+        line,
+        code,
+        message: message.into(),
+    }
+}
+
+/// Splits CSV text into records of cells, with each record's starting line.
+fn records(text: &str) -> Result<Vec<(usize, Vec<String>)>, CsvError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut out = Vec::new();
+    let mut record = Vec::new();
+    let mut cell = String::new();
+    let mut line = 1;
+    let mut start_line = 1;
+    let mut chars = text.chars().peekable();
+    let mut quoted = false;
+    let mut quote_line = 0;
+    let mut touched = false;
+    while let Some(c) = chars.next() {
+        if quoted {
+            match c {
+                '"' if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    cell.push('"');
+                }
+                '"' => quoted = false,
+                '\n' => {
+                    line += 1;
+                    cell.push('\n');
+                }
+                c => cell.push(c),
+            }
+            continue;
+        }
+        match c {
+            '"' if cell.is_empty() => {
+                quoted = true;
+                quote_line = line;
+                touched = true;
+            }
+            ',' => {
+                record.push(std::mem::take(&mut cell));
+                touched = true;
+            }
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\n' | '\r' => {
+                if touched || !cell.is_empty() {
+                    record.push(std::mem::take(&mut cell));
+                    out.push((start_line, std::mem::take(&mut record)));
+                }
+                touched = false;
+                line += 1;
+                start_line = line;
+                if out.len() > MAX_ROWS + 1 {
+                    return Err(error(
+                        line,
+                        "too_many_rows",
+                        format!("An import may have at most {MAX_ROWS} rows."),
+                    ));
+                }
+            }
+            c => {
+                cell.push(c);
+                touched = true;
+            }
+        }
+    }
+    if quoted {
+        return Err(error(
+            quote_line,
+            "unterminated_quote",
+            "A quoted cell is never closed.",
+        ));
+    }
+    if touched || !cell.is_empty() {
+        record.push(cell);
+        out.push((start_line, record));
+    }
+    Ok(out)
+}
+
+/// The schema type at a dotted column path, if the schema has one.
+fn type_at(schema: &ObjectSchema, path: &[&str]) -> Option<&'static Type> {
+    let (first, rest) = path.split_first()?;
+    let field = schema.field(first)?;
+    let mut ty: &'static Type = &field.ty;
+    let mut rest = rest;
+    while let Some((segment, tail)) = rest.split_first() {
+        ty = match ty {
+            Type::Array(a) if segment.parse::<usize>().is_ok() => &a.items,
+            Type::Object(o) => &o.field(segment)?.ty,
+            _ => return None,
+        };
+        rest = tail;
+    }
+    Some(ty)
+}
+
+/// Converts one cell by the type the schema expects there.
+fn convert(cell: &str, ty: Option<&Type>) -> Value {
+    let trimmed = cell.trim();
+    if trimmed.starts_with('[') || trimmed.starts_with('{') {
+        if let Ok(value) = serde_json::from_str::<Value>(trimmed) {
+            return value;
+        }
+    }
+    match ty {
+        Some(Type::Boolean) => match trimmed.to_ascii_lowercase().as_str() {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            _ => Value::String(cell.to_string()),
+        },
+        Some(Type::Integer) => trimmed
+            .parse::<i64>()
+            .map_or_else(|_| Value::String(cell.to_string()), Value::from),
+        Some(Type::Array(a)) => Value::Array(
+            trimmed
+                .split(';')
+                .map(str::trim)
+                .filter(|part| !part.is_empty())
+                .map(|part| convert(part, Some(&a.items)))
+                .collect(),
+        ),
+        // Passwords keep their spaces; other text is trimmed.
+        Some(Type::Password(_)) => Value::String(cell.to_string()),
+        _ => Value::String(trimmed.to_string()),
+    }
+}
+
+/// Puts `value` at the dotted `path` in `row`, creating objects and arrays.
+fn insert(row: &mut Map<String, Value>, path: &[&str], value: Value) {
+    let Some((first, rest)) = path.split_first() else {
+        return;
+    };
+    if rest.is_empty() {
+        row.insert((*first).to_string(), value);
+        return;
+    }
+    let slot = row
+        .entry((*first).to_string())
+        .or_insert_with(|| container_for(rest[0]));
+    insert_into(slot, rest, value);
+}
+
+fn container_for(segment: &str) -> Value {
+    if segment.parse::<usize>().is_ok() {
+        Value::Array(Vec::new())
+    } else {
+        Value::Object(Map::new())
+    }
+}
+
+fn insert_into(slot: &mut Value, path: &[&str], value: Value) {
+    let Some((first, rest)) = path.split_first() else {
+        return;
+    };
+    match slot {
+        Value::Object(map) => {
+            if rest.is_empty() {
+                map.insert((*first).to_string(), value);
+            } else {
+                let next = map
+                    .entry((*first).to_string())
+                    .or_insert_with(|| container_for(rest[0]));
+                insert_into(next, rest, value);
+            }
+        }
+        Value::Array(items) => {
+            let Ok(index) = first.parse::<usize>() else {
+                return;
+            };
+            // Column indices are bounded by MAX_COLUMNS, so this stays small.
+            let index = index.min(MAX_COLUMNS);
+            while items.len() <= index {
+                items.push(if rest.is_empty() {
+                    Value::Null
+                } else {
+                    container_for(rest[0])
+                });
+            }
+            if rest.is_empty() {
+                items[index] = value;
+            } else {
+                insert_into(&mut items[index], rest, value);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Reads a CSV text into JSON rows for `schema`.
+pub fn to_rows(schema: &ObjectSchema, text: &str) -> Result<Table, CsvError> {
+    let mut records = records(text)?.into_iter();
+    let Some((header_line, header)) = records.next() else {
+        return Err(error(1, "empty", "The file has no header row."));
+    };
+    if header.len() > MAX_COLUMNS {
+        return Err(error(
+            header_line,
+            "too_many_columns",
+            format!("An import may have at most {MAX_COLUMNS} columns."),
+        ));
+    }
+    let columns: Vec<String> = header.iter().map(|h| h.trim().to_string()).collect();
+    let mut paths: Vec<Vec<&str>> = Vec::with_capacity(columns.len());
+    for (i, column) in columns.iter().enumerate() {
+        if column.is_empty() {
+            return Err(error(
+                header_line,
+                "empty_column_name",
+                format!("Column {} has no name.", i + 1),
+            ));
+        }
+        if columns[..i].contains(column) {
+            return Err(error(
+                header_line,
+                "duplicate_column",
+                format!("The column {column:?} appears twice."),
+            ));
+        }
+        paths.push(column.split('.').collect());
+    }
+    let types: Vec<Option<&Type>> = paths.iter().map(|p| type_at(schema, p)).collect();
+    let pointers = paths
+        .iter()
+        .map(|p| {
+            let mut pointer = String::new();
+            for segment in p {
+                push_token(&mut pointer, segment);
+            }
+            pointer
+        })
+        .collect();
+    let mut rows = Vec::new();
+    let mut lines = Vec::new();
+    for (line, record) in records {
+        let mut row = Map::new();
+        for (i, cell) in record.iter().enumerate().take(columns.len()) {
+            if cell.trim().is_empty() {
+                continue;
+            }
+            insert(&mut row, &paths[i], convert(cell, types[i]));
+        }
+        rows.push(Value::Object(row));
+        lines.push(line);
+    }
+    Ok(Table {
+        columns,
+        pointers,
+        rows: Value::Array(rows).to_string(),
+        lines,
+    })
+}
+
+/// The header row of a CSV template for `schema`: every field, nested ones
+/// dotted, lists of objects with two numbered entries.
+///
+/// ```
+/// let header = enlist_core::csv::template(&enlist_core::pandadoc::SCHEMA);
+/// assert!(header.starts_with("user.email,user.first_name,"));
+/// assert!(header.contains("workspaces.1.role"));
+/// ```
+pub fn template(schema: &ObjectSchema) -> String {
+    let mut columns = Vec::new();
+    collect_columns(schema, "", &mut columns);
+    columns.join(",") + "\n"
+}
+
+fn collect_columns(schema: &ObjectSchema, prefix: &str, out: &mut Vec<String>) {
+    for field in schema.fields {
+        let name = format!("{prefix}{}", field.name);
+        match &field.ty {
+            Type::Object(inner) => collect_columns(inner, &format!("{name}."), out),
+            Type::Array(a) => match &a.items {
+                Type::Object(inner) => {
+                    for i in 0..2 {
+                        collect_columns(inner, &format!("{name}.{i}."), out);
+                    }
+                }
+                _ => out.push(name),
+            },
+            _ => out.push(name),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{pandadoc, partoo};
+    use serde_json::json;
+
+    fn rows(schema: &ObjectSchema, text: &str) -> Value {
+        let table = to_rows(schema, text).expect("readable");
+        serde_json::from_str(&table.rows).expect("json")
+    }
+
+    #[test]
+    fn partoo_cells_are_typed_by_the_schema() {
+        let text = "email,first_name,last_name,org_id,send_invitation,sidebar_pages,business_ids,accesses,password\r\n\
+                    ada@example.com, Ada ,\"Lovelace, Countess\",42,False,posts; messages,a;b,\"[[1,2],[1,3]]\", pass word \r\n\
+                    bob@example.com,Bob,,forty,maybe,,,,\n";
+        assert_eq!(
+            rows(&partoo::SCHEMA, text),
+            json!([
+                {"email": "ada@example.com", "first_name": "Ada", "last_name": "Lovelace, Countess",
+                 "org_id": 42, "send_invitation": false, "sidebar_pages": ["posts", "messages"],
+                 "business_ids": ["a", "b"], "accesses": [[1, 2], [1, 3]], "password": " pass word "},
+                {"email": "bob@example.com", "first_name": "Bob", "org_id": "forty", "send_invitation": "maybe"}
+            ])
+        );
+    }
+
+    #[test]
+    fn pandadoc_nested_columns() {
+        let text = "user.email,user.phone_number,license,workspaces.0.workspace_id,workspaces.0.role,workspaces.1.workspace_id,workspaces.1.role\n\
+                    new@acme.com,+14842634627,Guest,Ab123,Collaborator,,\n";
+        let table = to_rows(&pandadoc::SCHEMA, text).expect("readable");
+        assert_eq!(
+            serde_json::from_str::<Value>(&table.rows).expect("json"),
+            json!([{"user": {"email": "new@acme.com", "phone_number": "+14842634627"}, "license": "Guest",
+                    "workspaces": [{"workspace_id": "Ab123", "role": "Collaborator"}]}])
+        );
+        assert_eq!(table.pointers[4], "/workspaces/0/role");
+        assert_eq!(table.lines, vec![2]);
+    }
+
+    #[test]
+    fn quoted_newlines_and_escaped_quotes() {
+        let text =
+            "email,first_name,last_name\n\"a@b.co\",\"Ann \"\"The\"\"\nSecond\",B\nc@d.co,C,D";
+        let table = to_rows(&partoo::SCHEMA, text).expect("readable");
+        assert_eq!(table.lines, vec![2, 4]);
+        let v: Value = serde_json::from_str(&table.rows).expect("json");
+        assert_eq!(v[0]["first_name"], json!("Ann \"The\"\nSecond"));
+    }
+
+    #[test]
+    fn unreadable_files_are_errors_with_lines() {
+        assert_eq!(
+            to_rows(&partoo::SCHEMA, "").map_err(|e| e.code),
+            Err("empty")
+        );
+        assert_eq!(
+            to_rows(&partoo::SCHEMA, "email\n\"open").map_err(|e| (e.code, e.line)),
+            Err(("unterminated_quote", 2))
+        );
+        assert_eq!(
+            to_rows(&partoo::SCHEMA, "email,email\n").map_err(|e| e.code),
+            Err("duplicate_column")
+        );
+        assert_eq!(
+            to_rows(&partoo::SCHEMA, "email,,x\n").map_err(|e| e.code),
+            Err("empty_column_name")
+        );
+    }
+
+    #[test]
+    fn unknown_columns_reach_validation() {
+        let v = rows(&partoo::SCHEMA, "email,nickname\na@b.co,Al\n");
+        assert_eq!(v, json!([{"email": "a@b.co", "nickname": "Al"}]));
+    }
+
+    #[test]
+    fn templates_list_every_field() {
+        let partoo = template(&partoo::SCHEMA);
+        for field in partoo::SCHEMA.fields {
+            assert!(partoo.contains(field.name), "{}", field.name);
+        }
+        assert!(template(&pandadoc::SCHEMA).contains("workspaces.0.workspace_id"));
+    }
+
+    #[test]
+    fn huge_list_indices_are_bounded() {
+        let v = rows(&pandadoc::SCHEMA, "workspaces.99999999.role\nAdmin\n");
+        assert!(v[0]["workspaces"].as_array().map_or(0, Vec::len) <= MAX_COLUMNS + 1);
+    }
+}
