@@ -1,6 +1,8 @@
 //! Deterministic bulk data shared by the benchmark and the profiling example.
 
-/// 10,000 Partoo rows, about one in five invalid, built deterministically.
+/// `n` Partoo rows (10,000 make about 2.6 MB), about one in four invalid
+/// (a wrong-case language, a dotless email domain or a weak password), built
+/// deterministically.
 #[allow(dead_code)]
 pub fn bulk_rows(n: usize) -> String {
     let langs = ["fr", "en", "es", "it", "pt-br", "de"];
@@ -32,8 +34,14 @@ pub fn bulk_rows(n: usize) -> String {
         } else {
             "Str0ng-Passw0rd!"
         };
+        // Business ids only where Partoo uses them (BUSINESS_MANAGER).
+        let business = if role == "BUSINESS_MANAGER" {
+            format!(r#","business_ids":["5409c35a97bbc544d8e2{i:04}"]"#)
+        } else {
+            String::new()
+        };
         out.push_str(&format!(
-            r#"{{"email":"{email}","first_name":"First{i}","last_name":"Last name {i}","role":"{role}","lang":"{lang}","status":"active","send_invitation":false,"password":"{password}","business_ids":["5409c35a97bbc544d8e2{i:04}"],"sso_only":false,"custom_role":"custom_role_{r}"}}"#,
+            r#"{{"email":"{email}","first_name":"First{i}","last_name":"Last name {i}","role":"{role}","lang":"{lang}","status":"active","send_invitation":false,"password":"{password}"{business},"sso_only":false,"custom_role":"custom_role_{r}"}}"#,
             r = i % 5
         ));
     }

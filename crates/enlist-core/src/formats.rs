@@ -19,45 +19,55 @@ pub fn check_email(email: &str) -> Result<(), &'static str> {
     if email.is_empty() {
         return Err("empty");
     }
-    if email.is_ascii() {
-        let bytes = email.as_bytes();
-        if bytes.iter().any(u8::is_ascii_whitespace) {
-            return Err("whitespace");
+    let bytes = email.as_bytes();
+    // One pass over the bytes: find the @s and anything that is never allowed.
+    let mut at = None;
+    let mut ats = 0;
+    let mut ascii = true;
+    let mut control = false;
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'@' => {
+                ats += 1;
+                at.get_or_insert(i);
+            }
+            b' ' | b'\t' | b'\n' | b'\r' | 0x0c => return Err("whitespace"),
+            0..=0x1f | 0x7f => control = true,
+            0x80.. => ascii = false,
+            _ => {}
         }
-        if bytes.iter().any(u8::is_ascii_control) {
-            return Err("control_character");
-        }
-    } else {
+    }
+    if !ascii {
         if email.chars().any(char::is_whitespace) {
             return Err("whitespace");
         }
-        if email.chars().any(char::is_control) {
-            return Err("control_character");
-        }
+        control |= email.chars().any(char::is_control);
     }
-    let Some((local, domain)) = email.split_once('@') else {
+    if control {
+        return Err("control_character");
+    }
+    let Some(at) = at else {
         return Err("missing_at");
     };
-    if domain.contains('@') {
+    if ats > 1 {
         return Err("multiple_at");
     }
     if email.len() > 254 {
         return Err("too_long");
     }
+    let (local, domain) = (&email[..at], &email[at + 1..]);
     if local.is_empty() {
         return Err("local_part_empty");
     }
     if local.len() > 64 {
         return Err("local_part_too_long");
     }
-    if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+    let lb = local.as_bytes();
+    if lb[0] == b'.' || lb[lb.len() - 1] == b'.' || lb.windows(2).any(|w| w == b"..") {
         return Err("local_part_dots");
     }
     // Non-ASCII bytes are UTF-8 letters of an internationalized address.
-    if !local
-        .bytes()
-        .all(|b| !b.is_ascii() || ATEXT[usize::from(b)])
-    {
+    if !lb.iter().all(|&b| !b.is_ascii() || ATEXT[usize::from(b)]) {
         return Err("local_part_character");
     }
     check_domain(domain)

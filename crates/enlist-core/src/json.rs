@@ -554,6 +554,7 @@ impl<'d, 'a> Node<'d, 'a> {
     }
 
     /// The JSON type of this value.
+    #[inline]
     pub fn kind(&self) -> Kind {
         match self.entry().tag {
             Tag::Null => Kind::Null,
@@ -566,11 +567,13 @@ impl<'d, 'a> Node<'d, 'a> {
     }
 
     /// `true` for `null`.
+    #[inline]
     pub fn is_null(&self) -> bool {
         self.entry().tag == Tag::Null
     }
 
     /// The boolean, if this is `true` or `false`.
+    #[inline]
     pub fn as_bool(&self) -> Option<bool> {
         match self.entry().tag {
             Tag::True => Some(true),
@@ -580,6 +583,7 @@ impl<'d, 'a> Node<'d, 'a> {
     }
 
     /// `true` when this is a number written without fraction or exponent.
+    #[inline]
     pub fn is_integer(&self) -> bool {
         self.entry().tag == Tag::Int
     }
@@ -610,6 +614,7 @@ impl<'d, 'a> Node<'d, 'a> {
     }
 
     /// The string's value (borrowed unless it contains escapes), if this is a string.
+    #[inline]
     pub fn as_str(&self) -> Option<Cow<'a, str>> {
         match self.entry().tag {
             Tag::Str => Some(Cow::Borrowed(self.raw())),
@@ -619,6 +624,7 @@ impl<'d, 'a> Node<'d, 'a> {
     }
 
     /// Whether this is a string equal to `text` (compared after unescaping).
+    #[inline]
     pub fn str_eq(&self, text: &str) -> bool {
         let e = self.entry();
         match e.tag {

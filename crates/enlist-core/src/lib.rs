@@ -86,3 +86,8 @@ pub(crate) mod nullable {
         Option::<T>::deserialize(d).map(Some)
     }
 }
+
+/// The README's Rust example, compiled and run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
