@@ -23,7 +23,7 @@ import { createServer } from "node:http";
 import { randomBytes, randomInt } from "node:crypto";
 import { pathToFileURL } from "node:url";
 
-const MAX_BODY_BYTES = 10 * 1024 * 1024;
+const MAX_BODY_BYTES = 10 * 1024 * 1024; // larger request bodies get a 413
 const FAULT_KEYS = ["status", "body", "bodyBytes", "headers", "contentType", "delayMs", "resetAfterHeaders", "hangMs"];
 
 const PARTOO_ROLES = ["ORG_ADMIN", "ORG_MANAGER", "GROUP_MANAGER", "BUSINESS_MANAGER", "PUBLISHER"];
@@ -248,7 +248,7 @@ export async function startUpstream({
     if (!route) return [404, { error: "not_found", detail: `no mock route for ${path}` }];
     if (req.method !== "POST") return [405, { error: "method_not_allowed", detail: "only POST" }];
     if (route === "partoo") return partooCreate(req, text);
-    if (route === "invite") return partooInvite(req, decodeURIComponent(invite[1]));
+    if (route === "invite") return partooInvite(req, invite[1]);
     return pandadocCreate(req, text);
   }
 
@@ -281,7 +281,10 @@ export async function startUpstream({
 
   async function control(req, res, path) {
     if (req.method === "GET" && path === "/__mock/requests") return send(res, 200, requests);
-    if (req.method === "POST" && path === "/__mock/reset") return reset(), send(res, 200, { ok: true });
+    if (req.method === "POST" && path === "/__mock/reset") {
+      reset();
+      return send(res, 200, { ok: true });
+    }
     if (req.method === "POST" && path === "/__mock/script") {
       const list = parseJson((await readBody(req)) ?? "");
       try {
@@ -301,7 +304,7 @@ export async function startUpstream({
     requests.push({
       method: req.method,
       path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
+      query: Object.fromEntries(url.searchParams), // a repeated name keeps its last value
       headers: { ...req.headers },
       body: text ?? "",
       time: Date.now(),
@@ -340,7 +343,7 @@ export async function startUpstream({
     timers.clear();
     await new Promise((resolve) => {
       server.close(() => resolve());
-
+      server.closeAllConnections();
     });
   }
 

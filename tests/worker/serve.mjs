@@ -4,7 +4,7 @@
 // Library use (integration tests):
 //   import { startWorker } from "./serve.mjs";
 //   const worker = await startWorker({ upstreams: { partoo: url1, pandadoc: url2 } });
-//   await fetch(new URL("/v1/health", worker.url));
+//   await fetch(`${worker.url}/v1/health`);   // url: "http://127.0.0.1:<port>"
 //   await worker.dispose();
 //
 // CLI use (`cargo xtask dev` runs this; build the Worker first):
@@ -18,6 +18,7 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
+import { createServer as createTcpServer } from "node:net";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Log, LogLevel, Miniflare } from "miniflare";
 
@@ -94,7 +95,9 @@ export function parseDevVars(text) {
  *   the RATE_LIMITER binding (default: wrangler.toml's 30 per 60 s).
  * @param {boolean} [options.verbose=false] print Miniflare's and the
  *   Worker's logs.
- * @returns {Promise<{url: URL, mf: Miniflare, dispose: () => Promise<void>}>}
+ * @returns {Promise<{url: string, mf: Miniflare, dispose: () => Promise<void>}>}
+ *   `url` is the origin without a trailing slash ("http://127.0.0.1:<port>"),
+ *   like tests/mocks/upstream.mjs; `mf` is the Miniflare instance.
  */
 export async function startWorker({
   port = 0,
@@ -134,7 +137,6 @@ export async function startWorker({
       // Without has_user_worker Miniflare never calls the Worker; static
       // routing sends /v1/* straight to it (wrangler: run_worker_first).
       routerConfig: { has_user_worker: true, static_routing: { user_worker: ["/v1/*"] } },
-      assetConfig: { has_static_routing: true },
     },
     durableObjects: { IDEMPOTENCY: { className: "IdempotencyStore", useSQLite: true } },
     ratelimits: {
@@ -145,14 +147,14 @@ export async function startWorker({
     },
     bindings: { ...wranglerVars(), ...upstreamBindings, ...bindings },
   });
-  let url;
+  let ready;
   try {
-    url = await mf.ready;
+    ready = await mf.ready;
   } catch (err) {
     await mf.dispose().catch(() => {});
     throw err;
   }
-  return { url, mf, dispose: () => mf.dispose() };
+  return { url: ready.origin, mf, dispose: () => mf.dispose() };
 }
 
 // ---------------------------------------------------------------------------
@@ -214,6 +216,18 @@ async function startStandInUpstream({ port = 0, host = "127.0.0.1", partooKey, p
   };
 }
 
+/** Fails with a clear message when host:port is taken (before workerd does, noisily). */
+async function assertPortFree(host, port) {
+  if (port === 0) return;
+  const probe = createTcpServer();
+  await new Promise((resolve, reject) => {
+    probe.once("error", (err) =>
+      reject(err.code === "EADDRINUSE" ? new Error(`${host}:${port} is already in use; stop that server or pass --port N`) : err),
+    );
+    probe.listen(port, host, () => probe.close(resolve));
+  });
+}
+
 function parseArgs(argv) {
   const args = { port: 8787, host: "127.0.0.1", mode: "auto" };
   for (let i = 0; i < argv.length; i++) {
@@ -245,6 +259,7 @@ async function main() {
   if (args.mode === "real" && !haveDevVars) throw new Error("--real needs a .dev.vars file (see .dev.vars.example)");
   const real = args.mode === "real" || (args.mode === "auto" && haveDevVars);
 
+  await assertPortFree(args.host, args.port);
   const cleanups = [];
   const stop = async () => {
     for (const fn of cleanups.reverse()) await fn().catch((e) => console.error(e));
@@ -280,7 +295,7 @@ async function main() {
     const worker = await startWorker({ port: args.port, host: args.host, bindings, upstreams, verbose: true });
     cleanups.push(() => worker.dispose());
     console.log(`Miniflare ready in ${Math.round(performance.now() - started)} ms`);
-    console.log(`enlist: form ${worker.url.href}  ·  API ${new URL("/v1/health", worker.url).href}  (Ctrl-C to stop)`);
+    console.log(`enlist: form ${worker.url}/  ·  API ${worker.url}/v1/health  (Ctrl-C to stop)`);
   } catch (err) {
     await stop();
     throw err;

@@ -15,7 +15,7 @@ after(async () => {
   await worker?.dispose();
 });
 
-const get = (path, init) => fetch(new URL(path, worker.url), init);
+const get = (path, init) => fetch(`${worker.url}${path}`, init);
 
 test("GET /v1/health answers 200 {status: ok}", async () => {
   const res = await get("/v1/health");
@@ -47,4 +47,14 @@ test("/ serves www/index.html", async () => {
   assert.equal(res.status, 200);
   assert.match(res.headers.get("content-type") ?? "", /^text\/html\b/);
   assert.equal(await res.text(), readFileSync(`${ROOT}www/index.html`, "utf8"));
+});
+
+// Replace when IdempotencyStore is implemented: this only proves the binding
+// and the exported class are wired up.
+test("the IDEMPOTENCY Durable Object is bound (placeholder answers 501)", async () => {
+  const ns = await worker.mf.getDurableObjectNamespace("IDEMPOTENCY");
+  const res = await ns.get(ns.idFromName("smoke")).fetch("http://do/");
+  assert.equal(res.status, 501);
+  assert.equal(res.headers.get("content-type"), "application/problem+json");
+  await res.arrayBuffer();
 });

@@ -20,12 +20,14 @@ usage: cargo xtask <command> [options]
 commands:
   test [--quick] [--only NAME]… [--skip NAME]… [--list]
                      every test (installs missing tools first); --quick: fmt,
-                     clippy and cargo test only; --only / --skip: the steps
-                     whose name contains NAME; --list: print the steps
+                     clippy and cargo test only; --only / --skip: the step
+                     named NAME, else those whose name contains NAME;
+                     --list: print the steps
   dev [--port N] [--host H] [--mocks|--real]
                      build the Worker and serve it with www/ at
                      http://127.0.0.1:8787 (mock upstreams unless .dev.vars)
-  build              build the Worker (build/) and the npm package
+  build [worker|npm] build the Worker (build/) and/or the npm package
+                     (both by default); wrangler.toml runs `build worker`
   bench [-- ARGS]    cargo bench -p enlist-core (ARGS go to criterion)
   fuzz [--time N]    run each fuzz target for N seconds (default 60)
   help               this text
@@ -61,17 +63,26 @@ fn dispatch(args: &[String]) -> Result {
     }
 }
 
+/// `cargo xtask build [worker|npm]`: both by default.
 fn build(rest: &[String]) -> Result {
-    if let Some(arg) = rest.first() {
-        return Err(format!("`build` takes no arguments (got `{arg}`)"));
+    let (worker, npm) = match rest {
+        [] => (true, true),
+        [what] if what == "worker" => (true, false),
+        [what] if what == "npm" => (false, true),
+        _ => return Err(format!("usage: cargo xtask build [worker|npm]\n\n{USAGE}")),
+    };
+    if worker {
+        for &tool in worker::NEEDS {
+            println!("{}: {}", tool.name(), tool.ensure()?);
+        }
+        let (built, took) = util::timed(worker::build);
+        built?;
+        println!("worker built in {}", util::fmt_duration(took));
     }
-    for &tool in worker::NEEDS {
-        println!("{}: {}", tool.name(), tool.ensure()?);
+    if npm {
+        wasm::build_npm_package()?;
     }
-    let (built, took) = util::timed(worker::build);
-    built?;
-    println!("worker built in {}", util::fmt_duration(took));
-    wasm::build_npm_package()
+    Ok(())
 }
 
 fn parse_test_options(args: &[String]) -> Result<test::Options> {

@@ -2,7 +2,7 @@
 //! steps. To add one, add one line to [`steps`]:
 //!
 //! ```text
-//! Step::new("wasm tests (node)", || run(cargo_wasm_test())).needs(&[Tool::WasmBindgen]).requires("crates/enlist-wasm/Cargo.toml"),
+//! Step::new("wasm tests (node)", || cargo_env(&["test", "-p", "enlist-wasm", "--target", "wasm32-unknown-unknown"], &[("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")])).needs(&[Tool::WasmTarget, Tool::WasmBindgen]).requires("crates/enlist-wasm/Cargo.toml"),
 //! node_tests("tests/e2e").needs(&[Tool::Chromium]),
 //! ```
 //!
@@ -19,11 +19,11 @@ use crate::{wasm, worker};
 #[rustfmt::skip]
 fn steps() -> Vec<Step> {
     vec![
-        Step::new("fmt", || cargo(&["fmt", "--all", "--check"])).quick(),
-        Step::new("clippy", || cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])).quick(),
+        Step::new("fmt", || cargo(&["fmt", "--all", "--check"])).quick().needs(&[Tool::RustComponents]),
+        Step::new("clippy", || cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])).quick().needs(&[Tool::RustComponents]),
         Step::new("clippy (worker, wasm32)", || cargo(&["clippy", "-p", "enlist-worker", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"])).needs(&[Tool::WasmTarget]).requires("crates/enlist-worker/Cargo.toml"),
         Step::new("cargo test", || cargo(&["test", "--workspace"])).quick(),
-        Step::new("cargo doc", cargo_doc),
+        Step::new("cargo doc", || cargo_env(&["doc", "--workspace", "--no-deps"], &[("RUSTDOCFLAGS", "-D warnings")])),
         Step::new("build worker", worker::build).needs(worker::NEEDS).requires("crates/enlist-worker/Cargo.toml"),
         Step::new("build npm package", wasm::build_npm_package).needs(&[Tool::WasmTarget, Tool::WasmBindgen, Tool::NodeModules]).requires("crates/enlist-wasm/Cargo.toml"),
         node_tests("tests/worker"),
@@ -33,16 +33,15 @@ fn steps() -> Vec<Step> {
     ]
 }
 
+/// `cargo ARGS` from the repository root.
 fn cargo(args: &[&str]) -> Result {
-    let mut cmd = util::cargo();
-    cmd.args(args);
-    util::run(cmd)
+    cargo_env(args, &[])
 }
 
-fn cargo_doc() -> Result {
+/// `cargo ARGS` with extra environment variables.
+fn cargo_env(args: &[&str], env: &[(&str, &str)]) -> Result {
     let mut cmd = util::cargo();
-    cmd.args(["doc", "--workspace", "--no-deps"])
-        .env("RUSTDOCFLAGS", "-D warnings");
+    cmd.args(args).envs(env.iter().copied());
     util::run(cmd)
 }
 
@@ -55,7 +54,9 @@ fn node_tests(dir: &'static str) -> Step {
     let mut step = Step::new(format!("node --test {dir}"), move || {
         let files = util::find_files(&util::path(dir), NODE_TEST_SUFFIXES);
         let mut cmd = util::command("node");
-        cmd.arg("--test");
+        // --test-force-exit: a handle left open after the last test (a
+        // failure the tests report themselves) must not stall the run.
+        cmd.args(["--test", "--test-force-exit"]);
         for f in &files {
             cmd.arg(util::rel(f));
         }
@@ -77,7 +78,7 @@ pub struct Step {
     /// Part of `cargo xtask test --quick`.
     quick: bool,
     /// Tools installed before the first step that needs them runs.
-    needs: &'static [Tool],
+    needs: Vec<Tool>,
     /// Returns why to skip the step, if it should be skipped.
     skip: Vec<Box<dyn Fn() -> Option<String>>>,
     /// For `node_tests` steps: the directory they cover.
@@ -90,7 +91,7 @@ impl Step {
             name: name.into(),
             run: Box::new(run),
             quick: false,
-            needs: &[],
+            needs: Vec::new(),
             skip: Vec::new(),
             node_dir: None,
         }
@@ -102,9 +103,9 @@ impl Step {
         self
     }
 
-    /// Tools to ensure before running.
-    pub fn needs(mut self, tools: &'static [Tool]) -> Self {
-        self.needs = tools;
+    /// Tools to ensure before running (adds to those already listed).
+    pub fn needs(mut self, tools: &[Tool]) -> Self {
+        self.needs.extend_from_slice(tools);
         self
     }
 
@@ -165,8 +166,8 @@ pub fn run(opts: &Options) -> Result {
     let selected: Vec<&Step> = steps
         .iter()
         .filter(|s| !opts.quick || s.quick)
-        .filter(|s| opts.only.is_empty() || opts.only.iter().any(|o| s.name.contains(o.as_str())))
-        .filter(|s| !opts.skip.iter().any(|o| s.name.contains(o.as_str())))
+        .filter(|s| opts.only.is_empty() || opts.only.iter().any(|p| selects(&steps, p, &s.name)))
+        .filter(|s| !opts.skip.iter().any(|p| selects(&steps, p, &s.name)))
         .collect();
     if selected.is_empty() {
         return Err("no step selected; `cargo xtask test --list` shows them".into());
@@ -185,19 +186,19 @@ pub fn run(opts: &Options) -> Result {
             });
             continue;
         }
-        for &tool in step.needs {
+        for &tool in &step.needs {
             if ensured.contains(&tool) {
                 continue;
             }
             ensured.push(tool);
             println!("\n==> tool: {}", tool.name());
             let (result, took) = util::timed(|| tool.ensure());
-            let name = format!("tool: {}", tool.name());
+            let name = format!("tool {}", tool.name());
             match result {
                 Ok(state) => {
                     println!("{}: {state}", tool.name());
                     summary.push(Line {
-                        name: format!("{name} ({state})"),
+                        name: format!("{name}: {state}"),
                         outcome: Outcome::Ok,
                         took,
                     });
@@ -241,6 +242,16 @@ pub fn run(opts: &Options) -> Result {
             println!("all steps passed");
             Ok(())
         }
+    }
+}
+
+/// Whether `pattern` (from `--only`/`--skip`) names step `name`: the step
+/// with exactly that name if there is one, else every step containing it.
+fn selects(steps: &[Step], pattern: &str, name: &str) -> bool {
+    if steps.iter().any(|s| s.name == pattern) {
+        name == pattern
+    } else {
+        name.contains(pattern)
     }
 }
 

@@ -15,6 +15,9 @@ pub const WORKER_BUILD_VERSION: &str = "0.8.7";
 /// Something a step needs before it can run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tool {
+    /// `rustup component add rustfmt clippy` when `cargo fmt`/`cargo clippy`
+    /// do not run.
+    RustComponents,
     /// `rustup target add wasm32-unknown-unknown`.
     WasmTarget,
     /// `cargo install wasm-bindgen-cli --version <Cargo.lock's wasm-bindgen>`.
@@ -32,6 +35,7 @@ impl Tool {
     /// Short name for the summary.
     pub fn name(self) -> &'static str {
         match self {
+            Tool::RustComponents => "rustfmt + clippy",
             Tool::WasmTarget => "wasm32-unknown-unknown target",
             Tool::WasmBindgen => "wasm-bindgen-cli",
             Tool::WorkerBuild => "worker-build",
@@ -43,6 +47,7 @@ impl Tool {
     /// Installs the tool if needed; returns what was found or done.
     pub fn ensure(self) -> Result<String> {
         match self {
+            Tool::RustComponents => ensure_rust_components(),
             Tool::WasmTarget => ensure_wasm_target(),
             Tool::WasmBindgen => ensure_wasm_bindgen(),
             Tool::WorkerBuild => ensure_worker_build(),
@@ -50,6 +55,21 @@ impl Tool {
             Tool::Chromium => ensure_chromium(),
         }
     }
+}
+
+fn ensure_rust_components() -> Result<String> {
+    let missing: Vec<&str> = [("fmt", "rustfmt"), ("clippy", "clippy")]
+        .into_iter()
+        .filter(|(sub, _)| util::probe(util::cargo().args([*sub, "--version"])).is_none())
+        .map(|(_, component)| component)
+        .collect();
+    if missing.is_empty() {
+        return Ok("present".into());
+    }
+    let mut add = Command::new("rustup");
+    add.args(["component", "add"]).args(&missing);
+    util::run(add)?;
+    Ok(format!("installed {}", missing.join(", ")))
 }
 
 fn ensure_wasm_target() -> Result<String> {
@@ -184,12 +204,12 @@ fn ensure_node_modules() -> Result<String> {
         (None, _) => false,
     };
     if fresh {
-        return Ok(format!("present (node {version})"));
+        return Ok(format!("present, node {version}"));
     }
     let mut ci = util::command("npm");
     ci.args(["ci", "--no-audit", "--no-fund"]);
     util::run(ci)?;
-    Ok(format!("installed (node {version})"))
+    Ok(format!("installed, node {version}"))
 }
 
 /// `node_modules/.bin/NAME`, or an error saying to run `npm ci`.

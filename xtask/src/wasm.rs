@@ -1,14 +1,134 @@
-//! The npm package `enlist` built from `crates/enlist-wasm`.
+//! The npm package `enlist` built from `crates/enlist-wasm`, its tests and its
+//! benchmark.
 //!
-//! To be written by the enlist-wasm engineer: build the crate for
-//! wasm32-unknown-unknown, run the wasm-bindgen CLI (`tools::wasm_bindgen_bin`)
-//! and npm binaryen's wasm-opt (`tools::node_bin("wasm-opt")`), and lay out
-//! `crates/enlist-wasm/pkg/`.
+//! Build, fully offline: `cargo build --target wasm32-unknown-unknown
+//! --profile wasm-release -p enlist-wasm` (release with opt-level "s"), the wasm-bindgen CLI (`--target web`: one glue
+//! file that the Node, browser and workerd entries share), npm binaryen's
+//! `wasm-opt -Oz`, then the hand-written JavaScript entries from
+//! `crates/enlist-wasm/js/`, a `package.json` with the crate's version, the
+//! README, and `index.d.ts` (its provider types generated from the core's
+//! registry by `js/gen-types.mjs`).
 
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::tools::{self, Tool};
 use crate::util::{self, Result};
 
 /// The crate this module builds.
 pub const CRATE_DIR: &str = "crates/enlist-wasm";
+/// Where the npm package is laid out.
+pub const PKG_DIR: &str = "crates/enlist-wasm/pkg";
+/// The wasm target.
+const TARGET: &str = "wasm32-unknown-unknown";
+/// The cargo profile (root Cargo.toml: release with opt-level "s").
+const PROFILE: &str = "wasm-release";
+/// Hand-written JavaScript copied into the package as is.
+const JS_FILES: &[&str] = &["api.js", "node.js", "browser.js", "workerd.js"];
+/// npm binaryen's wasm-opt flags (TOOLCHAIN notes: the features wasm-bindgen's
+/// output uses must be enabled).
+const WASM_OPT_FLAGS: &[&str] = &[
+    "-Oz",
+    "--strip-debug",
+    "--strip-producers",
+    "--enable-bulk-memory",
+    "--enable-reference-types",
+    "--enable-mutable-globals",
+    "--enable-sign-ext",
+    "--enable-nontrapping-float-to-int",
+    "--enable-multivalue",
+];
+/// Flags for headless Chromium (TOOLCHAIN notes), via `webdriver.json`.
+const CHROMIUM_ARGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+];
+
+/// Tools the build needs.
+pub const NEEDS: &[Tool] = &[Tool::WasmTarget, Tool::WasmBindgen, Tool::NodeModules];
+
+fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => util::root().join(dir),
+        None => util::path("target"),
+    }
+}
+
+fn write(path: &Path, contents: &str) -> Result {
+    std::fs::write(path, contents).map_err(|e| format!("cannot write {}: {e}", util::rel(path)))
+}
+
+fn copy(from: &Path, to: &Path) -> Result {
+    std::fs::copy(from, to)
+        .map(|_| ())
+        .map_err(|e| format!("cannot copy {} to {}: {e}", util::rel(from), util::rel(to)))
+}
+
+/// The crate's version (`cargo pkgid`: `path+file:///…#0.1.0` or `…#name@0.1.0`).
+fn version() -> Result<String> {
+    let mut cmd = util::cargo();
+    cmd.args(["pkgid", "-p", "enlist-wasm"]);
+    let id = util::probe(&mut cmd).ok_or("`cargo pkgid -p enlist-wasm` failed")?;
+    let tail = id.rsplit('#').next().unwrap_or_default();
+    let version = tail.rsplit('@').next().unwrap_or_default();
+    if version.is_empty() || !version.starts_with(|c: char| c.is_ascii_digit()) {
+        return Err(format!("cannot read a version from `{id}`"));
+    }
+    Ok(version.to_string())
+}
+
+fn package_json(version: &str) -> String {
+    format!(
+        r#"{{
+  "name": "enlist",
+  "version": "{version}",
+  "description": "Validate, build and parse create-user calls for Partoo and PandaDoc: one Rust core compiled to WebAssembly, for Node.js, browsers, bundlers and Cloudflare Workers.",
+  "keywords": ["validation", "partoo", "pandadoc", "users", "wasm", "webassembly"],
+  "license": "MIT OR Apache-2.0",
+  "repository": {{
+    "type": "git",
+    "url": "git+https://github.com/enlist-dev/enlist.git",
+    "directory": "crates/enlist-wasm"
+  }},
+  "type": "module",
+  "sideEffects": false,
+  "engines": {{
+    "node": ">=20"
+  }},
+  "main": "./node.js",
+  "types": "./index.d.ts",
+  "exports": {{
+    ".": {{
+      "types": "./index.d.ts",
+      "workerd": "./workerd.js",
+      "node": "./node.js",
+      "browser": "./browser.js",
+      "default": "./browser.js"
+    }},
+    "./enlist_bg.wasm": "./enlist_bg.wasm",
+    "./package.json": "./package.json"
+  }},
+  "files": [
+    "index.d.ts",
+    "api.js",
+    "enlist.js",
+    "enlist_bg.wasm",
+    "node.js",
+    "browser.js",
+    "workerd.js",
+    "README.md"
+  ]
+}}
+"#
+    )
+}
 
 /// Builds the npm package into `crates/enlist-wasm/pkg/`.
 pub fn build_npm_package() -> Result {
@@ -16,6 +136,193 @@ pub fn build_npm_package() -> Result {
         println!("enlist-wasm not present yet ({CRATE_DIR}/Cargo.toml missing); skipping the npm package");
         return Ok(());
     }
-    println!("enlist-wasm: the npm package build is not written yet (xtask/src/wasm.rs)");
+    for &tool in NEEDS {
+        tool.ensure()?;
+    }
+    let (built, took) = util::timed(build);
+    built?;
+    println!("npm package built in {} ({PKG_DIR}/)", util::fmt_duration(took));
     Ok(())
+}
+
+fn build() -> Result {
+    let mut cargo = util::cargo();
+    cargo.args(["build", "--profile", PROFILE, "--target", TARGET, "-p", "enlist-wasm"]);
+    util::run(cargo)?;
+    let raw = target_dir().join(TARGET).join(PROFILE).join("enlist_wasm.wasm");
+
+    // wasm-bindgen writes into a scratch directory; only what we keep goes to pkg/.
+    let scratch = target_dir().join("enlist-wasm-bindgen");
+    let _ = std::fs::remove_dir_all(&scratch);
+    let mut bindgen = Command::new(tools::wasm_bindgen_bin());
+    bindgen
+        .args(["--target", "web", "--no-typescript", "--out-name", "enlist", "--out-dir"])
+        .arg(&scratch)
+        .arg(&raw);
+    util::run(bindgen)?;
+
+    let pkg = util::path(PKG_DIR);
+    let _ = std::fs::remove_dir_all(&pkg);
+    std::fs::create_dir_all(&pkg).map_err(|e| format!("cannot create {PKG_DIR}: {e}"))?;
+
+    let mut opt = Command::new(tools::node_bin("wasm-opt")?);
+    opt.args(WASM_OPT_FLAGS)
+        .arg(scratch.join("enlist_bg.wasm"))
+        .arg("-o")
+        .arg(pkg.join("enlist_bg.wasm"));
+    util::run(opt)?;
+
+    copy(&scratch.join("enlist.js"), &pkg.join("enlist.js"))?;
+    let js = util::path(CRATE_DIR).join("js");
+    for file in JS_FILES {
+        copy(&js.join(file), &pkg.join(file))?;
+    }
+    copy(&util::path(CRATE_DIR).join("README.md"), &pkg.join("README.md"))?;
+    write(&pkg.join("package.json"), &package_json(&version()?))?;
+
+    let mut types = util::command("node");
+    types.arg(js.join("gen-types.mjs")).arg(&pkg);
+    util::run(types)?;
+
+    for file in ["enlist_bg.wasm", "enlist.js", "api.js", "browser.js"] {
+        println!("  {file}: {}", util::size_report(&pkg.join(file)));
+    }
+    Ok(())
+}
+
+// ---- test steps ------------------------------------------------------------------
+
+/// `cargo clippy` on the wasm crate for wasm32 (its tests included).
+pub fn clippy_wasm32() -> Result {
+    let mut cmd = util::cargo();
+    cmd.args(["clippy", "-p", "enlist-wasm", "--all-targets", "--target", TARGET])
+        .args(["--", "-D", "warnings"]);
+    util::run(cmd)
+}
+
+/// Runs `cmd`, echoing its output, and returns stdout + stderr.
+fn run_capture(mut cmd: Command) -> Result<String> {
+    let shown = util::describe(&cmd);
+    println!("$ {shown}");
+    let out = cmd
+        .output()
+        .map_err(|e| format!("could not start `{shown}`: {e}"))?;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    print!("{text}");
+    if out.status.success() {
+        Ok(text)
+    } else {
+        Err(format!("`{shown}` failed ({})", out.status))
+    }
+}
+
+/// The number of passed tests in libtest / wasm-bindgen-test output.
+fn passed(output: &str) -> usize {
+    output
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("test result: ok. "))
+        .filter_map(|rest| rest.split(' ').next()?.parse::<usize>().ok())
+        .sum()
+}
+
+fn wasm_test(test: &str, browser: bool) -> Result {
+    let mut cmd = util::cargo();
+    cmd.args(["test", "--target", TARGET, "-p", "enlist-wasm", "--test", test])
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+            util::cargo_bin("wasm-bindgen-test-runner"),
+        );
+    if browser {
+        write_webdriver_json()?;
+        cmd.env("WASM_BINDGEN_USE_BROWSER", "1")
+            .env("CHROMEDRIVER", tools::CHROMEDRIVER)
+            .env_remove("WASM_BINDGEN_USE_NODE");
+    }
+    let output = run_capture(cmd)?;
+    match passed(&output) {
+        0 => Err(format!(
+            "`--test {test}` ran zero tests (wasm_bindgen_test_configure! missing?)"
+        )),
+        n => {
+            println!("{n} wasm test(s) passed in {}", if browser { "Chromium" } else { "Node" });
+            Ok(())
+        }
+    }
+}
+
+/// wasm-bindgen-test-runner reads Chromium's flags from `webdriver.json` in the
+/// crate directory (git-ignored; written from [`CHROMIUM_ARGS`]).
+fn write_webdriver_json() -> Result {
+    let args: Vec<String> = CHROMIUM_ARGS.iter().map(|a| format!("\"{a}\"")).collect();
+    let json = format!(
+        "{{\n  \"goog:chromeOptions\": {{\n    \"binary\": \"{}\",\n    \"args\": [{}]\n  }}\n}}\n",
+        tools::CHROMIUM,
+        args.join(", ")
+    );
+    write(&util::path(CRATE_DIR).join("webdriver.json"), &json)
+}
+
+/// `wasm_bindgen_test` suites of enlist-wasm in Node.
+pub fn test_node() -> Result {
+    wasm_test("node", false)
+}
+
+/// `wasm_bindgen_test` suites of enlist-wasm in headless Chromium.
+pub fn test_browser() -> Result {
+    wasm_test("browser", true)
+}
+
+/// publint and @arethetypeswrong/cli on the package, and `tsc --strict` on the
+/// typed consumer `tests/npm/consumer.ts`.
+pub fn lint_package() -> Result {
+    let pkg = util::path(PKG_DIR);
+    if !pkg.join("package.json").is_file() {
+        return Err(format!("{PKG_DIR}/package.json is missing; run `cargo xtask build npm`"));
+    }
+    let mut publint = Command::new(tools::node_bin("publint")?);
+    publint.arg("--strict").arg(&pkg).current_dir(util::root());
+    util::run(publint)?;
+
+    let mut attw = Command::new(tools::node_bin("attw")?);
+    attw.args(["--pack", "--profile", "esm-only", "--format", "table-flipped"])
+        .arg(&pkg)
+        .current_dir(util::root());
+    util::run(attw)?;
+
+    let mut tsc = Command::new(tools::node_bin("tsc")?);
+    tsc.args(["--noEmit", "-p", "tests/npm/tsconfig.json"])
+        .current_dir(util::root());
+    util::run(tsc)
+}
+
+/// `cargo xtask bench`: the npm package against Ajv, Zod and Valibot (bench/npm.mjs).
+pub fn bench() -> Result {
+    build_npm_package()?;
+    let mut cmd = util::command("node");
+    cmd.args(["--expose-gc", "bench/npm.mjs"]);
+    util::run(cmd)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_passed_tests() {
+        let out = "running 3 tests\ntest result: ok. 3 passed; 0 failed; 0 ignored\n\
+                   test result: ok. 0 passed; 0 failed\n";
+        assert_eq!(passed(out), 3);
+        assert_eq!(passed("no tests"), 0);
+    }
+
+    #[test]
+    fn package_json_is_versioned() {
+        let json = package_json("1.2.3");
+        assert!(json.contains(r#""version": "1.2.3""#));
+        assert!(json.contains(r#""name": "enlist""#));
+    }
 }

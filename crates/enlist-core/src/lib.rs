@@ -50,6 +50,7 @@ pub mod json;
 pub mod outcome;
 pub mod pandadoc;
 pub mod partoo;
+pub mod policy;
 pub mod provider;
 pub mod report;
 pub mod schema;

@@ -179,7 +179,11 @@ pub(crate) fn classify(
     let failure = |default: &str, parsed: ErrorBody| Failure {
         provider,
         status,
-        message: parsed.message.unwrap_or_else(|| default.to_string()),
+        // A blank provider message is no message: use enlist's.
+        message: parsed
+            .message
+            .filter(|m| !m.trim().is_empty())
+            .unwrap_or_else(|| default.to_string()),
         errors: parsed.issues,
         retry_after,
     };
@@ -304,7 +308,10 @@ pub(crate) fn collect_messages(node: Node<'_, '_>, path: &mut String, out: &mut 
     match node.kind() {
         Kind::String => {
             let text = node.as_str().unwrap_or_default();
-            let message = sanitize_message(&text);
+            let mut message = sanitize_message(&text);
+            if message.trim().is_empty() {
+                message = "The provider rejected this value without saying why.".to_string();
+            }
             out.push(Issue::new(
                 path.clone(),
                 code_for_message(&text),
@@ -370,6 +377,36 @@ mod tests {
         for (message, code) in cases {
             assert_eq!(code_for_message(message), code, "{message}");
         }
+    }
+
+    /// Found by `fuzz/` (target `response`): a blank provider message gave an
+    /// empty `Failure::message` and an issue with an empty message.
+    #[test]
+    fn blank_provider_messages_get_enlist_wording() {
+        use crate::Provider;
+        let outcome = crate::pandadoc::PandaDoc::parse_invite_response(
+            422,
+            &[],
+            br#"{"detail":{"non_field_errors":[""],"ab/~c":" \u0000 "}}"#,
+        );
+        let failure = outcome.failure().expect("a failure");
+        assert_eq!(
+            failure.message,
+            "The provider rejected this value without saying why."
+        );
+        assert_eq!(failure.errors.len(), 2);
+        for issue in &failure.errors {
+            assert!(!issue.message.trim().is_empty(), "{issue:?}");
+        }
+        let outcome = crate::partoo::Partoo::parse_create_user_response(
+            401,
+            &[],
+            br#"{"errors":{"authentication":""}}"#,
+        );
+        assert_eq!(
+            outcome.failure().map(|f| f.message.as_str()),
+            Some("The provider rejected the API key.")
+        );
     }
 
     #[test]

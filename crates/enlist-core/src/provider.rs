@@ -392,7 +392,8 @@ fn environment_names<P: Provider>() -> Vec<&'static str> {
 
 /// Where and how to send a request, for [`AnyProvider`]. Deserializes from the
 /// JavaScript options object `{ apiKey, environment?, baseUrl?, notifyUser?, … }`.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// `Debug` redacts the key.
+#[derive(Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Settings {
     /// The provider API key.
@@ -406,6 +407,17 @@ pub struct Settings {
     /// Boolean query options by option name (`notifyUser`) or query name.
     #[serde(flatten)]
     pub flags: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("api_key", &"<redacted>")
+            .field("environment", &self.environment)
+            .field("base_url", &self.base_url)
+            .field("flags", &self.flags)
+            .finish()
+    }
 }
 
 /// Why [`AnyProvider::build_create_user`] built nothing.
@@ -781,6 +793,20 @@ mod tests {
         let partoo = provider("partoo").expect("registered");
         assert_eq!(partoo.parse_query_flags(""), Ok(vec![]));
         assert!(partoo.parse_query_flags("notify_user=true").is_err());
+    }
+
+    /// Found by `fuzz/` (target `requests`): the derived `Debug` printed the key.
+    #[test]
+    fn settings_debug_redacts_the_key() {
+        let settings = Settings {
+            api_key: "sk_live_0123456789abcdef".into(),
+            base_url: Some("http://127.0.0.1:1".into()),
+            ..Settings::default()
+        };
+        let debug = format!("{settings:?}");
+        assert!(!debug.contains("sk_live_0123456789abcdef"), "{debug}");
+        assert!(debug.contains("api_key: \"<redacted>\""), "{debug}");
+        assert!(debug.contains("127.0.0.1:1"), "{debug}");
     }
 
     #[test]

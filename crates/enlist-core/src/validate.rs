@@ -465,10 +465,14 @@ impl<'o> Walker<'o> {
         let mut message = format!("Must be one of: {}.", allowed.join(", "));
         let mut params = Params::new().with("allowed", Param::List(Cow::Borrowed(allowed)));
         let folded = text.trim().to_lowercase().replace(['-', ' '], "_");
-        if let Some(hit) = allowed
-            .iter()
-            .find(|a| a.to_lowercase().replace(['-', ' '], "_") == folded)
-        {
+        // Fold each allowed value on the fly (no allocation per candidate).
+        let fold = |c: char| if c == '-' || c == ' ' { '_' } else { c };
+        if let Some(hit) = allowed.iter().find(|a| {
+            a.chars()
+                .flat_map(char::to_lowercase)
+                .map(fold)
+                .eq(folded.chars())
+        }) {
             message.push_str(&format!(" Did you mean \"{hit}\"?"));
             params = params.with("suggestion", Param::Str(Cow::Borrowed(hit)));
         }
@@ -623,25 +627,37 @@ fn phone_reason(reason: &str) -> &'static str {
 /// A field name close to an unknown key: same letters ignoring case and
 /// separators, one a prefix of the other, or at most two edits apart.
 pub(crate) fn suggest_field(schema: &ObjectSchema, key: &str) -> Option<&'static str> {
-    let norm = |s: &str| -> String {
-        s.chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect()
-    };
-    let k = norm(key);
-    if k.is_empty() || key.len() > 64 {
+    // Letters and digits, lowercased, into a reused buffer.
+    fn norm(s: &str, out: &mut Vec<char>) {
+        out.clear();
+        out.extend(
+            s.chars()
+                .filter(|c| c.is_alphanumeric())
+                .flat_map(char::to_lowercase),
+        );
+    }
+    if key.len() > 64 {
         return None;
     }
+    let mut k = Vec::new();
+    norm(key, &mut k);
+    if k.is_empty() {
+        return None;
+    }
+    let k_bytes: usize = k.iter().map(|c| c.len_utf8()).sum();
+    let (mut f, mut row) = (Vec::new(), Vec::new());
     let mut best: Option<(usize, &'static str)> = None;
     for field in schema.fields {
-        let f = norm(field.name);
+        norm(field.name, &mut f);
         let score = if f == k {
             0
-        } else if k.len() >= 4 && (f.starts_with(&k) || k.starts_with(&f) || f.ends_with(&k)) {
+        } else if k_bytes >= 4 && (f.starts_with(&k) || k.starts_with(&f) || f.ends_with(&k)) {
             1
+        } else if f.len().abs_diff(k.len()) > 2 {
+            // The distance is at least the difference in length.
+            continue;
         } else {
-            let d = levenshtein(&f, &k);
+            let d = levenshtein(&f, &k, &mut row);
             if d <= 2 {
                 d + 1
             } else {
@@ -655,18 +671,21 @@ pub(crate) fn suggest_field(schema: &ObjectSchema, key: &str) -> Option<&'static
     best.map(|(_, name)| name)
 }
 
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
+/// Edit distance between two character sequences, with one reused row.
+fn levenshtein(a: &[char], b: &[char], row: &mut Vec<usize>) -> usize {
+    row.clear();
+    row.extend(0..=b.len());
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = i;
+        row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+            let up = row[j + 1];
+            let cost = usize::from(ca != cb);
+            row[j + 1] = (diagonal + cost).min(up + 1).min(row[j] + 1);
+            diagonal = up;
         }
-        prev = cur;
     }
-    prev[b.len()]
+    row[b.len()]
 }
 
 /// Formats an index without allocating.
@@ -710,9 +729,15 @@ mod tests {
 
     #[test]
     fn levenshtein_basics() {
-        assert_eq!(levenshtein("kitten", "sitting"), 3);
-        assert_eq!(levenshtein("", "abc"), 3);
-        assert_eq!(levenshtein("lang", "lang"), 0);
+        let d = |a: &str, b: &str| {
+            let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+            levenshtein(&a, &b, &mut Vec::new())
+        };
+        assert_eq!(d("kitten", "sitting"), 3);
+        assert_eq!(d("", "abc"), 3);
+        assert_eq!(d("abc", ""), 3);
+        assert_eq!(d("lang", "lang"), 0);
+        assert_eq!(d("flaw", "lawn"), 2);
     }
 
     #[test]

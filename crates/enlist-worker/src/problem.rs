@@ -1,109 +1,234 @@
 //! RFC 9457 problem details (`application/problem+json`).
+//!
+//! Every error the proxy sends is a [`Problem`] of one [`Kind`]; its `type` is
+//! `urn:enlist:problem:<slug>`, a stable identifier the npm package and the
+//! form map on. `detail` never carries request data (keys, emails, names,
+//! phone numbers) nor text from an upstream answer.
 
-use serde::Serialize;
-use worker::{Headers, Response, Result};
+use enlist_core::Issue;
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
 
 /// The media type of every error body the Worker sends.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-/// An RFC 9457 problem details object.
-///
-/// `detail` must never contain request data (keys, emails, phone numbers…).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Prefix of every problem `type`.
+pub const TYPE_PREFIX: &str = "urn:enlist:problem:";
+
+macro_rules! kinds {
+    ($($(#[$doc:meta])* $variant:ident = ($status:literal, $slug:literal, $title:literal),)*) => {
+        /// What went wrong; each kind has one status, slug and title.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Kind {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl Kind {
+            /// Every kind.
+            pub const ALL: &'static [Kind] = &[$(Kind::$variant,)*];
+
+            /// The HTTP status.
+            pub const fn status(self) -> u16 {
+                match self { $(Kind::$variant => $status,)* }
+            }
+
+            /// The slug of the `type` URN.
+            pub const fn slug(self) -> &'static str {
+                match self { $(Kind::$variant => $slug,)* }
+            }
+
+            /// The `title`.
+            pub const fn title(self) -> &'static str {
+                match self { $(Kind::$variant => $title,)* }
+            }
+        }
+    };
+}
+
+kinds! {
+    /// The body is not JSON.
+    InvalidJson = (400, "invalid_json", "The body is not valid JSON"),
+    /// A client token is required and was missing or wrong.
+    Unauthorized = (401, "unauthorized", "Missing or invalid client token"),
+    /// A cross-origin request from an origin not in `ALLOWED_ORIGINS`.
+    OriginNotAllowed = (403, "origin_not_allowed", "Origin not allowed"),
+    /// The server's policy refuses part of the payload.
+    Policy = (403, "policy", "Refused by policy"),
+    /// No such endpoint, provider or user.
+    NotFound = (404, "not_found", "Not found"),
+    /// Known path, wrong method (see `Allow`).
+    MethodNotAllowed = (405, "method_not_allowed", "Method not allowed"),
+    /// The first request with this `Idempotency-Key` is still running.
+    IdempotencyInFlight = (409, "idempotency_in_flight", "A request with this Idempotency-Key is in progress"),
+    /// The body is over the size limit.
+    PayloadTooLarge = (413, "payload_too_large", "Payload too large"),
+    /// The body is not declared as JSON.
+    UnsupportedMediaType = (415, "unsupported_media_type", "Unsupported media type"),
+    /// The payload (or a query parameter or header) is invalid.
+    Validation = (422, "validation", "Validation failed"),
+    /// The provider already has a user with this email.
+    AlreadyExists = (422, "already_exists", "The user already exists"),
+    /// The `Idempotency-Key` was used before with another request.
+    IdempotencyKeyReused = (422, "idempotency_key_reused", "Idempotency-Key reused with a different request"),
+    /// Too many requests (ours or the provider's); see `Retry-After`.
+    RateLimited = (429, "rate_limited", "Too many requests"),
+    /// The provider failed, answered something unreadable, or refused the
+    /// proxy's credentials.
+    UpstreamError = (502, "upstream_error", "The provider could not complete the request"),
+    /// The provider has no API key (or no usable settings) on this proxy.
+    ProviderNotConfigured = (503, "provider_not_configured", "Provider not configured"),
+    /// The provider did not answer in time.
+    UpstreamTimeout = (504, "upstream_timeout", "The provider did not answer in time"),
+    /// A bug or a runtime failure in the proxy.
+    Internal = (500, "internal", "Internal error"),
+}
+
+impl Kind {
+    /// The full `type` URN.
+    pub fn type_uri(self) -> String {
+        format!("{TYPE_PREFIX}{}", self.slug())
+    }
+}
+
+/// One problem: kind, explanation, and for validation and policy problems the
+/// issues in enlist-core's `{path, code, message, params}` shape.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
-    /// A URI reference identifying the problem type; `about:blank` when the
-    /// HTTP status says it all.
-    #[serde(rename = "type")]
-    pub type_: &'static str,
-    /// Short, human-readable summary of the problem type.
-    pub title: &'static str,
-    /// The HTTP status code.
-    pub status: u16,
-    /// Human-readable explanation specific to this occurrence.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
-    /// Value of the `Allow` header for a `405`; not part of the body.
-    #[serde(skip)]
+    /// What went wrong.
+    pub kind: Kind,
+    /// Human-readable explanation of this occurrence (no request data).
+    pub detail: String,
+    /// Field problems, when the kind has them.
+    pub errors: Option<Vec<Issue>>,
+    /// Seconds to wait (`Retry-After`), for 429 and 409.
+    pub retry_after: Option<u64>,
+    /// Value of the `Allow` header, for 405.
     pub allow: Option<&'static str>,
 }
 
 impl Problem {
-    /// A problem of type `about:blank` with the given status and title.
-    pub fn new(status: u16, title: &'static str) -> Self {
+    /// A problem of this kind.
+    pub fn new(kind: Kind, detail: impl Into<String>) -> Self {
         Problem {
-            type_: "about:blank",
-            title,
-            status,
-            detail: None,
+            kind,
+            detail: detail.into(),
+            errors: None,
+            retry_after: None,
             allow: None,
         }
     }
 
-    /// Adds the occurrence-specific `detail` member.
-    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
-        self.detail = Some(detail.into());
+    /// Adds the `errors` member.
+    pub fn with_errors(mut self, errors: Vec<Issue>) -> Self {
+        self.errors = Some(errors);
         self
     }
 
-    /// `404 Not Found` for an unknown `/v1/` path.
-    pub fn not_found() -> Self {
-        Problem::new(404, "Not Found").with_detail("There is no such endpoint.")
+    /// Sets `Retry-After`.
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
-    /// `405 Method Not Allowed`, with the `Allow` header value to send.
+    /// `404` for anything that is not an endpoint.
+    pub fn not_found() -> Self {
+        Problem::new(Kind::NotFound, "There is no such endpoint.")
+    }
+
+    /// `405`, with the `Allow` header value to send.
     pub fn method_not_allowed(allow: &'static str) -> Self {
-        let mut problem = Problem::new(405, "Method Not Allowed")
-            .with_detail(format!("This endpoint accepts {allow}."));
+        let mut problem = Problem::new(
+            Kind::MethodNotAllowed,
+            format!("This endpoint accepts {allow}."),
+        );
         problem.allow = Some(allow);
         problem
     }
 
-    /// The JSON body.
-    pub fn to_json(&self) -> String {
-        // Serializing this struct (strings and an integer) cannot fail; keep a
-        // valid body anyway rather than panicking.
-        serde_json::to_string(self)
-            .unwrap_or_else(|_| format!(r#"{{"type":"about:blank","status":{}}}"#, self.status))
+    /// The JSON body, stamped with the request id.
+    pub fn to_json(&self, request_id: &str) -> String {
+        let body = Body {
+            problem: self,
+            request_id,
+        };
+        // Strings, integers and issues: serializing cannot fail; keep a valid
+        // body anyway rather than panicking.
+        serde_json::to_string(&body).unwrap_or_else(|_| {
+            format!(
+                r#"{{"type":"{}","title":"{}","status":{},"detail":"","request_id":""}}"#,
+                self.kind.type_uri(),
+                self.kind.title(),
+                self.kind.status()
+            )
+        })
     }
+}
 
-    /// The HTTP response: status, `Content-Type: application/problem+json`,
-    /// `Cache-Control: no-store` and, for a `405`, `Allow`.
-    pub fn into_response(self) -> Result<Response> {
-        let headers = Headers::new();
-        headers.set("content-type", PROBLEM_JSON)?;
-        headers.set("cache-control", "no-store")?;
-        if let Some(allow) = self.allow {
-            headers.set("allow", allow)?;
+struct Body<'a> {
+    problem: &'a Problem,
+    request_id: &'a str,
+}
+
+impl Serialize for Body<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let p = self.problem;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("type", &p.kind.type_uri())?;
+        map.serialize_entry("title", p.kind.title())?;
+        map.serialize_entry("status", &p.kind.status())?;
+        map.serialize_entry("detail", &p.detail)?;
+        map.serialize_entry("request_id", self.request_id)?;
+        if let Some(errors) = &p.errors {
+            map.serialize_entry("errors", errors)?;
         }
-        Ok(Response::ok(self.to_json())?
-            .with_status(self.status)
-            .with_headers(headers))
+        map.end()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use enlist_core::{Code, Params};
 
     #[test]
-    fn not_found_body() {
-        let body: serde_json::Value =
-            serde_json::from_str(&Problem::not_found().to_json()).unwrap();
+    fn body_shape() {
+        let json = Problem::new(Kind::Validation, "1 problem.")
+            .with_errors(vec![Issue::new(
+                "/email",
+                Code::Required,
+                "email is required.",
+                Params::new(),
+            )])
+            .to_json("r1");
+        let body: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(
             body,
             serde_json::json!({
-                "type": "about:blank",
-                "title": "Not Found",
-                "status": 404,
-                "detail": "There is no such endpoint."
+                "type": "urn:enlist:problem:validation",
+                "title": "Validation failed",
+                "status": 422,
+                "detail": "1 problem.",
+                "request_id": "r1",
+                "errors": [{"path": "/email", "code": "required", "message": "email is required."}]
             })
         );
     }
 
     #[test]
     fn allow_is_not_in_the_body() {
-        let json = Problem::method_not_allowed("GET, HEAD").to_json();
-        assert!(!json.contains("allow"), "{json}");
+        let json = Problem::method_not_allowed("GET, HEAD").to_json("r");
+        assert!(!json.contains("Allow") && !json.contains("allow\""), "{json}");
         assert!(json.contains(r#""status":405"#), "{json}");
+    }
+
+    #[test]
+    fn slugs_are_unique_snake_case() {
+        let mut slugs: Vec<&str> = Kind::ALL.iter().map(|k| k.slug()).collect();
+        assert!(slugs
+            .iter()
+            .all(|s| s.chars().all(|c| c.is_ascii_lowercase() || c == '_')));
+        slugs.sort_unstable();
+        slugs.dedup();
+        assert_eq!(slugs.len(), Kind::ALL.len());
     }
 }

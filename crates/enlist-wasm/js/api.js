@@ -1,0 +1,552 @@
+// The JavaScript API of the npm package `enlist`, over the numeric exports of
+// enlist_bg.wasm (crates/enlist-wasm/src/lib.rs).
+//
+// Every rule, message and code comes from the wasm (enlist-core). This file
+// only moves bytes across the boundary: JSON text goes into buffers in wasm
+// memory (`TextEncoder.encodeInto`), results come back as JSON text that is
+// `JSON.parse`d, and only when there is something to report. It never names a
+// provider: the ids come from the wasm registry.
+//
+// The entry points (node.js, browser.js, workerd.js) load the wasm and pass
+// the runtime `rt` (from `attach`) as the first argument of each function.
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** The state of one loaded wasm instance. */
+export function attach(exports) {
+  const rt = {
+    w: exports,
+    u8: new Uint8Array(exports.memory.buffer),
+    inPtr: 0,
+    inCap: 0,
+    exPtr: 0,
+    exCap: 0,
+    optKey: "null",
+    names: [],
+    ids: new Map(),
+    rulesText: [],
+    codes: null,
+  };
+  rt.names = readJson(rt, exports.providers() >>> 0);
+  rt.names.forEach((id, i) => rt.ids.set(id, i));
+  return rt;
+}
+
+// ---- memory -------------------------------------------------------------------
+
+/** A view of wasm memory (renewed after the memory grew). */
+function mem(rt) {
+  let u8 = rt.u8;
+  if (u8.byteLength === 0) u8 = rt.u8 = new Uint8Array(rt.w.memory.buffer);
+  return u8;
+}
+
+function writeInput(rt, text) {
+  // UTF-8 needs at most 3 bytes per UTF-16 code unit.
+  const need = text.length * 3;
+  if (need > rt.inCap) {
+    rt.inPtr = rt.w.input_buffer(need) >>> 0;
+    rt.inCap = need;
+  }
+  return encoder.encodeInto(text, mem(rt).subarray(rt.inPtr, rt.inPtr + need)).written;
+}
+
+function writeInputBytes(rt, bytes) {
+  const need = bytes.length;
+  if (need > rt.inCap) {
+    rt.inPtr = rt.w.input_buffer(need) >>> 0;
+    rt.inCap = need;
+  }
+  mem(rt).set(bytes, rt.inPtr);
+  return need;
+}
+
+function writeExtra(rt, text) {
+  const need = text.length * 3;
+  if (need > rt.exCap) {
+    rt.exPtr = rt.w.extra_buffer(need) >>> 0;
+    rt.exCap = need;
+  }
+  return encoder.encodeInto(text, mem(rt).subarray(rt.exPtr, rt.exPtr + need)).written;
+}
+
+function readText(rt, n) {
+  const p = rt.w.output_ptr() >>> 0;
+  return decoder.decode(mem(rt).subarray(p, p + n));
+}
+
+function readJson(rt, n) {
+  return JSON.parse(readText(rt, n));
+}
+
+/** Bytes of a string or binary value, or `undefined` for anything else. */
+function asBytes(value) {
+  if (value instanceof Uint8Array) return value;
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  if (value instanceof ArrayBuffer || Object.prototype.toString.call(value) === "[object ArrayBuffer]") {
+    return new Uint8Array(value);
+  }
+  return undefined;
+}
+
+/** Writes JSON text (string or bytes) to the input buffer; `-1` if it is neither. */
+function writeText(rt, json) {
+  if (typeof json === "string") return writeInput(rt, json);
+  const bytes = asBytes(json);
+  return bytes === undefined ? -1 : writeInputBytes(rt, bytes);
+}
+
+// ---- arguments ----------------------------------------------------------------
+
+function describe(value) {
+  return typeof value === "string" ? JSON.stringify(value) : typeof value;
+}
+
+function index(rt, provider) {
+  const i = rt.ids.get(provider);
+  if (i === undefined) {
+    throw new TypeError(
+      `enlist: unknown provider ${describe(provider)}; expected one of: ${rt.names.join(", ")}`,
+    );
+  }
+  return i;
+}
+
+/** Sends `options.allowedEmailDomains` to the wasm when it changed. */
+function setOptions(rt, options) {
+  let key = "null";
+  if (options != null) {
+    if (typeof options !== "object") throw new TypeError("enlist: options must be an object");
+    const domains = options.allowedEmailDomains;
+    if (domains != null) {
+      if (!Array.isArray(domains) || !domains.every((d) => typeof d === "string")) {
+        throw new TypeError("enlist: options.allowedEmailDomains must be an array of strings");
+      }
+      key = JSON.stringify({ allowedEmailDomains: domains });
+    }
+  }
+  if (key !== rt.optKey) {
+    const n = rt.w.set_options(writeInput(rt, key)) >>> 0;
+    if (n !== 0) throw new TypeError(`enlist: ${readJson(rt, n)}`);
+    rt.optKey = key;
+  }
+}
+
+// ---- JavaScript values to JSON ------------------------------------------------
+
+const MAX_DEPTH = 64;
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * Whether `JSON.stringify(v)` represents `v` exactly: only strings, finite
+ * numbers, booleans, null, arrays and plain data objects, no `toJSON`, no
+ * `undefined` in arrays, at most 64 levels (which also stops cycles).
+ * `undefined` object properties are allowed: they mean "absent".
+ */
+function plain(v, depth) {
+  switch (typeof v) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return v - v === 0;
+    case "object": {
+      if (v === null) return true;
+      if (depth >= MAX_DEPTH || typeof v.toJSON === "function") return false;
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) {
+          const e = v[i];
+          if (e === undefined || !plain(e, depth + 1)) return false;
+        }
+        return true;
+      }
+      for (const k in v) {
+        if (!hasOwn.call(v, k)) continue;
+        const e = v[k];
+        if (e !== undefined && !plain(e, depth + 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** JSON text for a value `plain` accepts; `undefined` when the slow path is needed. */
+function fastJson(v) {
+  try {
+    if (plain(v, 0)) return JSON.stringify(v);
+  } catch {
+    // A getter or proxy threw: the slow path reports where.
+  }
+  return undefined;
+}
+
+const REASONS = {
+  undefined: "undefined is not a JSON value",
+  function: "functions are not JSON values",
+  symbol: "symbols are not JSON values",
+  bigint: "BigInt values are not JSON values",
+  number: "NaN and Infinity are not JSON numbers",
+  cycle: "the value contains itself (a cycle)",
+  deep: "nesting is deeper than 64 levels",
+  unreadable: "the value could not be read",
+};
+
+function pointerToken(key) {
+  return key.includes("~") || key.includes("/")
+    ? key.replace(/~/g, "~0").replace(/\//g, "~1")
+    : key;
+}
+
+/**
+ * Copies `root` into a value JSON represents exactly, the way `JSON.stringify`
+ * reads it (`toJSON`, boxed primitives, own enumerable keys), and lists what
+ * JSON cannot represent: `{ value, bad: [{ path, reason }] }`. Each bad value
+ * becomes `null` in the copy; `undefined` object properties are left out.
+ */
+function sanitize(root) {
+  const bad = [];
+  const open = [];
+  const fail = (path, why) => {
+    bad.push({ path, reason: REASONS[why] });
+    return null;
+  };
+  const walk = (v, path, key, inArray) => {
+    try {
+      if ((typeof v === "object" && v !== null) || typeof v === "bigint") {
+        if (typeof v.toJSON === "function") v = v.toJSON(key);
+      }
+      if (v instanceof Number || v instanceof String || v instanceof Boolean) v = v.valueOf();
+    } catch {
+      return fail(path, "unreadable");
+    }
+    switch (typeof v) {
+      case "string":
+      case "boolean":
+        return v;
+      case "number":
+        return v - v === 0 ? v : fail(path, "number");
+      case "undefined":
+        return inArray || path === "" ? fail(path, "undefined") : undefined;
+      case "function":
+      case "symbol":
+      case "bigint":
+        return fail(path, typeof v);
+      default:
+        break;
+    }
+    if (v === null) return null;
+    if (open.includes(v)) return fail(path, "cycle");
+    if (open.length >= MAX_DEPTH) return fail(path, "deep");
+    open.push(v);
+    let out;
+    try {
+      if (Array.isArray(v)) {
+        out = [];
+        for (let i = 0; i < v.length; i++) {
+          const at = `${path}/${i}`;
+          let e;
+          try {
+            e = v[i];
+          } catch {
+            out.push(fail(at, "unreadable"));
+            continue;
+          }
+          out.push(walk(e, at, String(i), true));
+        }
+      } else {
+        out = Object.create(null);
+        for (const k of Object.keys(v)) {
+          const at = `${path}/${pointerToken(k)}`;
+          let e;
+          try {
+            e = v[k];
+          } catch {
+            out[k] = fail(at, "unreadable");
+            continue;
+          }
+          const r = walk(e, at, k, false);
+          if (r !== undefined) out[k] = r;
+        }
+      }
+    } catch {
+      out = fail(path, "unreadable");
+    }
+    open.pop();
+    return out;
+  };
+  let value;
+  try {
+    value = walk(root, "", "", false);
+  } catch {
+    value = fail("", "unreadable");
+  }
+  return { value, bad };
+}
+
+function boundaryIssue(path, reason) {
+  return {
+    path,
+    code: "invalid_json",
+    message: `The value is not valid JSON: ${reason}.`,
+    params: { reason },
+  };
+}
+
+/** Whether `path` is one of `paths` or inside one. */
+function inside(paths, path) {
+  return paths.some((p) => path === p || path.startsWith(`${p}/`));
+}
+
+/** Puts what JSON cannot represent first and drops the core's issues about the
+ * placeholders that replaced it. */
+function mergeBad(bad, report) {
+  const paths = bad.map((b) => b.path);
+  const errors = bad.map((b) => boundaryIssue(b.path, b.reason));
+  for (const i of report.errors) if (!inside(paths, i.path)) errors.push(i);
+  const warnings = report.warnings.filter((i) => !inside(paths, i.path));
+  return { ok: false, errors, warnings };
+}
+
+// ---- validate -------------------------------------------------------------------
+
+const VALID = () => ({ ok: true, errors: [], warnings: [] });
+
+function finishCheck(rt, n) {
+  if (n === 0) return VALID();
+  const r = readJson(rt, n);
+  return { ok: r.errors.length === 0, errors: r.errors, warnings: r.warnings };
+}
+
+function checkText(rt, p, text) {
+  return finishCheck(rt, rt.w.validate(p, writeInput(rt, text)) >>> 0);
+}
+
+function checkValue(rt, p, input) {
+  const text = fastJson(input);
+  if (text !== undefined) return checkText(rt, p, text);
+  const { value, bad } = sanitize(input);
+  const report = checkText(rt, p, JSON.stringify(value));
+  return bad.length === 0 ? report : mergeBad(bad, report);
+}
+
+export function validate(rt, provider, input, options) {
+  const p = index(rt, provider);
+  setOptions(rt, options);
+  return checkValue(rt, p, input);
+}
+
+function notText(value) {
+  const reason = `expected JSON text (a string or bytes), not ${value === null ? "null" : typeof value}`;
+  return boundaryIssue("", reason);
+}
+
+export function validateJson(rt, provider, json, options) {
+  const p = index(rt, provider);
+  setOptions(rt, options);
+  const len = writeText(rt, json);
+  if (len < 0) return { ok: false, errors: [notText(json)], warnings: [] };
+  return finishCheck(rt, rt.w.validate(p, len) >>> 0);
+}
+
+// ---- validateMany -----------------------------------------------------------
+
+/** Adds what JSON cannot represent to the rows it was found in. */
+function mergeBadRows(bad, report, isArray) {
+  if (!isArray) {
+    const paths = bad.map((b) => b.path);
+    const errors = bad.map((b) => boundaryIssue(b.path, b.reason));
+    for (const i of report.errors ?? []) if (!inside(paths, i.path)) errors.push(i);
+    return { total: report.total, valid: report.valid, invalid: report.invalid, errors };
+  }
+  const rows = new Map(report.invalid.map((r) => [r.index, { ...r, bad: [] }]));
+  for (const b of bad) {
+    const slash = b.path.indexOf("/", 1);
+    const index = Number(b.path.slice(1, slash < 0 ? undefined : slash));
+    const path = slash < 0 ? "" : b.path.slice(slash);
+    let row = rows.get(index);
+    if (row === undefined) {
+      row = { index, errors: [], warnings: [], bad: [] };
+      rows.set(index, row);
+      report.valid -= 1;
+    }
+    row.bad.push({ path, reason: b.reason });
+  }
+  const invalid = [...rows.values()]
+    .sort((a, b) => a.index - b.index)
+    .map((row) => {
+      if (row.bad.length === 0) return { index: row.index, errors: row.errors, warnings: row.warnings };
+      const merged = mergeBad(row.bad, row);
+      return { index: row.index, errors: merged.errors, warnings: merged.warnings };
+    });
+  const out = { total: report.total, valid: report.valid, invalid };
+  if (report.errors) out.errors = report.errors;
+  return out;
+}
+
+export function validateMany(rt, provider, rows, options) {
+  const p = index(rt, provider);
+  setOptions(rt, options);
+  let len = typeof rows === "string" || asBytes(rows) !== undefined ? writeText(rt, rows) : -1;
+  let bad = null;
+  let isArray = true;
+  if (len < 0) {
+    let text = fastJson(rows);
+    if (text === undefined) {
+      const s = sanitize(rows);
+      bad = s.bad;
+      isArray = Array.isArray(s.value);
+      text = JSON.stringify(s.value);
+    }
+    len = writeInput(rt, text);
+  }
+  const report = readJson(rt, rt.w.validate_many(p, len) >>> 0);
+  return bad === null || bad.length === 0 ? report : mergeBadRows(bad, report, isArray);
+}
+
+// ---- buildRequest -------------------------------------------------------------
+
+export function buildRequest(rt, provider, input, settings, options) {
+  const p = index(rt, provider);
+  setOptions(rt, options);
+  let text = fastJson(input);
+  if (text === undefined) {
+    const { value, bad } = sanitize(input);
+    text = JSON.stringify(value);
+    if (bad.length > 0) {
+      const r = mergeBad(bad, checkText(rt, p, text));
+      return { ok: false, errors: r.errors, warnings: r.warnings };
+    }
+  }
+  let settingsText;
+  try {
+    settingsText = JSON.stringify(settings ?? null);
+  } catch {
+    // BigInt or a cycle: no readable options, hence no key.
+  }
+  const extraLen = writeExtra(rt, settingsText ?? "null");
+  const n = rt.w.build_request(p, writeInput(rt, text), extraLen) >>> 0;
+  try {
+    return readJson(rt, n);
+  } finally {
+    // The key was in the settings and is in the output: leave no copy behind.
+    rt.w.wipe(extraLen, n);
+  }
+}
+
+// ---- parseResponse ------------------------------------------------------------
+
+/** `[[name, value], …]` from a `Headers`, a `Map`, pairs, or a plain object. */
+function headerPairs(headers) {
+  const out = [];
+  if (headers == null) return out;
+  if (typeof headers !== "object") throw new TypeError("enlist: headers must be a Headers object, a plain object or an array of pairs");
+  if (typeof headers.forEach === "function" && !Array.isArray(headers)) {
+    headers.forEach((value, name) => out.push([String(name), String(value)]));
+  } else if (typeof headers[Symbol.iterator] === "function") {
+    for (const pair of headers) {
+      if (pair != null && typeof pair !== "string" && pair.length >= 2) {
+        out.push([String(pair[0]), String(pair[1])]);
+      }
+    }
+  } else {
+    for (const name of Object.keys(headers)) {
+      const value = headers[name];
+      if (value === undefined || value === null) continue;
+      out.push([name, Array.isArray(value) ? value.join(", ") : String(value)]);
+    }
+  }
+  return out;
+}
+
+function checkStatus(status) {
+  if (!Number.isInteger(status) || status < 0 || status > 65535) {
+    throw new TypeError("enlist: status must be an integer HTTP status code");
+  }
+}
+
+/** Writes the headers to the extra buffer and the body to the input buffer. */
+function writeResponse(rt, headers, body) {
+  const headersLen = writeExtra(rt, JSON.stringify(headerPairs(headers)));
+  const bodyLen = body == null ? 0 : writeText(rt, body);
+  if (bodyLen < 0) throw new TypeError("enlist: body must be a string, a Uint8Array or an ArrayBuffer");
+  return [headersLen, bodyLen];
+}
+
+export function parseResponse(rt, provider, status, headers, body) {
+  const p = index(rt, provider);
+  checkStatus(status);
+  const [headersLen, bodyLen] = writeResponse(rt, headers, body);
+  return readJson(rt, rt.w.parse_response(p, status, headersLen, bodyLen) >>> 0);
+}
+
+// ---- rules, providers, codes --------------------------------------------------
+
+export function rules(rt, provider) {
+  const p = index(rt, provider);
+  let text = rt.rulesText[p];
+  if (text === undefined) text = rt.rulesText[p] = readText(rt, rt.w.rules(p) >>> 0);
+  return JSON.parse(text);
+}
+
+export function providers(rt) {
+  return rt.names.slice();
+}
+
+export function codes(rt) {
+  if (rt.codes === null) rt.codes = readJson(rt, rt.w.codes() >>> 0);
+  return rt.codes.slice();
+}
+
+// ---- createUser ---------------------------------------------------------------
+
+export async function createUser(rt, provider, input, options) {
+  const p = index(rt, provider);
+  if (options == null || typeof options !== "object") {
+    throw new TypeError("enlist: createUser needs options with the endpoint of an enlist proxy");
+  }
+  const send = options.fetch ?? globalThis.fetch;
+  if (typeof send !== "function") throw new TypeError("enlist: no fetch function; pass options.fetch");
+  setOptions(rt, options);
+
+  let text = fastJson(input);
+  if (text === undefined) {
+    const { value, bad } = sanitize(input);
+    text = JSON.stringify(value);
+    if (bad.length > 0) {
+      const r = mergeBad(bad, checkText(rt, p, text));
+      return { kind: "invalid", errors: r.errors, warnings: r.warnings };
+    }
+  }
+  const endpoint = options.endpoint;
+  const where = JSON.stringify({
+    endpoint: typeof endpoint === "object" && endpoint !== null ? String(endpoint) : endpoint,
+    idempotencyKey: options.idempotencyKey,
+  });
+  const extraLen = writeExtra(rt, where);
+  const plan = readJson(rt, rt.w.proxy_request(p, writeInput(rt, text), extraLen) >>> 0);
+  if (plan.kind === "error") throw new TypeError(`enlist: ${plan.message}`);
+  if (plan.kind === "invalid") return { kind: "invalid", errors: plan.errors, warnings: plan.warnings };
+
+  let response;
+  let body;
+  try {
+    response = await send(plan.url, {
+      method: plan.method,
+      headers: plan.headers,
+      body: text,
+      signal: options.signal,
+    });
+    body = new Uint8Array(await response.arrayBuffer());
+  } catch (error) {
+    if (options.signal?.aborted || error?.name === "AbortError") throw error;
+    const why = error instanceof Error ? error.message : String(error);
+    return { kind: "network", status: 0, message: `The enlist proxy could not be reached: ${why}` };
+  }
+  const [headersLen, bodyLen] = writeResponse(rt, response.headers, body);
+  const outcome = readJson(rt, rt.w.proxy_response(p, response.status, headersLen, bodyLen) >>> 0);
+  if (outcome.kind === "created") outcome.warnings = plan.warnings;
+  return outcome;
+}

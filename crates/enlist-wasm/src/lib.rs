@@ -1,0 +1,430 @@
+//! # enlist-wasm
+//!
+//! The WebAssembly side of the npm package `enlist`: a thin
+//! [wasm-bindgen](https://docs.rs/wasm-bindgen) shell over
+//! [`enlist_core`]. Every rule, message and code comes from the core, through
+//! its provider registry ([`enlist_core::provider`]); nothing here names a
+//! provider, so a provider added to the core registry is served without a
+//! change to this crate or to the JavaScript around it.
+//!
+//! ## The boundary
+//!
+//! The exported functions take and return numbers only. Inputs travel as JSON
+//! bytes that JavaScript writes straight into three buffers in wasm memory
+//! ([`input_buffer`], [`extra_buffer`]), reused from call to call; results
+//! come back as JSON text in an output buffer ([`output_ptr`]) that
+//! JavaScript decodes and `JSON.parse`s. The hot path, [`validate`] of a
+//! valid value, returns `0` and writes nothing, so JavaScript builds no report
+//! at all. Validation failures are returned values, never exceptions; nothing
+//! here panics on any input (out-of-range lengths are clamped, unknown
+//! provider indices return [`NO_PROVIDER`]).
+//!
+//! The pure functions in [`ops`] do the work on byte slices and are what the
+//! exports call; they are usable (and tested) natively too.
+//!
+//! ```
+//! use enlist_wasm::{output, provider_index, set_input, validate};
+//!
+//! let partoo = provider_index("partoo").ok_or("not registered")?;
+//! let json = br#"{"email":"ada@example.com","first_name":"Ada","last_name":"Lovelace"}"#;
+//! let len = set_input(json);
+//! assert_eq!(validate(partoo, len), 0); // valid, no warnings: nothing to read
+//!
+//! let len = set_input(br#"{"email":"ada@example.com"}"#);
+//! let n = validate(partoo, len);
+//! assert!(output(n).contains(r#""path":"/first_name","code":"required""#));
+//! # Ok::<(), &str>(())
+//! ```
+#![deny(missing_docs)]
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod ops;
+
+use enlist_core::{AnyProvider, Options, REGISTRY};
+use std::cell::RefCell;
+use wasm_bindgen::prelude::wasm_bindgen;
+
+/// Returned instead of a length when the provider index is not in the
+/// registry.
+pub const NO_PROVIDER: u32 = u32::MAX;
+
+/// The buffers shared with JavaScript and the options in force.
+#[derive(Default)]
+struct State {
+    input: Vec<u8>,
+    extra: Vec<u8>,
+    output: Vec<u8>,
+    options: Options,
+}
+
+thread_local! {
+    static STATE: RefCell<State> = RefCell::new(State::default());
+}
+
+fn with_state<T>(f: impl FnOnce(&mut State) -> T) -> T {
+    STATE.with(|s| f(&mut s.borrow_mut()))
+}
+
+/// Makes `buf` at least `len` bytes long and returns where it starts.
+fn grow(buf: &mut Vec<u8>, len: u32) -> *mut u8 {
+    let len = len as usize;
+    if buf.len() < len {
+        buf.resize(len, 0);
+    }
+    buf.as_mut_ptr()
+}
+
+/// The first `len` bytes of `buf` (all of it if `len` is larger).
+fn head(buf: &[u8], len: u32) -> &[u8] {
+    buf.get(..len as usize).unwrap_or(buf)
+}
+
+fn provider_at(index: u32) -> Option<&'static dyn AnyProvider> {
+    REGISTRY.get(index as usize).copied()
+}
+
+fn finish(len: usize) -> u32 {
+    u32::try_from(len).unwrap_or(0)
+}
+
+// ---- buffers ------------------------------------------------------------------
+
+/// Makes the input buffer at least `len` bytes long and returns its address in
+/// wasm memory; JavaScript writes the input there (`TextEncoder.encodeInto`
+/// or `Uint8Array.set`) before calling an operation. The buffer is reused:
+/// views of wasm memory must be taken after this call (memory may grow).
+///
+/// ```
+/// let ptr = enlist_wasm::input_buffer(64);
+/// assert!(!ptr.is_null());
+/// ```
+#[wasm_bindgen]
+pub fn input_buffer(len: u32) -> *mut u8 {
+    with_state(|s| grow(&mut s.input, len))
+}
+
+/// Like [`input_buffer`], for an operation's second input (options,
+/// settings, headers).
+///
+/// ```
+/// assert!(!enlist_wasm::extra_buffer(16).is_null());
+/// ```
+#[wasm_bindgen]
+pub fn extra_buffer(len: u32) -> *mut u8 {
+    with_state(|s| grow(&mut s.extra, len))
+}
+
+/// Where the last operation wrote its JSON result; its length is what the
+/// operation returned.
+///
+/// ```
+/// let n = enlist_wasm::providers();
+/// assert!(n > 0);
+/// assert!(!enlist_wasm::output_ptr().is_null());
+/// ```
+#[wasm_bindgen]
+pub fn output_ptr() -> *const u8 {
+    with_state(|s| s.output.as_ptr())
+}
+
+/// Overwrites the first `extra_len` bytes of the extra buffer and the first
+/// `output_len` bytes of the output with zeros: called after an operation
+/// that handled an API key, so that no copy of it stays in wasm memory.
+///
+/// ```
+/// let n = enlist_wasm::set_extra(br#"{"apiKey":"secret"}"#);
+/// enlist_wasm::wipe(n, 0);
+/// ```
+#[wasm_bindgen]
+pub fn wipe(extra_len: u32, output_len: u32) {
+    with_state(|s| {
+        for (buf, len) in [(&mut s.extra, extra_len), (&mut s.output, output_len)] {
+            let len = (len as usize).min(buf.len());
+            if let Some(head) = buf.get_mut(..len) {
+                head.fill(0);
+            }
+        }
+    });
+}
+
+/// Copies `bytes` into the input buffer and returns their length (a helper
+/// for Rust callers and tests; JavaScript writes into [`input_buffer`]
+/// directly).
+///
+/// ```
+/// assert_eq!(enlist_wasm::set_input(b"{}"), 2);
+/// ```
+pub fn set_input(bytes: &[u8]) -> u32 {
+    with_state(|s| set(&mut s.input, bytes))
+}
+
+/// Like [`set_input`], for the second input.
+///
+/// ```
+/// assert_eq!(enlist_wasm::set_extra(b"null"), 4);
+/// ```
+pub fn set_extra(bytes: &[u8]) -> u32 {
+    with_state(|s| set(&mut s.extra, bytes))
+}
+
+fn set(buf: &mut Vec<u8>, bytes: &[u8]) -> u32 {
+    buf.clear();
+    buf.extend_from_slice(bytes);
+    finish(bytes.len())
+}
+
+/// The first `len` bytes of the output as text (a helper for Rust callers and
+/// tests; JavaScript decodes wasm memory at [`output_ptr`]).
+///
+/// ```
+/// let n = enlist_wasm::providers();
+/// assert_eq!(enlist_wasm::output(n), r#"["partoo","pandadoc"]"#);
+/// ```
+pub fn output(len: u32) -> String {
+    with_state(|s| String::from_utf8_lossy(head(&s.output, len)).into_owned())
+}
+
+/// The registry index of the provider called `id` (what the exported
+/// operations take), for Rust callers and tests. JavaScript learns the ids
+/// from [`providers`].
+///
+/// ```
+/// assert_eq!(enlist_wasm::provider_index("partoo"), Some(0));
+/// assert_eq!(enlist_wasm::provider_index("nope"), None);
+/// ```
+pub fn provider_index(id: &str) -> Option<u32> {
+    REGISTRY
+        .iter()
+        .position(|p| p.id() == id)
+        .and_then(|i| u32::try_from(i).ok())
+}
+
+// ---- operations ---------------------------------------------------------------
+
+/// Writes the registered provider ids, in registry order, as a JSON array;
+/// index `i` of that array is the provider index the operations take.
+///
+/// ```
+/// let n = enlist_wasm::providers();
+/// assert_eq!(enlist_wasm::output(n), r#"["partoo","pandadoc"]"#);
+/// ```
+#[wasm_bindgen]
+pub fn providers() -> u32 {
+    with_state(|s| finish(ops::providers(&mut s.output)))
+}
+
+/// Writes every issue code ([`enlist_core::Code::ALL`]) as a JSON array.
+///
+/// ```
+/// let n = enlist_wasm::codes();
+/// assert!(enlist_wasm::output(n).starts_with(r#"["invalid_json","required""#));
+/// ```
+#[wasm_bindgen]
+pub fn codes() -> u32 {
+    with_state(|s| finish(ops::codes(&mut s.output)))
+}
+
+/// Sets the validation options from the first `len` bytes of the input
+/// buffer: JSON `null` (no options) or `{"allowedEmailDomains": [..]}`.
+/// Returns 0, or the length of a JSON error message when the options are not
+/// of that shape (the options are then left unchanged).
+///
+/// ```
+/// use enlist_wasm::{provider_index, set_input, set_options, validate, output};
+/// let partoo = provider_index("partoo").ok_or("missing")?;
+/// assert_eq!(set_options(set_input(br#"{"allowedEmailDomains":["acme.com"]}"#)), 0);
+/// let n = validate(partoo, set_input(br#"{"email":"a@b.co","first_name":"A","last_name":"B"}"#));
+/// assert!(output(n).contains(r#""code":"domain""#));
+/// assert_eq!(set_options(set_input(b"null")), 0);
+/// # Ok::<(), &str>(())
+/// ```
+#[wasm_bindgen]
+pub fn set_options(len: u32) -> u32 {
+    with_state(|s| match ops::read_options(head(&s.input, len)) {
+        Ok(options) => {
+            s.options = options;
+            0
+        }
+        Err(message) => finish(ops::write_json(&mut s.output, &message)),
+    })
+}
+
+/// Validates the JSON in the input buffer. Returns 0 when it is valid with no
+/// warnings; otherwise writes the core's [`Report`](enlist_core::Report)
+/// (`{"errors":[..],"warnings":[..]}`) and returns its length.
+///
+/// ```
+/// use enlist_wasm::{output, provider_index, set_input, validate};
+/// let pandadoc = provider_index("pandadoc").ok_or("missing")?;
+/// let n = validate(pandadoc, set_input(b"[]"));
+/// assert!(output(n).contains(r#""code":"type""#));
+/// # Ok::<(), &str>(())
+/// ```
+#[wasm_bindgen]
+pub fn validate(provider: u32, len: u32) -> u32 {
+    with_state(|s| {
+        let Some(p) = provider_at(provider) else {
+            return NO_PROVIDER;
+        };
+        finish(ops::validate(
+            p,
+            head(&s.input, len),
+            &s.options,
+            &mut s.output,
+        ))
+    })
+}
+
+/// Validates a JSON array of payloads in the input buffer and writes the
+/// core's [`BulkReport`](enlist_core::BulkReport); returns its length.
+///
+/// ```
+/// use enlist_wasm::{output, provider_index, set_input, validate_many};
+/// let partoo = provider_index("partoo").ok_or("missing")?;
+/// let n = validate_many(partoo, set_input(br#"[{"email":"x"}]"#));
+/// assert!(output(n).starts_with(r#"{"total":1,"valid":0,"invalid":[{"index":0"#));
+/// # Ok::<(), &str>(())
+/// ```
+#[wasm_bindgen]
+pub fn validate_many(provider: u32, len: u32) -> u32 {
+    with_state(|s| {
+        let Some(p) = provider_at(provider) else {
+            return NO_PROVIDER;
+        };
+        let report = p.check_many(head(&s.input, len), &s.options);
+        finish(ops::write_json(&mut s.output, &report))
+    })
+}
+
+/// Validates the payload in the input buffer and builds the provider request
+/// with the settings in the extra buffer (`{"apiKey", "environment"?,
+/// "baseUrl"?, <flags>?}`); writes `{"ok":true,"request":{..},"warnings":[..]}`
+/// or `{"ok":false,"errors":[..],"warnings":[..]}` and returns its length.
+/// The settings and the output hold the API key: call [`wipe`] once the
+/// output has been read.
+///
+/// ```
+/// use enlist_wasm::{build_request, output, provider_index, set_extra, set_input, wipe};
+/// let partoo = provider_index("partoo").ok_or("missing")?;
+/// let settings = set_extra(br#"{"apiKey":"k","environment":"sandbox"}"#);
+/// let len = set_input(br#"{"email":"ada@example.com","first_name":"Ada","last_name":"L"}"#);
+/// let n = build_request(partoo, len, settings);
+/// assert!(output(n).contains(r#""url":"https://api.sandbox.partoo.co/v2/user""#));
+/// wipe(settings, n);
+/// # Ok::<(), &str>(())
+/// ```
+#[wasm_bindgen]
+pub fn build_request(provider: u32, len: u32, settings_len: u32) -> u32 {
+    with_state(|s| {
+        let Some(p) = provider_at(provider) else {
+            return NO_PROVIDER;
+        };
+        finish(ops::build_request(
+            p,
+            head(&s.input, len),
+            head(&s.extra, settings_len),
+            &s.options,
+            &mut s.output,
+        ))
+    })
+}
+
+/// Reads a provider's answer to a create-user call: `status`, the headers as
+/// a JSON array of `[name, value]` pairs in the extra buffer, the body in the
+/// input buffer. Writes the core's [`Outcome`](enlist_core::Outcome) and
+/// returns its length.
+///
+/// ```
+/// use enlist_wasm::{output, parse_response, provider_index, set_extra, set_input};
+/// let partoo = provider_index("partoo").ok_or("missing")?;
+/// let h = set_extra(br#"[["Retry-After","7"]]"#);
+/// let n = parse_response(partoo, 429, h, set_input(b""));
+/// assert!(output(n).contains(r#""kind":"rate_limited""#));
+/// # Ok::<(), &str>(())
+/// ```
+#[wasm_bindgen]
+pub fn parse_response(provider: u32, status: u16, headers_len: u32, body_len: u32) -> u32 {
+    with_state(|s| {
+        let Some(p) = provider_at(provider) else {
+            return NO_PROVIDER;
+        };
+        let headers = ops::read_headers(head(&s.extra, headers_len));
+        let pairs = ops::header_pairs(&headers);
+        let outcome = p.parse_create_user_response(status, &pairs, head(&s.input, body_len));
+        finish(ops::write_json(&mut s.output, &outcome))
+    })
+}
+
+/// Writes the provider's [`Rules`](enlist_core::Rules) (fields, types,
+/// relevance, password policy, options, environments) and returns the length.
+///
+/// ```
+/// use enlist_wasm::{output, provider_index, rules};
+/// let partoo = provider_index("partoo").ok_or("missing")?;
+/// assert!(output(rules(partoo)).starts_with(r#"{"provider":"partoo","name":"Partoo""#));
+/// # Ok::<(), &str>(())
+/// ```
+#[wasm_bindgen]
+pub fn rules(provider: u32) -> u32 {
+    with_state(|s| match provider_at(provider) {
+        Some(p) => finish(ops::write_json(&mut s.output, &p.rules())),
+        None => NO_PROVIDER,
+    })
+}
+
+/// Plans a `createUser` call to an enlist proxy: validates the payload in the
+/// input buffer and, with `{"endpoint", "idempotencyKey"?}` from the extra
+/// buffer, writes what to send (`{"kind":"send","method","url","headers",
+/// "warnings"}`), or `{"kind":"invalid","errors","warnings"}` (send nothing),
+/// or `{"kind":"error","message"}` for unusable options. See
+/// [`ops::proxy_request`].
+///
+/// ```
+/// use enlist_wasm::{output, provider_index, proxy_request, set_extra, set_input};
+/// let partoo = provider_index("partoo").ok_or("missing")?;
+/// let extra = set_extra(br#"{"endpoint":"https://enlist.example"}"#);
+/// let len = set_input(br#"{"email":"ada@example.com","first_name":"Ada","last_name":"L"}"#);
+/// let n = proxy_request(partoo, len, extra);
+/// assert!(output(n).contains(r#""url":"https://enlist.example/v1/partoo/users""#));
+/// # Ok::<(), &str>(())
+/// ```
+#[wasm_bindgen]
+pub fn proxy_request(provider: u32, len: u32, extra_len: u32) -> u32 {
+    with_state(|s| {
+        let Some(p) = provider_at(provider) else {
+            return NO_PROVIDER;
+        };
+        finish(ops::proxy_request(
+            p,
+            head(&s.input, len),
+            head(&s.extra, extra_len),
+            &s.options,
+            &mut s.output,
+        ))
+    })
+}
+
+/// Reads an enlist proxy's answer (status, headers as in [`parse_response`],
+/// body) into the `createUser` result; see [`ops::proxy_outcome`].
+///
+/// ```
+/// use enlist_wasm::{output, provider_index, proxy_response, set_extra, set_input};
+/// let partoo = provider_index("partoo").ok_or("missing")?;
+/// let h = set_extra(b"[]");
+/// let n = proxy_response(partoo, 201, h, set_input(br#"{"provider":"partoo","id":"u1"}"#));
+/// assert!(output(n).starts_with(r#"{"kind":"created","provider":"partoo","status":201,"id":"u1""#));
+/// # Ok::<(), &str>(())
+/// ```
+#[wasm_bindgen]
+pub fn proxy_response(provider: u32, status: u16, headers_len: u32, body_len: u32) -> u32 {
+    with_state(|s| {
+        let Some(p) = provider_at(provider) else {
+            return NO_PROVIDER;
+        };
+        let headers = ops::read_headers(head(&s.extra, headers_len));
+        let pairs = ops::header_pairs(&headers);
+        let outcome = ops::proxy_outcome(p, status, &pairs, head(&s.input, body_len));
+        finish(ops::write_json(&mut s.output, &outcome))
+    })
+}

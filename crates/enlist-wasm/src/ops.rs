@@ -1,0 +1,960 @@
+//! The work behind each export, on byte slices: read JSON inputs with the
+//! core's tape reader ([`enlist_core::json`]), call the provider through
+//! [`AnyProvider`], write the result as JSON into `out` and return its length.
+//!
+//! Nothing here knows a provider: ids, rules, messages and codes all come from
+//! the core.
+//!
+//! ```
+//! use enlist_core::{provider, Options};
+//! use enlist_wasm::ops;
+//!
+//! let partoo = provider("partoo").ok_or("not registered")?;
+//! let mut out = Vec::new();
+//! let n = ops::validate(partoo, br#"{"email":"ada@example.com"}"#, &Options::default(), &mut out);
+//! assert_eq!(n, out.len());
+//! assert!(out.starts_with(br#"{"errors":[{"path":"/first_name","code":"required""#));
+//! # Ok::<(), &str>(())
+//! ```
+
+use enlist_core::http::{encode_path_segment, BaseUrl, RequestError};
+use enlist_core::json::{Document, Kind, Node};
+use enlist_core::outcome::{parse_retry_after, sanitize_message, Membership};
+use enlist_core::{AnyProvider, BuildError, Code, Issue, Options, Report, Settings};
+use serde::Serialize;
+use std::borrow::Cow;
+
+/// Replaces `out` with `value` as JSON and returns its length.
+///
+/// ```
+/// let mut out = Vec::new();
+/// assert_eq!(enlist_wasm::ops::write_json(&mut out, &["a", "b"]), 9);
+/// assert_eq!(out, br#"["a","b"]"#);
+/// ```
+pub fn write_json<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> usize {
+    out.clear();
+    if serde_json::to_writer(&mut *out, value).is_err() {
+        // Only reachable through a bug in a `Serialize` impl; keep the output JSON.
+        out.clear();
+        out.extend_from_slice(b"null");
+    }
+    out.len()
+}
+
+/// The registered provider ids as a JSON array.
+///
+/// ```
+/// let mut out = Vec::new();
+/// enlist_wasm::ops::providers(&mut out);
+/// assert_eq!(out, br#"["partoo","pandadoc"]"#);
+/// ```
+pub fn providers(out: &mut Vec<u8>) -> usize {
+    let ids: Vec<&str> = enlist_core::provider_ids().collect();
+    write_json(out, &ids)
+}
+
+/// Every issue code as a JSON array.
+///
+/// ```
+/// let mut out = Vec::new();
+/// enlist_wasm::ops::codes(&mut out);
+/// assert!(out.ends_with(br#""deprecated","ignored"]"#));
+/// ```
+pub fn codes(out: &mut Vec<u8>) -> usize {
+    write_json(out, Code::ALL)
+}
+
+/// Reads `null` or `{"allowedEmailDomains": null | [string, …]}`; other keys
+/// are ignored. The error is a message for a `TypeError`.
+///
+/// ```
+/// use enlist_wasm::ops::read_options;
+/// let o = read_options(br#"{"allowedEmailDomains":["acme.com"]}"#)?;
+/// assert_eq!(o.allowed_email_domains, Some(vec!["acme.com".to_string()]));
+/// assert!(read_options(br#"{"allowedEmailDomains":"acme.com"}"#).is_err());
+/// # Ok::<(), String>(())
+/// ```
+pub fn read_options(json: &[u8]) -> Result<Options, String> {
+    let doc = Document::parse_bytes(json).map_err(|e| e.to_string())?;
+    let root = doc.root();
+    let mut options = Options::default();
+    match root.kind() {
+        Kind::Null => return Ok(options),
+        Kind::Object => {}
+        _ => return Err("options must be an object".into()),
+    }
+    if let Some(domains) = root.get("allowedEmailDomains") {
+        if domains.is_null() {
+            return Ok(options);
+        }
+        let bad = || "options.allowedEmailDomains must be an array of strings".to_string();
+        if domains.kind() != Kind::Array {
+            return Err(bad());
+        }
+        let list = domains
+            .elements()
+            .map(|d| d.as_str().map(Cow::into_owned))
+            .collect::<Option<Vec<String>>>()
+            .ok_or_else(bad)?;
+        options.allowed_email_domains = Some(list);
+    }
+    Ok(options)
+}
+
+/// Validates `json`; writes the [`Report`] unless it has neither errors nor
+/// warnings. Returns the length written (0 for "valid, nothing to say").
+///
+/// ```
+/// # use enlist_core::{provider, Options};
+/// let p = provider("partoo").ok_or("missing")?;
+/// let mut out = Vec::new();
+/// let json = br#"{"email":"ada@example.com","first_name":"Ada","last_name":"L"}"#;
+/// assert_eq!(enlist_wasm::ops::validate(p, json, &Options::default(), &mut out), 0);
+/// # Ok::<(), &str>(())
+/// ```
+pub fn validate(
+    provider: &dyn AnyProvider,
+    json: &[u8],
+    options: &Options,
+    out: &mut Vec<u8>,
+) -> usize {
+    let report = provider.check_json(json, options);
+    if report.errors.is_empty() && report.warnings.is_empty() {
+        out.clear();
+        return 0;
+    }
+    write_json(out, &report)
+}
+
+/// A problem with request settings, shaped like an [`Issue`] with `path: ""`
+/// and `code` a [`RequestError::code`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SettingsIssue {
+    /// Always `""`.
+    pub path: &'static str,
+    /// [`RequestError::code`].
+    pub code: &'static str,
+    /// The core's message, as a sentence.
+    pub message: String,
+}
+
+impl SettingsIssue {
+    /// The issue for a core [`RequestError`].
+    ///
+    /// ```
+    /// use enlist_core::RequestError;
+    /// let issue = enlist_wasm::ops::SettingsIssue::from_error(&RequestError::EmptyApiKey);
+    /// assert_eq!((issue.code, issue.message.as_str()), ("empty_api_key", "The API key is empty."));
+    /// ```
+    pub fn from_error(e: &RequestError) -> Self {
+        SettingsIssue {
+            path: "",
+            code: e.code(),
+            message: sentence(&e.to_string()),
+        }
+    }
+
+    fn new(code: &'static str, message: &str) -> Self {
+        SettingsIssue {
+            path: "",
+            code,
+            message: message.to_string(),
+        }
+    }
+}
+
+/// `"the key is empty"` → `"The key is empty."`.
+fn sentence(text: &str) -> String {
+    let mut s = text.to_string();
+    if let Some(first) = s.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    if !s.ends_with('.') {
+        s.push('.');
+    }
+    s
+}
+
+/// Reads the `buildRequest` settings object `{apiKey, environment?, baseUrl?,
+/// <flag>?…}` into the core's [`Settings`]. Flags are passed to the core as
+/// they are (it reports unknown names and non-boolean values).
+///
+/// ```
+/// use enlist_wasm::ops::read_settings;
+/// let s = read_settings(br#"{"apiKey":"k","notifyUser":true}"#).map_err(|e| e.message)?;
+/// assert_eq!(s.api_key, "k");
+/// assert_eq!(s.flags.len(), 1);
+/// assert_eq!(read_settings(br#"{"apiKey":5}"#).map(|_| ()).map_err(|e| e.code), Err("invalid_api_key"));
+/// # Ok::<(), String>(())
+/// ```
+pub fn read_settings(json: &[u8]) -> Result<Settings, SettingsIssue> {
+    let mut settings = Settings::default();
+    let Ok(doc) = Document::parse_bytes(json) else {
+        return Err(SettingsIssue::from_error(&RequestError::EmptyApiKey));
+    };
+    let root = doc.root();
+    // Anything but an object carries no key.
+    for (key, value) in root.members() {
+        let name = key.as_str();
+        match name.as_ref() {
+            "apiKey" => match value.as_str() {
+                Some(k) => settings.api_key = k.into_owned(),
+                None if value.is_null() => {}
+                None => {
+                    return Err(SettingsIssue::new(
+                        RequestError::InvalidApiKey.code(),
+                        "The API key must be a string.",
+                    ))
+                }
+            },
+            "environment" => match value.as_str() {
+                Some(e) => settings.environment = Some(e.into_owned()),
+                None if value.is_null() => {}
+                None => {
+                    return Err(SettingsIssue::new(
+                        "unknown_environment",
+                        "The environment must be a string.",
+                    ))
+                }
+            },
+            "baseUrl" => match value.as_str() {
+                Some(u) => settings.base_url = Some(u.into_owned()),
+                None if value.is_null() => {}
+                None => {
+                    return Err(SettingsIssue::from_error(&RequestError::InvalidBaseUrl(
+                        "must be a string",
+                    )))
+                }
+            },
+            // The core reads booleans and `null`; anything else is an unknown
+            // option to it, whatever the value (no need to copy it).
+            _ => {
+                let value = match value.as_bool() {
+                    Some(b) => serde_json::Value::Bool(b),
+                    None if value.is_null() => serde_json::Value::Null,
+                    None => serde_json::Value::String(String::new()),
+                };
+                settings.flags.insert(name.into_owned(), value);
+            }
+        }
+    }
+    Ok(settings)
+}
+
+#[derive(Serialize)]
+struct BuiltOut<'a> {
+    ok: bool,
+    request: &'a enlist_core::HttpRequest,
+    warnings: &'a [Issue],
+}
+
+#[derive(Serialize)]
+struct FailedOut<'a, E: Serialize> {
+    ok: bool,
+    errors: E,
+    warnings: &'a [Issue],
+}
+
+/// Validates the payload and builds the provider request with the settings
+/// (see [`read_settings`]); writes `{"ok":true,"request","warnings"}` or
+/// `{"ok":false,"errors","warnings"}`. An invalid payload is reported before
+/// unusable settings.
+///
+/// ```
+/// # use enlist_core::{provider, Options};
+/// let p = provider("pandadoc").ok_or("missing")?;
+/// let mut out = Vec::new();
+/// let json = br#"{"user":{"email":"a@acme.com"},"license":"Guest","workspaces":[{"workspace_id":"w","role":"Member"}]}"#;
+/// enlist_wasm::ops::build_request(p, json, br#"{"apiKey":"k","notifyUser":true}"#, &Options::default(), &mut out);
+/// let text = String::from_utf8(out).map_err(|_| "utf-8")?;
+/// assert!(text.contains(r#""url":"https://api.pandadoc.com/public/v1/users?notify_user=true""#));
+/// # Ok::<(), &str>(())
+/// ```
+pub fn build_request(
+    provider: &dyn AnyProvider,
+    json: &[u8],
+    settings: &[u8],
+    options: &Options,
+    out: &mut Vec<u8>,
+) -> usize {
+    let settings = match read_settings(settings) {
+        Ok(settings) => settings,
+        Err(issue) => return settings_failure(provider, json, options, issue, out),
+    };
+    match provider.build_create_user(json, options, &settings) {
+        Ok(built) => write_json(
+            out,
+            &BuiltOut {
+                ok: true,
+                request: &built.request,
+                warnings: &built.warnings,
+            },
+        ),
+        Err(BuildError::Invalid(report)) => invalid(&report, out),
+        Err(BuildError::Request(e)) => {
+            settings_failure(provider, json, options, SettingsIssue::from_error(&e), out)
+        }
+        // `BuildError` is non-exhaustive; a future variant is still a failure.
+        Err(other) => settings_failure(
+            provider,
+            json,
+            options,
+            SettingsIssue::new("unsupported", &sentence(&other.to_string())),
+            out,
+        ),
+    }
+}
+
+fn invalid(report: &Report, out: &mut Vec<u8>) -> usize {
+    write_json(
+        out,
+        &FailedOut {
+            ok: false,
+            errors: &report.errors,
+            warnings: &report.warnings,
+        },
+    )
+}
+
+/// The settings are unusable: report the payload's errors if it has any
+/// (they come first), else the settings problem with the payload's warnings.
+fn settings_failure(
+    provider: &dyn AnyProvider,
+    json: &[u8],
+    options: &Options,
+    issue: SettingsIssue,
+    out: &mut Vec<u8>,
+) -> usize {
+    let report = provider.check_json(json, options);
+    if !report.is_ok() {
+        return invalid(&report, out);
+    }
+    write_json(
+        out,
+        &FailedOut {
+            ok: false,
+            errors: [issue],
+            warnings: &report.warnings,
+        },
+    )
+}
+
+/// Reads headers sent as a JSON array of `[name, value]` string pairs; other
+/// entries are skipped.
+///
+/// ```
+/// let h = enlist_wasm::ops::read_headers(br#"[["Retry-After","5"],["x",1],"y"]"#);
+/// assert_eq!(h, [("Retry-After".to_string(), "5".to_string())]);
+/// ```
+pub fn read_headers(json: &[u8]) -> Vec<(String, String)> {
+    let Ok(doc) = Document::parse_bytes(json) else {
+        return Vec::new();
+    };
+    doc.root()
+        .elements()
+        .filter_map(|pair| {
+            let mut it = pair.elements();
+            let name = it.next()?.as_str()?.into_owned();
+            let value = it.next()?.as_str()?.into_owned();
+            Some((name, value))
+        })
+        .collect()
+}
+
+/// Borrows owned header pairs as the core's `&[(&str, &str)]`.
+///
+/// ```
+/// let owned = vec![("a".to_string(), "b".to_string())];
+/// assert_eq!(enlist_wasm::ops::header_pairs(&owned), [("a", "b")]);
+/// ```
+pub fn header_pairs(headers: &[(String, String)]) -> Vec<(&str, &str)> {
+    headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect()
+}
+
+/// Longest `Idempotency-Key` accepted, in bytes.
+pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
+
+#[derive(Serialize)]
+struct SendPlan<'a> {
+    kind: &'static str,
+    method: &'static str,
+    url: String,
+    headers: Vec<(&'static str, &'a str)>,
+    warnings: &'a [Issue],
+}
+
+#[derive(Serialize)]
+struct PlanError {
+    kind: &'static str,
+    message: String,
+}
+
+#[derive(Serialize)]
+struct PlanInvalid<'a> {
+    kind: &'static str,
+    errors: &'a [Issue],
+    warnings: &'a [Issue],
+}
+
+/// Plans a `createUser` call to an enlist proxy. `extra` is
+/// `{"endpoint": string, "idempotencyKey"?: string}`.
+///
+/// Writes `{"kind":"error","message"}` when the endpoint or key is unusable
+/// (JavaScript throws a `TypeError`), else validates the payload and writes
+/// `{"kind":"invalid","errors","warnings"}` (nothing may be sent), else
+/// `{"kind":"send","method":"POST","url":"<endpoint>/v1/<provider>/users",
+/// "headers":[[name, value]…],"warnings"}`; the body to send is the validated
+/// JSON itself.
+///
+/// ```
+/// # use enlist_core::{provider, Options};
+/// let p = provider("partoo").ok_or("missing")?;
+/// let mut out = Vec::new();
+/// enlist_wasm::ops::proxy_request(p, b"{}", br#"{"endpoint":"ftp://x"}"#, &Options::default(), &mut out);
+/// assert!(out.starts_with(br#"{"kind":"error""#));
+/// # Ok::<(), &str>(())
+/// ```
+pub fn proxy_request(
+    provider: &dyn AnyProvider,
+    json: &[u8],
+    extra: &[u8],
+    options: &Options,
+    out: &mut Vec<u8>,
+) -> usize {
+    let doc = Document::parse_bytes(extra).ok();
+    let root = doc.as_ref().map(Document::root);
+    let text = |name: &str| root.and_then(|r| r.get(name)).and_then(|v| v.as_str());
+    let error = |out: &mut Vec<u8>, message: String| {
+        write_json(
+            out,
+            &PlanError {
+                kind: "error",
+                message,
+            },
+        )
+    };
+    let Some(endpoint) = text("endpoint") else {
+        return error(
+            out,
+            "createUser needs options.endpoint, the URL of an enlist proxy.".into(),
+        );
+    };
+    let base = match BaseUrl::new(&endpoint) {
+        Ok(base) => base,
+        Err(e) => {
+            return error(
+                out,
+                format!("options.endpoint: {}", sentence(&e.to_string())),
+            )
+        }
+    };
+    let key = text("idempotencyKey");
+    let has_key = root
+        .and_then(|r| r.get("idempotencyKey"))
+        .is_some_and(|k| !k.is_null());
+    if has_key {
+        let usable = key.as_deref().is_some_and(|k| {
+            !k.is_empty()
+                && k.len() <= MAX_IDEMPOTENCY_KEY_LEN
+                && k.bytes().all(|b| (0x21..=0x7e).contains(&b))
+        });
+        if !usable {
+            return error(
+                out,
+                format!("options.idempotencyKey must be a string of 1 to {MAX_IDEMPOTENCY_KEY_LEN} visible ASCII characters."),
+            );
+        }
+    }
+    let report = provider.check_json(json, options);
+    if !report.is_ok() {
+        return write_json(
+            out,
+            &PlanInvalid {
+                kind: "invalid",
+                errors: &report.errors,
+                warnings: &report.warnings,
+            },
+        );
+    }
+    let mut headers = vec![
+        ("Content-Type", "application/json"),
+        ("Accept", "application/json, application/problem+json"),
+    ];
+    if let Some(k) = key.as_deref() {
+        headers.push(("Idempotency-Key", k));
+    }
+    write_json(
+        out,
+        &SendPlan {
+            kind: "send",
+            method: "POST",
+            url: format!(
+                "{}/v1/{}/users",
+                base.as_str(),
+                encode_path_segment(provider.id())
+            ),
+            headers,
+            warnings: &report.warnings,
+        },
+    )
+}
+
+/// One issue from a proxy's `errors` member (the core's issue shape, read
+/// back).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProxyIssue {
+    /// JSON Pointer.
+    pub path: String,
+    /// Issue code.
+    pub code: String,
+    /// Message.
+    pub message: String,
+    /// Parameters, when sent.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "raw_params")]
+    pub params: Option<Params>,
+}
+
+/// An issue's `params` object read back: strings, integers, lists of strings
+/// (the core's `Param` kinds); other values are dropped.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Params(pub Vec<(String, ParamValue)>);
+
+/// One value of [`Params`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParamValue {
+    /// A number (written as an integer).
+    Int(i64),
+    /// A string.
+    Str(String),
+    /// A list of strings.
+    List(Vec<String>),
+}
+
+impl Params {
+    fn read(node: Node<'_, '_>) -> Params {
+        let value = |v: Node<'_, '_>| match v.kind() {
+            Kind::Number => v.as_i64().map(ParamValue::Int),
+            Kind::String => v.as_str().map(|s| ParamValue::Str(s.into_owned())),
+            Kind::Array => v
+                .elements()
+                .map(|e| e.as_str().map(Cow::into_owned))
+                .collect::<Option<Vec<_>>>()
+                .map(ParamValue::List),
+            _ => None,
+        };
+        Params(
+            node.members()
+                .filter_map(|(k, v)| Some((k.as_str().into_owned(), value(v)?)))
+                .collect(),
+        )
+    }
+}
+
+impl Serialize for ParamValue {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ParamValue::Int(i) => s.serialize_i64(*i),
+            ParamValue::Str(t) => s.serialize_str(t),
+            ParamValue::List(l) => l.serialize(s),
+        }
+    }
+}
+
+fn raw_params<S: serde::Serializer>(params: &Option<Params>, s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let entries = params.as_ref().map_or(&[][..], |p| &p.0[..]);
+    let mut map = s.serialize_map(Some(entries.len()))?;
+    for (k, v) in entries {
+        map.serialize_entry(k, v)?;
+    }
+    map.end()
+}
+
+/// The result of a `createUser` call that reached the proxy: `created`, or a
+/// problem whose `kind` follows from the HTTP status (see
+/// [`problem_kind`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProxyOutcome {
+    /// `created` or a problem kind.
+    pub kind: &'static str,
+    /// The provider (on `created`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<&'static str>,
+    /// The proxy's HTTP status.
+    pub status: u16,
+    /// The new user's id (on `created`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Workspace memberships, when the provider reports them (on `created`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub workspaces: Vec<Membership>,
+    /// The problem type URI (`about:blank` when none was sent).
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub type_: Option<String>,
+    /// The problem title.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// `detail`, else `title`, else a sentence naming the status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The problem detail, when sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// The proxy's request id (`request_id` member or `X-Request-Id` header).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// Field problems (always present on `validation`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<ProxyIssue>>,
+    /// Seconds to wait, from `Retry-After` (on `rate_limited`, and whenever sent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+}
+
+/// The problem kind for a non-2xx proxy status. `409` is `already_exists`
+/// when the problem's `errors` say so, else `conflict`.
+///
+/// ```
+/// use enlist_wasm::ops::problem_kind;
+/// assert_eq!(problem_kind(422, false), "validation");
+/// assert_eq!(problem_kind(409, true), "already_exists");
+/// assert_eq!(problem_kind(599, false), "server_error");
+/// assert_eq!(problem_kind(302, false), "malformed");
+/// ```
+pub fn problem_kind(status: u16, already_exists: bool) -> &'static str {
+    match status {
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not_found",
+        408 | 504 => "timeout",
+        409 if already_exists => "already_exists",
+        409 => "conflict",
+        413 => "too_large",
+        422 => "validation",
+        429 => "rate_limited",
+        502 => "upstream",
+        503 => "unavailable",
+        400..=499 => "bad_request",
+        500..=599 => "server_error",
+        _ => "malformed",
+    }
+}
+
+fn string_member(node: Option<Node<'_, '_>>, name: &str) -> Option<String> {
+    node?
+        .get(name)?
+        .as_str()
+        .map(Cow::into_owned)
+        .filter(|s| !s.is_empty())
+}
+
+fn read_issue(node: Node<'_, '_>) -> Option<ProxyIssue> {
+    let text = |name: &str| node.get(name)?.as_str().map(Cow::into_owned);
+    Some(ProxyIssue {
+        path: text("path")?,
+        code: text("code")?,
+        message: text("message").unwrap_or_default(),
+        params: node
+            .get("params")
+            .filter(|p| p.kind() == Kind::Object)
+            .map(Params::read),
+    })
+}
+
+/// Reads an enlist proxy's answer to `POST /v1/{provider}/users`: `2xx` with
+/// `{id, …}` is `created`; anything else is an RFC 9457 problem (a body that
+/// is not one still gives a problem, from the status alone).
+///
+/// ```
+/// # use enlist_core::provider;
+/// use enlist_wasm::ops::proxy_outcome;
+/// let p = provider("partoo").ok_or("missing")?;
+/// let o = proxy_outcome(p, 429, &[("Retry-After", "3")],
+///     br#"{"type":"about:blank","title":"Too Many Requests","status":429,"request_id":"r1"}"#);
+/// assert_eq!((o.kind, o.retry_after, o.request_id.as_deref()), ("rate_limited", Some(3), Some("r1")));
+/// # Ok::<(), &str>(())
+/// ```
+pub fn proxy_outcome(
+    provider: &dyn AnyProvider,
+    status: u16,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> ProxyOutcome {
+    let doc = Document::parse_bytes(body).ok();
+    let root = doc
+        .as_ref()
+        .map(Document::root)
+        .filter(|r| r.kind() == Kind::Object);
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| *v)
+    };
+    let request_id = string_member(root, "request_id").or_else(|| {
+        header("x-request-id")
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    });
+    let mut outcome = ProxyOutcome {
+        kind: "malformed",
+        provider: None,
+        status,
+        id: None,
+        workspaces: Vec::new(),
+        type_: None,
+        title: None,
+        message: None,
+        detail: None,
+        request_id,
+        errors: None,
+        retry_after: header("retry-after").and_then(parse_retry_after),
+    };
+    if (200..300).contains(&status) {
+        let id = root
+            .and_then(|r| r.get("id"))
+            .and_then(|id| match id.kind() {
+                Kind::String => id.as_str().map(Cow::into_owned),
+                Kind::Number => id.number_text().map(str::to_string),
+                _ => None,
+            });
+        match id.filter(|id| !id.is_empty()) {
+            Some(id) => {
+                outcome.kind = "created";
+                outcome.provider = Some(provider.id());
+                outcome.id = Some(id);
+                outcome.workspaces = memberships(root);
+            }
+            None => {
+                outcome.type_ = Some("about:blank".into());
+                outcome.title = Some("Malformed response".into());
+                outcome.message = Some(format!(
+                    "The enlist proxy answered HTTP {status} without a user id."
+                ));
+            }
+        }
+        return outcome;
+    }
+    let errors: Vec<ProxyIssue> = root
+        .and_then(|r| r.get("errors"))
+        .map(|e| e.elements().filter_map(read_issue).collect())
+        .unwrap_or_default();
+    let exists = errors
+        .iter()
+        .any(|i| i.code == Code::AlreadyExists.as_str());
+    outcome.kind = problem_kind(status, exists);
+    let title = string_member(root, "title").map(|t| sanitize_message(&t));
+    let detail = string_member(root, "detail").map(|d| sanitize_message(&d));
+    outcome.message = Some(
+        detail
+            .clone()
+            .or_else(|| title.clone())
+            .unwrap_or_else(|| format!("The enlist proxy answered HTTP {status}.")),
+    );
+    outcome.type_ = Some(string_member(root, "type").unwrap_or_else(|| "about:blank".into()));
+    outcome.title = Some(title.unwrap_or_else(|| format!("HTTP {status}")));
+    outcome.detail = detail;
+    outcome.errors = (outcome.kind == "validation" || !errors.is_empty()).then_some(errors);
+    outcome
+}
+
+fn memberships(root: Option<Node<'_, '_>>) -> Vec<Membership> {
+    let Some(list) = root.and_then(|r| r.get("workspaces")) else {
+        return Vec::new();
+    };
+    let text = |n: Node<'_, '_>, k: &str| {
+        n.get(k)
+            .and_then(|v| v.as_str())
+            .map(Cow::into_owned)
+            .unwrap_or_default()
+    };
+    list.elements()
+        .filter(|e| e.kind() == Kind::Object)
+        .map(|e| Membership {
+            workspace_id: text(e, "workspace_id"),
+            role: text(e, "role"),
+            member_id: text(e, "member_id"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use enlist_core::provider;
+
+    fn partoo() -> &'static dyn AnyProvider {
+        provider("partoo").unwrap()
+    }
+
+    fn text(out: Vec<u8>) -> String {
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn settings_errors_are_issues() {
+        let p = partoo();
+        let json = br#"{"email":"ada@example.com","first_name":"Ada","last_name":"L"}"#;
+        let cases: &[(&[u8], &str)] = &[
+            (b"", "empty_api_key"),
+            (b"null", "empty_api_key"),
+            (b"{}", "empty_api_key"),
+            (br#"{"apiKey":"a b"}"#, "invalid_api_key"),
+            (br#"{"apiKey":7}"#, "invalid_api_key"),
+            (
+                br#"{"apiKey":"k","environment":"mars"}"#,
+                "unknown_environment",
+            ),
+            (br#"{"apiKey":"k","environment":1}"#, "unknown_environment"),
+            (br#"{"apiKey":"k","baseUrl":"ftp://x"}"#, "invalid_base_url"),
+            (br#"{"apiKey":"k","baseUrl":false}"#, "invalid_base_url"),
+            (br#"{"apiKey":"k","notifyUser":true}"#, "unknown_option"),
+        ];
+        for (settings, code) in cases {
+            let mut out = Vec::new();
+            build_request(p, json, settings, &Options::default(), &mut out);
+            let out = text(out);
+            assert!(
+                out.starts_with(&format!(
+                    r#"{{"ok":false,"errors":[{{"path":"","code":"{code}","message":""#
+                )),
+                "{}: {out}",
+                String::from_utf8_lossy(settings)
+            );
+            assert!(!out.contains("a b"), "{out}");
+        }
+    }
+
+    #[test]
+    fn invalid_payload_wins_over_bad_settings() {
+        let mut out = Vec::new();
+        build_request(partoo(), b"{}", b"{}", &Options::default(), &mut out);
+        assert!(text(out).contains(r#""code":"required""#));
+    }
+
+    #[test]
+    fn build_request_reports_warnings_and_key() {
+        let json = br#"{"email":"ada@example.com","first_name":"Ada","last_name":"L","sidebar_pages":null}"#;
+        let mut out = Vec::new();
+        build_request(
+            partoo(),
+            json,
+            br#"{"apiKey":"SECRET","baseUrl":"http://127.0.0.1:1/"}"#,
+            &Options::default(),
+            &mut out,
+        );
+        let out = text(out);
+        assert!(out.starts_with(r#"{"ok":true,"request":{"method":"POST","url":"http://127.0.0.1:1/user","headers":{"x-APIKey":"SECRET""#), "{out}");
+        assert!(out.contains(r#""code":"deprecated""#), "{out}");
+    }
+
+    #[test]
+    fn proxy_request_plans() {
+        let p = partoo();
+        let valid = br#"{"email":"ada@example.com","first_name":"Ada","last_name":"L"}"#;
+        let mut out = Vec::new();
+        proxy_request(
+            p,
+            valid,
+            br#"{"endpoint":"http://127.0.0.1:8787/","idempotencyKey":"k-1"}"#,
+            &Options::default(),
+            &mut out,
+        );
+        assert_eq!(
+            text(out),
+            r#"{"kind":"send","method":"POST","url":"http://127.0.0.1:8787/v1/partoo/users","headers":[["Content-Type","application/json"],["Accept","application/json, application/problem+json"],["Idempotency-Key","k-1"]],"warnings":[]}"#
+        );
+        let mut out = Vec::new();
+        proxy_request(
+            p,
+            b"{}",
+            br#"{"endpoint":"http://x"}"#,
+            &Options::default(),
+            &mut out,
+        );
+        assert!(text(out).starts_with(r#"{"kind":"invalid","errors":[{"path":"/email""#));
+        for extra in [
+            &br#"{}"#[..],
+            br#"{"endpoint":5}"#,
+            br#"{"endpoint":"http://u:p@x"}"#,
+            br#"{"endpoint":"http://x","idempotencyKey":""}"#,
+            br#"{"endpoint":"http://x","idempotencyKey":"a\nb"}"#,
+            br#"{"endpoint":"http://x","idempotencyKey":3}"#,
+            b"not json",
+        ] {
+            let mut out = Vec::new();
+            proxy_request(p, valid, extra, &Options::default(), &mut out);
+            assert!(text(out).starts_with(r#"{"kind":"error""#));
+        }
+    }
+
+    #[test]
+    fn proxy_outcomes() {
+        let p = provider("pandadoc").unwrap();
+        let o = proxy_outcome(
+            p,
+            201,
+            &[("X-Request-Id", "r9")],
+            br#"{"provider":"pandadoc","id":"u1","workspaces":[{"workspace_id":"w","role":"Member","member_id":"m"}]}"#,
+        );
+        assert_eq!(o.kind, "created");
+        assert_eq!(o.request_id.as_deref(), Some("r9"));
+        assert_eq!(o.workspaces.len(), 1);
+
+        let o = proxy_outcome(p, 200, &[], b"<html>");
+        assert_eq!(o.kind, "malformed");
+
+        let o = proxy_outcome(
+            p,
+            422,
+            &[],
+            br#"{"type":"https://enlist.dev/problems/invalid","title":"Invalid","status":422,"detail":"1 error","request_id":"r","errors":[{"path":"/user/email","code":"email","message":"m","params":{"reason":"x"}},{"bad":1}]}"#,
+        );
+        assert_eq!(o.kind, "validation");
+        assert_eq!(o.errors.as_ref().map(Vec::len), Some(1));
+        assert_eq!(o.message.as_deref(), Some("1 error"));
+
+        let o = proxy_outcome(p, 422, &[], b"");
+        assert_eq!(o.errors, Some(Vec::new()));
+
+        let o = proxy_outcome(
+            p,
+            409,
+            &[],
+            br#"{"title":"Conflict","errors":[{"path":"/user/email","code":"already_exists","message":"m"}]}"#,
+        );
+        assert_eq!(o.kind, "already_exists");
+        let o = proxy_outcome(p, 409, &[], br#"{"title":"Conflict"}"#);
+        assert_eq!(o.kind, "conflict");
+
+        let o = proxy_outcome(p, 502, &[], b"<html>bad gateway</html>");
+        assert_eq!(o.kind, "upstream");
+        assert_eq!(
+            o.message.as_deref(),
+            Some("The enlist proxy answered HTTP 502.")
+        );
+    }
+
+    #[test]
+    fn options_shapes() {
+        assert_eq!(read_options(b"null"), Ok(Options::default()));
+        assert_eq!(read_options(b"{}"), Ok(Options::default()));
+        assert_eq!(
+            read_options(br#"{"allowedEmailDomains":null}"#),
+            Ok(Options::default())
+        );
+        assert!(read_options(b"[]").is_err());
+        assert!(read_options(br#"{"allowedEmailDomains":[1]}"#).is_err());
+        assert!(read_options(b"{").is_err());
+    }
+
+    #[test]
+    fn sentences() {
+        assert_eq!(sentence("abc"), "Abc.");
+        assert_eq!(sentence("Abc."), "Abc.");
+        assert_eq!(sentence(""), ".");
+    }
+}

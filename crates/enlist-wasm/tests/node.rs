@@ -1,0 +1,7 @@
+//! The wasm exports, run in Node.js by wasm-bindgen-test-runner:
+//! `CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+//! cargo test --target wasm32-unknown-unknown -p enlist-wasm --test node`
+//! (`cargo xtask test --only "wasm tests (node)"`).
+#![cfg(target_arch = "wasm32")]
+
+mod common;

@@ -1,0 +1,82 @@
+//! Every provider's response parsers on an arbitrary status, headers and body
+//! (a [`ResponseHead`] read with `arbitrary`, then the body).
+//!
+//! Invariants: no panic; the outcome agrees with the status class (2xx is a
+//! success or `malformed`, never a failure of another kind; 429 is
+//! `rate_limited`; other statuses are never a success); failures carry the
+//! status and provider; messages are bounded, without `@` (no email address
+//! leaks into logs) or control characters; at most 100 field issues, each with
+//! a JSON Pointer; `retry_after` is the first `Retry-After` header in seconds,
+//! capped at a day; the outcome serializes.
+#![no_main]
+
+use arbitrary::{Arbitrary, Unstructured};
+use enlist_core::outcome::parse_retry_after;
+use enlist_core::{Outcome, REGISTRY};
+use enlist_fuzz::{check_issue, ResponseHead};
+use libfuzzer_sys::fuzz_target;
+
+fn check_message(message: &str) {
+    assert!(!message.trim().is_empty(), "blank message");
+    assert!(message.chars().count() <= 301, "message too long");
+    assert!(!message.contains('@'), "an email may leak: {message:?}");
+    assert!(!message.chars().any(char::is_control), "control character in {message:?}");
+}
+
+fuzz_target!(|data: &[u8]| {
+    let mut u = Unstructured::new(data);
+    let Ok(head) = ResponseHead::arbitrary(&mut u) else {
+        return;
+    };
+    let body = u.take_rest();
+    let headers: Vec<(&str, &str)> = head
+        .headers
+        .iter()
+        .map(|(n, v)| (n.0.as_str(), v.0.as_str()))
+        .collect();
+    let retry_after = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("retry-after"))
+        .and_then(|(_, v)| parse_retry_after(v));
+    let status = head.status;
+    for provider in REGISTRY {
+        let outcome = if head.invite {
+            provider.parse_invite_response(status, &headers, body)
+        } else {
+            provider.parse_create_user_response(status, &headers, body)
+        };
+        assert!(serde_json::to_string(&outcome).is_ok());
+        let success = (200..300).contains(&status);
+        match &outcome {
+            Outcome::Created(c) => {
+                assert!(success && !(head.invite && provider.has_invite()));
+                assert_eq!((c.provider, c.status), (provider.id(), status));
+                assert!(!c.id.is_empty());
+            }
+            Outcome::Invited(i) => {
+                assert!(success && head.invite && provider.has_invite());
+                assert_eq!((i.provider, i.status), (provider.id(), status));
+            }
+            other => {
+                let failure = other.failure().expect("a failure");
+                assert_eq!((failure.provider, failure.status), (provider.id(), status));
+                if success {
+                    assert_eq!(other.kind(), "malformed", "HTTP {status}");
+                }
+                if status == 429 {
+                    assert_eq!(other.kind(), "rate_limited");
+                }
+                check_message(&failure.message);
+                assert!(failure.errors.len() <= 100);
+                for issue in &failure.errors {
+                    check_issue(issue);
+                    check_message(&issue.message);
+                }
+                if !success {
+                    assert_eq!(failure.retry_after, retry_after);
+                }
+                assert!(failure.retry_after.is_none_or(|s| s <= 86_400));
+            }
+        }
+    }
+});
