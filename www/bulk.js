@@ -10,6 +10,9 @@ const CONCURRENCY = 4;
 const MAX_WAITS = 8;
 /** Rows rendered in the table (all rows are validated and sent). */
 const MAX_SHOWN = 2000;
+/** Rows rendered at once; the rest follow in chunks, so the page stays responsive. */
+const FIRST_ROWS = 100;
+const CHUNK_ROWS = 250;
 
 const esc = (s) =>
   String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
@@ -231,12 +234,32 @@ export class BulkImport {
       `<caption class="vh">Imported rows: each cell can be edited; problems are shown under the cell.</caption>` +
       `<thead><tr><th scope="col">Line</th><th scope="col">Status</th>${this.columns.map((c) => `<th scope="col">${esc(c)}</th>`).join("")}` +
       `<th scope="col">Other problems</th></tr></thead>`;
-    let body = "<tbody>";
     const shown = Math.min(this.rows.length, MAX_SHOWN);
-    for (let r = 0; r < shown; r++) body += `<tr data-r="${r}">${this.cellsHtml(this.rows[r], r)}</tr>`;
-    body += "</tbody>";
-    this.table.innerHTML = head + body;
+    const rowsHtml = (from, to) => {
+      let html = "";
+      for (let r = from; r < to; r++) html += `<tr data-r="${r}">${this.cellsHtml(this.rows[r], r)}</tr>`;
+      return html;
+    };
+    const first = Math.min(shown, FIRST_ROWS);
+    this.table.innerHTML = `${head}<tbody>${rowsHtml(0, first)}</tbody>`;
     this.wrap.hidden = false;
+    // The rest in chunks, each in its own task; a newer render cancels them.
+    const generation = (this.generation = (this.generation ?? 0) + 1);
+    const tbody = this.table.tBodies[0];
+    const start = performance.now();
+    const more = (from) => {
+      if (generation !== this.generation) return;
+      if (from >= shown) {
+        this.table.dataset.rendered = String(shown);
+        performance.measure("enlist:render-all", { start, end: performance.now() });
+        return;
+      }
+      const to = Math.min(shown, from + CHUNK_ROWS);
+      tbody.insertAdjacentHTML("beforeend", rowsHtml(from, to));
+      setTimeout(() => more(to), 0);
+    };
+    this.table.dataset.rendered = "";
+    more(first);
   }
 
   /** Re-renders one row's cells, keeping the focused cell's caret. */

@@ -34,12 +34,16 @@ function jsonOrText(text) {
   }
 }
 
-/** The label block of a field: label text, required mark, deprecated badge. */
-function labelText(field) {
+/**
+ * The label block of a field: label text, required mark, deprecated badge.
+ * Inputs carry `required` (announced by screen readers); a group's legend
+ * says it in words.
+ */
+function labelText(field, group = false) {
   return [
     field.label,
     field.required ? h("span", { class: "req", "aria-hidden": "true" }, " *") : null,
-    field.required ? h("span", { class: "vh" }, " (required)") : null,
+    field.required && group ? h("span", { class: "vh" }, " (required)") : null,
     field.deprecated ? h("span", { class: "badge" }, "deprecated") : null,
   ];
 }
@@ -153,7 +157,7 @@ function input(field, ctx) {
   if (field.type === "integer") Object.assign(attrs, { inputmode: "numeric" });
   if (field.type === "password") Object.assign(attrs, { type: "password", autocomplete: "new-password" });
   const target = h("input", attrs);
-  const wrap = h("div", { class: `field t-${field.type}` }, h("label", { for: id }, labelText(field)), hintEl, target);
+  const wrap = h("div", { class: `field t-${field.type}` }, h("label", { for: id }, labelText(field)), target, hintEl);
   if (field.type !== "password") {
     return leaf(field, ctx, target, wrap, hintId, { node: { read: () => scalar(target.value, field) } });
   }
@@ -196,7 +200,7 @@ function select(field, ctx) {
     h("option", { value: "" }, none),
     (field.values ?? []).map((v) => h("option", { value: v }, v)),
   );
-  const wrap = h("div", { class: "field t-enum" }, h("label", { for: id }, labelText(field)), hintEl, target);
+  const wrap = h("div", { class: "field t-enum" }, h("label", { for: id }, labelText(field)), target, hintEl);
   return leaf(field, ctx, target, wrap, hintId, { node: { read: () => (target.value === "" ? undefined : target.value) } });
 }
 
@@ -217,7 +221,7 @@ function group(field, cls) {
   const [hintId, hintEl] = hint(field);
   const msgId = uid("msg");
   const [msgs, render] = messages(msgId);
-  const fs = h("fieldset", { class: `field group ${cls}` }, h("legend", {}, labelText(field)), hintEl);
+  const fs = h("fieldset", { class: `field group ${cls}` }, h("legend", {}, labelText(field, true)), hintEl);
   return { fs, msgs, render, hintId, msgId };
 }
 
@@ -258,9 +262,9 @@ function textList(field, ctx, nested) {
     "div",
     { class: "field t-list" },
     h("label", { for: id }, labelText(field)),
-    hintEl,
-    h("p", { class: "hint", id: howId }, how),
     target,
+    h("p", { class: "hint", id: howId }, how),
+    hintEl,
   );
   const lines = () => target.value.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
   const read = () => {
@@ -276,7 +280,7 @@ function jsonArea(field, ctx) {
   const id = uid("f");
   const [hintId, hintEl] = hint(field);
   const target = h("textarea", { id, name: field.name, rows: "3", spellcheck: "false" });
-  const wrap = h("div", { class: "field t-json" }, h("label", { for: id }, labelText(field), " (JSON)"), hintEl, target);
+  const wrap = h("div", { class: "field t-json" }, h("label", { for: id }, labelText(field), " (JSON)"), target, hintEl);
   return leaf(field, ctx, target, wrap, hintId, { node: { read: () => jsonOrText(target.value) } });
 }
 
@@ -336,8 +340,10 @@ function objectGroup(field, ctx) {
       for (const n of view.nodes) n.touched = v;
     },
     read: () => {
+      // A required object is sent even when empty, so that the core reports
+      // the missing fields inside it, next to their inputs.
       const v = view.read();
-      return Object.keys(v).length ? v : undefined;
+      return Object.keys(v).length || field.required ? v : undefined;
     },
     refresh: () => view.refresh(),
     walk(base, visit) {

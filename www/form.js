@@ -185,18 +185,24 @@ export class UserForm {
       case "invalid":
       case "validation":
       case "already_exists":
-      case "bad_request": {
-        const errors = out.errors ?? [];
-        if (errors.length) {
-          this.show(errors, [], { all: true });
-          this.summarize(errors, out.kind === "invalid" ? "Fix these problems first" : `${this.rules.name} refused these values`);
-          this.say("error", out.kind === "already_exists" ? "This user already exists." : "The server refused some fields; see the messages next to them.");
+      case "bad_request":
+      case "forbidden":
+        if (out.errors?.length) {
+          // Field problems (the provider's 400, the Worker's policy): on their fields.
+          const who = out.kind === "forbidden" ? "This service" : out.kind === "invalid" ? "Validation" : this.rules.name;
+          this.show(out.errors, [], { all: true });
+          this.summarize(out.errors, `${who} refused ${out.errors.length === 1 ? "this value" : "these values"}`);
+          this.say(
+            "error",
+            out.kind === "already_exists" || out.errors.some((i) => i.code === "already_exists")
+              ? "This user already exists."
+              : "Nothing was created: see the messages next to the fields.",
+            ref,
+          );
           this.focusFirstError();
-        } else {
-          this.say("error", `${out.message}${ref}`);
+          return;
         }
-        return;
-      }
+        break;
       case "rate_limited":
       case "conflict":
         this.countdown(out.retry_after ?? (out.kind === "conflict" ? 2 : 5), out.kind);
@@ -206,15 +212,16 @@ export class UserForm {
         else this.say("error", "The enlist server could not be reached. Check your connection and send again: the same request key makes a retry safe.");
         return;
       default:
-        if (RETRYABLE.has(out.kind)) {
-          this.say(
-            "error",
-            h("strong", {}, `${this.rules.name} did not answer properly (${out.status || "no status"}).`),
-            ` ${out.message}${ref} Send again in a moment: retries reuse the same request key, so no duplicate account can be created.`,
-          );
-        } else {
-          this.say("error", `The request failed (${out.status}): ${out.message}${ref}`);
-        }
+        break;
+    }
+    if (RETRYABLE.has(out.kind)) {
+      this.say(
+        "error",
+        h("strong", {}, `${this.rules.name} did not answer properly (${out.status || "no status"}).`),
+        ` ${out.message}${ref} Send again in a moment: retries reuse the same request key, so no duplicate account can be created.`,
+      );
+    } else {
+      this.say("error", `The request failed (${out.status}): ${out.message}${ref}`);
     }
   }
 

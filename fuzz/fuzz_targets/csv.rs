@@ -23,15 +23,20 @@ fuzz_target!(|data: &[u8]| {
             }
         };
         assert_eq!(table.columns.len(), table.pointers.len());
-        assert!(table.pointers.iter().all(|p| is_json_pointer(p) && !p.is_empty()));
+        assert!(table
+            .pointers
+            .iter()
+            .all(|p| is_json_pointer(p) && !p.is_empty()));
         assert!(table.lines.windows(2).all(|w| w[0] < w[1]));
         assert!(table.lines.first().is_none_or(|&l| l >= 2));
-        let rows: serde_json::Value =
-            serde_json::from_str(&table.rows).expect("rows are JSON");
+        let rows: serde_json::Value = serde_json::from_str(&table.rows).expect("rows are JSON");
         let rows = rows.as_array().expect("rows are an array");
         assert_eq!(rows.len(), table.lines.len());
         assert!(rows.iter().all(serde_json::Value::is_object));
-        assert!(Document::parse(&table.rows).is_ok(), "enlist cannot read its own rows");
+        assert!(
+            Document::parse(&table.rows).is_ok(),
+            "enlist cannot read its own rows"
+        );
 
         let report = provider.check_many(table.rows.as_bytes(), &Options::default());
         assert!(report.errors.is_empty(), "{:?}", report.errors);

@@ -58,7 +58,7 @@ fn expected_flags(provider: &dyn AnyProvider, settings: &Settings) -> Vec<(&'sta
                 .iter()
                 .filter(|(name, _)| *name == f.option || *name == f.query)
                 .filter_map(|(_, v)| v.as_bool())
-                .last()?;
+                .next_back()?;
             Some((f.query, value))
         })
         .collect()
@@ -82,8 +82,15 @@ fn check_request(
             assert!(request.url.starts_with(&format!("{}/", base.as_str())));
         }
         None => {
-            let env = settings.environment.as_deref().unwrap_or(&provider.environments()[0].name);
-            let base = provider.environments().iter().find(|e| e.name == env).expect("known");
+            let env = settings
+                .environment
+                .as_deref()
+                .unwrap_or(provider.environments()[0].name);
+            let base = provider
+                .environments()
+                .iter()
+                .find(|e| e.name == env)
+                .expect("known");
             assert!(request.url.starts_with(&format!("{}/", base.base_url)));
         }
     }
@@ -94,7 +101,11 @@ fn check_request(
         .map(|h| h.value.as_str())
         .collect();
     assert_eq!(sensitive.len(), 1, "one credential header");
-    assert_eq!(sensitive[0].rsplit(' ').next(), Some(key), "the key is the credential");
+    assert_eq!(
+        sensitive[0].rsplit(' ').next(),
+        Some(key),
+        "the key is the credential"
+    );
     for header in &request.headers {
         assert!(!header.name.is_empty() && header.name.bytes().all(|b| b.is_ascii_graphic()));
         let value = &header.value;
@@ -104,7 +115,11 @@ fn check_request(
             header.name
         );
         let words: Vec<&str> = value.split(' ').collect();
-        assert!(words.iter().all(|w| !w.is_empty()), "stray space in {}", header.name);
+        assert!(
+            words.iter().all(|w| !w.is_empty()),
+            "stray space in {}",
+            header.name
+        );
         assert!(words.len() == 1 || (words.len() == 2 && header.sensitive));
     }
 }
@@ -112,11 +127,16 @@ fn check_request(
 fn check_debug(real: &str, canary: &str, key: &str) {
     assert_eq!(real, canary, "Debug/Display depends on the API key");
     if key.len() >= 8 {
-        assert!(!real.contains(key) || canary.contains(key), "the key leaks: {real}");
+        assert!(
+            !real.contains(key) || canary.contains(key),
+            "the key leaks: {real}"
+        );
     }
 }
 
-fn describe<T: std::fmt::Debug, E: std::fmt::Debug + std::fmt::Display>(r: &Result<T, E>) -> String {
+fn describe<T: std::fmt::Debug, E: std::fmt::Debug + std::fmt::Display>(
+    r: &Result<T, E>,
+) -> String {
     match r {
         Ok(v) => format!("{v:?}"),
         Err(e) => format!("{e:?} {e}"),
@@ -147,7 +167,11 @@ fuzz_target!(|data: &[u8]| {
     check_debug(&format!("{settings:?}"), &format!("{canary:?}"), &key);
     let options = Options::default();
     for provider in REGISTRY {
-        let payload = if rest.is_empty() { valid_payload(provider.id()) } else { rest };
+        let payload = if rest.is_empty() {
+            valid_payload(provider.id())
+        } else {
+            rest
+        };
         let built = provider.build_create_user(payload, &options, &settings);
         let built_canary = provider.build_create_user(payload, &options, &canary);
         check_debug(&describe(&built), &describe(&built_canary), &key);
@@ -161,14 +185,21 @@ fuzz_target!(|data: &[u8]| {
                     provider.parse_query_flags(query),
                     Ok(expected_flags(*provider, &settings))
                 );
-                assert!(b.request.url.split_once('?').is_none_or(|(_, q)| !q.is_empty()));
+                assert!(b
+                    .request
+                    .url
+                    .split_once('?')
+                    .is_none_or(|(_, q)| !q.is_empty()));
             }
             (Err(BuildError::Invalid(_)), _) => assert!(!valid),
             (Err(BuildError::Request(e)), Err(code)) => {
                 assert!(valid);
                 assert_eq!(e.code(), code);
             }
-            (got, want) => panic!("built {:?}, the model says {want:?}", got.as_ref().map(|_| ())),
+            (got, want) => panic!(
+                "built {:?}, the model says {want:?}",
+                got.as_ref().map(|_| ())
+            ),
         }
 
         let invite = provider.build_invite(&head.user_id.0, &settings);
@@ -187,14 +218,20 @@ fuzz_target!(|data: &[u8]| {
                 assert!(id_ok);
                 check_request(*provider, request, &key, &settings);
                 assert_eq!(request.body, None);
-                let path = request.url.strip_suffix("/invite").expect("ends with /invite");
+                let path = request
+                    .url
+                    .strip_suffix("/invite")
+                    .expect("ends with /invite");
                 let (_, segment) = path.rsplit_once("/user/").expect("has /user/");
                 assert!(!segment.contains('/'));
                 assert_eq!(percent_decode(segment).as_deref(), Some(user_id.as_bytes()));
             }
             (Err(RequestError::InvalidUserId), Ok(())) => assert!(!id_ok),
             (Err(e), Err(code)) => assert_eq!(e.code(), code),
-            (got, want) => panic!("invite {:?}, the model says {want:?}", got.as_ref().map(|_| ())),
+            (got, want) => panic!(
+                "invite {:?}, the model says {want:?}",
+                got.as_ref().map(|_| ())
+            ),
         }
     }
 });

@@ -20,7 +20,10 @@ fn check_message(message: &str) {
     assert!(!message.trim().is_empty(), "blank message");
     assert!(message.chars().count() <= 301, "message too long");
     assert!(!message.contains('@'), "an email may leak: {message:?}");
-    assert!(!message.chars().any(char::is_control), "control character in {message:?}");
+    assert!(
+        !message.chars().any(char::is_control),
+        "control character in {message:?}"
+    );
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -38,6 +38,11 @@ fuzz_target!(|data: &[u8]| {
         let rebuilt = provider
             .build_create_user(body.as_bytes(), &options, &settings)
             .expect("the body builds");
-        assert_eq!(rebuilt.request, built.request, "{}: not idempotent", provider.id());
+        assert_eq!(
+            rebuilt.request,
+            built.request,
+            "{}: not idempotent",
+            provider.id()
+        );
     }
 });

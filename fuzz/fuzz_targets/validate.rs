@@ -37,7 +37,10 @@ fuzz_target!(|data: &[u8]| {
         api_key: "fuzz-key-0123456789".into(),
         ..Settings::default()
     };
-    let options = [Options::default(), Options::allowed_domains(["example.com", "Acme.COM"])];
+    let options = [
+        Options::default(),
+        Options::allowed_domains(["example.com", "Acme.COM"]),
+    ];
     for provider in REGISTRY {
         for opts in &options {
             let report = provider.check_json(data, opts);
@@ -57,7 +60,10 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(bulk.valid + bulk.invalid.len(), bulk.total);
             assert!(bulk.errors.is_empty() || bulk.total == 0);
             let Ok(doc) = &ours else {
-                assert!(!bulk.errors.is_empty(), "non-JSON bulk input without an error");
+                assert!(
+                    !bulk.errors.is_empty(),
+                    "non-JSON bulk input without an error"
+                );
                 continue;
             };
             let mut rows = bulk.invalid.iter().peekable();
@@ -74,7 +80,10 @@ fuzz_target!(|data: &[u8]| {
                     None => assert!(alone.is_ok(), "row {index} valid in bulk only"),
                 }
             }
-            assert!(rows.next().is_none(), "bulk reported rows that do not exist");
+            assert!(
+                rows.next().is_none(),
+                "bulk reported rows that do not exist"
+            );
             assert_eq!(bulk.total, total);
         }
     }

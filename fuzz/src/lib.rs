@@ -76,7 +76,7 @@ pub fn encode_vec<T>(items: &[T], out: &mut Vec<u8>, encode: impl Fn(&T, &mut Ve
 /// scaled to the number of variants, gives `index`.
 pub fn encode_variant(index: u32, count: u32, out: &mut Vec<u8>) {
     // derive(Arbitrary) picks variant ((u32 as u64) * count) >> 32.
-    let x = ((u64::from(index) << 32) + u64::from(count) - 1) / u64::from(count);
+    let x = (u64::from(index) << 32).div_ceil(u64::from(count));
     out.extend_from_slice(&(x as u32).to_le_bytes());
 }
 
@@ -240,7 +240,9 @@ pub fn same_json(a: &Value, b: &Value) -> bool {
                 return i == j;
             }
             match (x.as_f64(), y.as_f64()) {
-                (Some(f), Some(g)) => f == g || (f - g).abs() <= f64::EPSILON * f.abs().max(g.abs()),
+                (Some(f), Some(g)) => {
+                    f == g || (f - g).abs() <= f64::EPSILON * f.abs().max(g.abs())
+                }
                 _ => false,
             }
         }
@@ -249,7 +251,8 @@ pub fn same_json(a: &Value, b: &Value) -> bool {
         }
         (Value::Object(x), Value::Object(y)) => {
             x.len() == y.len()
-                && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_json(v, w)))
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| same_json(v, w)))
         }
         _ => a == b,
     }
@@ -304,7 +307,10 @@ mod tests {
         let head = ResponseHead {
             invite: true,
             status: 429,
-            headers: vec![("Retry-After".into(), "30".into()), ("x".into(), "é".into())],
+            headers: vec![
+                ("Retry-After".into(), "30".into()),
+                ("x".into(), "é".into()),
+            ],
         };
         let mut bytes = Vec::new();
         head.encode(&mut bytes);

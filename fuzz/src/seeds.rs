@@ -115,31 +115,102 @@ fn csv_texts() -> Vec<String> {
     texts
 }
 
-/// `(status, headers, body)` answers from the references and the core's tests.
-fn responses() -> Vec<(u16, Vec<(&'static str, &'static str)>, &'static str)> {
+/// A provider's answer: status, headers, body.
+type Answer = (u16, Vec<(&'static str, &'static str)>, &'static str);
+
+/// Answers from the references and the core's tests.
+fn responses() -> Vec<Answer> {
     let json = vec![("Content-Type", "application/json")];
     vec![
-        (200, json.clone(), r#"{"id":"5309c3a237bbc544d8e26737","status":"success"}"#),
+        (
+            200,
+            json.clone(),
+            r#"{"id":"5309c3a237bbc544d8e26737","status":"success"}"#,
+        ),
         (200, vec![], r#"{"id":1234,"status":"success"}"#),
         (200, vec![], r#"{"status":"success"}"#),
-        (201, json.clone(), r#"{"workspaces":[{"workspace_id":"MwZbjUVD5C3srSSxkpF4Aj","role":"Member","member_id":"VQDH2hdAPJBhSWmMrYa3zu"}],"user_id":"KwahvjapLm4RDf6pfyYdjA"}"#),
-        (400, json.clone(), r#"{"errors":{"json":{"email":["Email ada@example.com already used"]}}}"#),
-        (400, json.clone(), r#"{"errors":{"json":{"email":["This email is already used."],"lang":["Must be one of: fr, en, es, it, pt-br, de, ar, nl, pl, cs, ca, sk, pt, lv, ro, bg, hu."],"nickname":["Unknown field."]}}}"#),
-        (400, json.clone(), r#"{"errors":{"json":{"lang":["Must be one of: fr, en."],"accesses":{"0":{"1":["Not a valid integer."]}},"_schema":["Bad."]}}}"#),
-        (401, json.clone(), r#"{"errors":{"authentication":"User not authenticated"}}"#),
-        (403, json.clone(), r#"{"errors":{"authorization":"Operation not allowed"}}"#),
-        (400, json.clone(), r#"{"type":"request_error","detail":{"email":["User already exists"]}}"#),
-        (400, json.clone(), r#"{"type":"request_error","detail":{"email":["User already exists","User email should have the same email domain as org admin.","Enter a valid email address."],"role":["Role is not a valid choice.","This field is required."],"license":["Unable to add more licenses.","License is not a valid choice.","This field is required."],"workspace_id":["This field is required.","Workspace with uuid {uuid} not found."]}}"#),
-        (401, json.clone(), r#"{"type":"authentication_error","detail":"Authentication credentials were not provided."}"#),
-        (403, json.clone(), r#"{"type":"permission_error","detail":"You do not have permission to perform this action.","info_message":"You are not allowed to send documents outside of your organization","links":[{"rel":"status","href":"https://api.pandadoc.com/public/v1/documents/RsXrKarV524iCpjci9CMGa","type":"POST"}]}"#),
-        (404, json.clone(), r#"{"type":"request_error","detail":"Not found"}"#),
-        (429, vec![("Retry-After", "60")], r#"{"type":"throttled","detail":"Request was throttled."}"#),
-        (400, vec![], r#"{"type":"throttled","detail":"Request was throttled."}"#),
-        (429, vec![("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT")], ""),
+        (
+            201,
+            json.clone(),
+            r#"{"workspaces":[{"workspace_id":"MwZbjUVD5C3srSSxkpF4Aj","role":"Member","member_id":"VQDH2hdAPJBhSWmMrYa3zu"}],"user_id":"KwahvjapLm4RDf6pfyYdjA"}"#,
+        ),
+        (
+            400,
+            json.clone(),
+            r#"{"errors":{"json":{"email":["Email ada@example.com already used"]}}}"#,
+        ),
+        (
+            400,
+            json.clone(),
+            r#"{"errors":{"json":{"email":["This email is already used."],"lang":["Must be one of: fr, en, es, it, pt-br, de, ar, nl, pl, cs, ca, sk, pt, lv, ro, bg, hu."],"nickname":["Unknown field."]}}}"#,
+        ),
+        (
+            400,
+            json.clone(),
+            r#"{"errors":{"json":{"lang":["Must be one of: fr, en."],"accesses":{"0":{"1":["Not a valid integer."]}},"_schema":["Bad."]}}}"#,
+        ),
+        (
+            401,
+            json.clone(),
+            r#"{"errors":{"authentication":"User not authenticated"}}"#,
+        ),
+        (
+            403,
+            json.clone(),
+            r#"{"errors":{"authorization":"Operation not allowed"}}"#,
+        ),
+        (
+            400,
+            json.clone(),
+            r#"{"type":"request_error","detail":{"email":["User already exists"]}}"#,
+        ),
+        (
+            400,
+            json.clone(),
+            r#"{"type":"request_error","detail":{"email":["User already exists","User email should have the same email domain as org admin.","Enter a valid email address."],"role":["Role is not a valid choice.","This field is required."],"license":["Unable to add more licenses.","License is not a valid choice.","This field is required."],"workspace_id":["This field is required.","Workspace with uuid {uuid} not found."]}}"#,
+        ),
+        (
+            401,
+            json.clone(),
+            r#"{"type":"authentication_error","detail":"Authentication credentials were not provided."}"#,
+        ),
+        (
+            403,
+            json.clone(),
+            r#"{"type":"permission_error","detail":"You do not have permission to perform this action.","info_message":"You are not allowed to send documents outside of your organization","links":[{"rel":"status","href":"https://api.pandadoc.com/public/v1/documents/RsXrKarV524iCpjci9CMGa","type":"POST"}]}"#,
+        ),
+        (
+            404,
+            json.clone(),
+            r#"{"type":"request_error","detail":"Not found"}"#,
+        ),
+        (
+            429,
+            vec![("Retry-After", "60")],
+            r#"{"type":"throttled","detail":"Request was throttled."}"#,
+        ),
+        (
+            400,
+            vec![],
+            r#"{"type":"throttled","detail":"Request was throttled."}"#,
+        ),
+        (
+            429,
+            vec![("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT")],
+            "",
+        ),
         (409, vec![], r#"{"message":"User ada@example.com exists"}"#),
-        (422, vec![], r#"{"detail":{"non_field_errors":["Bad."],"a/b~c":"x"}}"#),
+        (
+            422,
+            vec![],
+            r#"{"detail":{"non_field_errors":["Bad."],"a/b~c":"x"}}"#,
+        ),
         (500, vec![], "{}"),
-        (502, vec![("Content-Type", "text/html")], "<html><body>Bad gateway</body></html>"),
+        (
+            502,
+            vec![("Content-Type", "text/html")],
+            "<html><body>Bad gateway</body></html>",
+        ),
         (503, vec![], ""),
         (200, vec![], "{\"id\":"),
         (418, vec![], "  \n"),
@@ -155,9 +226,7 @@ pub fn all(root: &Path) -> Vec<(&'static str, Vec<u8>)> {
         .map(|v| v.to_string().into_bytes())
         .collect();
     // Pretty-printed references, as a form or a file would send them.
-    texts.push(
-        serde_json::to_vec_pretty(&payloads()[1]).expect("serializable"),
-    );
+    texts.push(serde_json::to_vec_pretty(&payloads()[1]).expect("serializable"));
     texts.extend(json_texts());
     for text in &texts {
         out.push(("validate", text.clone()));
@@ -166,7 +235,10 @@ pub fn all(root: &Path) -> Vec<(&'static str, Vec<u8>)> {
     // Bulk imports: arrays of rows.
     let all_payloads = payloads();
     for chunk in all_payloads.chunks(4) {
-        out.push(("validate", Value::Array(chunk.to_vec()).to_string().into_bytes()));
+        out.push((
+            "validate",
+            Value::Array(chunk.to_vec()).to_string().into_bytes(),
+        ));
     }
     out.push(("validate", b"[]".to_vec()));
 
@@ -179,7 +251,10 @@ pub fn all(root: &Path) -> Vec<(&'static str, Vec<u8>)> {
             let head = ResponseHead {
                 invite,
                 status,
-                headers: headers.iter().map(|(n, v)| ((*n).into(), (*v).into())).collect(),
+                headers: headers
+                    .iter()
+                    .map(|(n, v)| ((*n).into(), (*v).into()))
+                    .collect(),
             };
             let mut bytes = Vec::new();
             head.encode(&mut bytes);
@@ -232,10 +307,105 @@ pub fn all(root: &Path) -> Vec<(&'static str, Vec<u8>)> {
         let mut bytes = Vec::new();
         head.encode(&mut bytes);
         out.push(("requests", bytes.clone()));
-        for payload in payloads().iter().take(2).chain(payloads().iter().skip(7).take(2)) {
+        for payload in payloads()
+            .iter()
+            .take(2)
+            .chain(payloads().iter().skip(7).take(2))
+        {
             let mut with_payload = bytes.clone();
             with_payload.extend_from_slice(payload.to_string().as_bytes());
             out.push(("requests", with_payload));
+        }
+    }
+    out
+}
+
+/// The libFuzzer dictionary `fuzz/enlist.dict`: every field name, enum value,
+/// flag and environment of the registered providers, plus JSON, CSV and HTTP
+/// tokens the parsers branch on.
+pub fn dictionary() -> String {
+    use enlist_core::schema::{ObjectSchema, Type};
+    fn walk(schema: &ObjectSchema, prefix: &str, out: &mut Vec<String>) {
+        for field in schema.fields {
+            out.push(format!("\"{}\"", field.name));
+            out.push(format!("{prefix}{}", field.name));
+            let mut ty = &field.ty;
+            let mut column = format!("{prefix}{}.", field.name);
+            while let Type::Array(a) = ty {
+                ty = &a.items;
+                column.push_str("0.");
+            }
+            match ty {
+                Type::Enum(values) => out.extend(values.iter().map(|v| format!("\"{v}\""))),
+                Type::Object(inner) => walk(inner, &column, out),
+                _ => {}
+            }
+        }
+    }
+    let mut tokens = Vec::new();
+    for provider in enlist_core::REGISTRY {
+        walk(provider.schema(), "", &mut tokens);
+        for flag in provider.flags() {
+            tokens.push(flag.option.to_string());
+            tokens.push(flag.query.to_string());
+            tokens.push(format!("{}=true", flag.query));
+        }
+        for env in provider.environments() {
+            tokens.push(env.name.to_string());
+            tokens.push(env.base_url.to_string());
+        }
+    }
+    tokens.extend(
+        [
+            "true",
+            "false",
+            "null",
+            "-0",
+            "1e400",
+            "9223372036854775808",
+            "\\u0000",
+            "\\ud83d\\ude00",
+            "@example.com",
+            "+14842634627",
+            "http://",
+            "https://",
+            "Retry-After",
+            "API-Key ",
+            "\"errors\"",
+            "\"json\"",
+            "\"detail\"",
+            "\"type\"",
+            "\"throttled\"",
+            "\"message\"",
+            "\"info_message\"",
+            "\"user_id\"",
+            "\"id\"",
+            "\"_schema\"",
+            "\"non_field_errors\"",
+            "already exists",
+            "\r\n",
+            "\"\"",
+            "\u{feff}",
+        ]
+        .iter()
+        .map(|t| t.to_string()),
+    );
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = String::from(
+        "# libFuzzer dictionary for enlist (generated by fuzz/src/seeds.rs; do not edit).\n",
+    );
+    for token in tokens {
+        if seen.insert(token.clone()) {
+            // libFuzzer reads `\\`, `\"` and `\xAB` escapes.
+            let escaped: String = token
+                .bytes()
+                .map(|b| match b {
+                    b'"' | b'\\' => format!("\\{}", b as char),
+                    0x20..=0x7e => (b as char).to_string(),
+                    _ => format!("\\x{b:02X}"),
+                })
+                .collect();
+            out.push_str(&format!("\"{escaped}\"\n"));
         }
     }
     out
@@ -264,6 +434,7 @@ pub fn files(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
         .collect();
     files.sort();
     files.dedup();
+    files.push((root.join("fuzz/enlist.dict"), dictionary().into_bytes()));
     files
 }
 
@@ -285,9 +456,18 @@ mod tests {
         let files = files(&root);
         let write = std::env::var_os("ENLIST_WRITE_SEEDS").is_some();
         let seeds_dir = root.join("fuzz/seeds");
+        // (fuzz/enlist.dict is the last entry of `files`.)
         let mut stale = Vec::new();
-        for dir in std::fs::read_dir(&seeds_dir).into_iter().flatten().flatten() {
-            for file in std::fs::read_dir(dir.path()).into_iter().flatten().flatten() {
+        for dir in std::fs::read_dir(&seeds_dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            for file in std::fs::read_dir(dir.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
                 if !files.iter().any(|(p, _)| *p == file.path()) {
                     stale.push(file.path());
                 }
@@ -303,10 +483,17 @@ mod tests {
             }
             return;
         }
-        assert!(stale.is_empty(), "stale seeds (ENLIST_WRITE_SEEDS=1 cargo test): {stale:?}");
+        assert!(
+            stale.is_empty(),
+            "stale seeds (ENLIST_WRITE_SEEDS=1 cargo test): {stale:?}"
+        );
         for (path, content) in &files {
             let found = std::fs::read(path).unwrap_or_default();
-            assert!(found == *content, "missing or changed seed {} (ENLIST_WRITE_SEEDS=1 cargo test)", path.display());
+            assert!(
+                found == *content,
+                "missing or changed seed {} (ENLIST_WRITE_SEEDS=1 cargo test)",
+                path.display()
+            );
         }
     }
 }

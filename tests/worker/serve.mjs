@@ -87,14 +87,17 @@ export function parseDevVars(text) {
  * @param {string} [options.host="127.0.0.1"]
  * @param {Record<string, string>} [options.bindings] vars and secrets; they
  *   override wrangler.toml's [vars] (e.g. PARTOO_API_KEY, ALLOWED_ORIGINS).
- * @param {{partoo?: string, pandadoc?: string}} [options.upstreams] origins
- *   of the upstream APIs (scheme://host:port, no path: the Worker appends
- *   /v2/user and /public/v1/users), passed as PARTOO_BASE_URL /
- *   PANDADOC_BASE_URL.
+ * @param {{partoo?: string, pandadoc?: string}} [options.upstreams] base URLs
+ *   that replace the providers' API roots (https://api.partoo.co/v2,
+ *   https://api.pandadoc.com): the Worker appends /user (Partoo) and
+ *   /public/v1/users (PandaDoc); passed as PARTOO_BASE_URL / PANDADOC_BASE_URL.
  * @param {{limit?: number, period?: 10 | 60}} [options.rateLimit] overrides
  *   the RATE_LIMITER binding (default: wrangler.toml's 30 per 60 s).
  * @param {boolean} [options.verbose=false] print Miniflare's and the
  *   Worker's logs.
+ * @param {(entry: {level: string, message: string}) => void} [options.onLog]
+ *   receives every line the Worker logs (console.log…) instead of stdout;
+ *   without it and without `verbose`, only warnings and errors are printed.
  * @returns {Promise<{url: string, mf: Miniflare, dispose: () => Promise<void>}>}
  *   `url` is the origin without a trailing slash ("http://127.0.0.1:<port>"),
  *   like tests/mocks/upstream.mjs; `mf` is the Miniflare instance.
@@ -106,6 +109,7 @@ export async function startWorker({
   upstreams = {},
   rateLimit = {},
   verbose = false,
+  onLog,
 } = {}) {
   for (const path of [SCRIPT_PATH, WASM_PATH]) {
     if (!existsSync(path)) {
@@ -123,6 +127,15 @@ export async function startWorker({
     host,
     port,
     log: verbose ? new Log(LogLevel.INFO) : undefined,
+    handleStructuredLogs: onLog
+      ? ({ level, message }) => {
+          onLog({ level, message });
+        }
+      : (verbose
+        ? undefined
+        : ({ level, message }) => {
+            if (level === "warn" || level === "error") process.stderr.write(`${message}\n`);
+          }),
     modules: true,
     scriptPath: SCRIPT_PATH,
     modulesRules: [

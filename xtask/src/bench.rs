@@ -5,6 +5,10 @@
 use crate::util::{self, Result};
 
 pub fn run(extra: &[String]) -> Result {
+    // `cargo xtask bench npm`: only the npm package's benchmark.
+    if extra == ["npm"] {
+        return crate::wasm::bench();
+    }
     let mut ran = false;
     if util::path("crates/enlist-core/benches").is_dir() {
         let mut cmd = util::cargo();
@@ -16,6 +20,10 @@ pub fn run(extra: &[String]) -> Result {
         ran = true;
     } else {
         println!("note: crates/enlist-core/benches/ not present; skipping the core benchmarks");
+    }
+    if util::path("crates/enlist-wasm/Cargo.toml").is_file() {
+        crate::wasm::bench()?;
+        ran = true;
     }
     if !ran {
         println!("note: no benchmarks to run yet");

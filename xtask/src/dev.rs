@@ -3,7 +3,7 @@
 //! mock upstreams, or the real APIs when `.dev.vars` exists.
 
 use crate::util::{self, Result};
-use crate::{wasm, worker};
+use crate::{wasm, worker, www};
 
 /// `extra` goes to serve.mjs (`--port N`, `--host H`, `--mocks`, `--real`).
 pub fn run(extra: &[String]) -> Result {
@@ -14,6 +14,7 @@ pub fn run(extra: &[String]) -> Result {
     built?;
     println!("worker built in {}", util::fmt_duration(took));
     wasm::build_npm_package()?;
+    www::build()?;
 
     let mut serve = util::command("node");
     serve.arg("tests/worker/serve.mjs");

@@ -9,6 +9,7 @@ mod tools;
 mod util;
 mod wasm;
 mod worker;
+mod www;
 
 use std::process::ExitCode;
 
@@ -26,10 +27,18 @@ commands:
   dev [--port N] [--host H] [--mocks|--real]
                      build the Worker and serve it with www/ at
                      http://127.0.0.1:8787 (mock upstreams unless .dev.vars)
-  build [worker|npm] build the Worker (build/) and/or the npm package
-                     (both by default); wrangler.toml runs `build worker`
+  build [worker|npm|www]
+                     build the Worker (build/) and/or the npm package
+                     (both by default; the package is then vendored into
+                     www/vendor/, which `www` alone redoes); wrangler.toml
+                     runs `build worker`
+  screenshots        build, then save the form's screenshots (desktop and
+                     360 px, light and dark) to docs/screenshots/
   bench [-- ARGS]    cargo bench -p enlist-core (ARGS go to criterion)
-  fuzz [--time N]    run each fuzz target for N seconds (default 60)
+  fuzz [--time N] [--runs N] [--target NAME]… [--sanitizer address|none]
+                     run each cargo-fuzz target in fuzz/ for N seconds
+                     (default 60) and/or N runs; fails on any crash, leak or
+                     timeout (inputs in fuzz/artifacts/)
   help               this text
 ";
 
@@ -53,8 +62,9 @@ fn dispatch(args: &[String]) -> Result {
         "test" => test::run(&parse_test_options(rest)?),
         "dev" => dev::run(rest),
         "build" => build(rest),
+        "screenshots" => www::screenshots(),
         "bench" => bench::run(rest.strip_prefix(&["--".to_string()][..]).unwrap_or(rest)),
-        "fuzz" => fuzz::run(parse_fuzz_time(rest)?),
+        "fuzz" => fuzz::run(rest),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())
@@ -63,13 +73,19 @@ fn dispatch(args: &[String]) -> Result {
     }
 }
 
-/// `cargo xtask build [worker|npm]`: both by default.
+/// `cargo xtask build [worker|npm|www]`: the Worker and the npm package (then
+/// vendored into `www/`) by default; `www` only vendors the built package.
 fn build(rest: &[String]) -> Result {
     let (worker, npm) = match rest {
         [] => (true, true),
         [what] if what == "worker" => (true, false),
         [what] if what == "npm" => (false, true),
-        _ => return Err(format!("usage: cargo xtask build [worker|npm]\n\n{USAGE}")),
+        [what] if what == "www" => return www::build(),
+        _ => {
+            return Err(format!(
+                "usage: cargo xtask build [worker|npm|www]\n\n{USAGE}"
+            ))
+        }
     };
     if worker {
         for &tool in worker::NEEDS {
@@ -81,6 +97,7 @@ fn build(rest: &[String]) -> Result {
     }
     if npm {
         wasm::build_npm_package()?;
+        www::build()?;
     }
     Ok(())
 }
@@ -102,16 +119,4 @@ fn parse_test_options(args: &[String]) -> Result<test::Options> {
         }
     }
     Ok(opts)
-}
-
-fn parse_fuzz_time(args: &[String]) -> Result<u64> {
-    match args {
-        [] => Ok(60),
-        [flag, n] if flag == "--time" => n
-            .parse()
-            .map_err(|_| format!("--time needs a number of seconds, got `{n}`")),
-        _ => Err(format!(
-            "usage: cargo xtask fuzz [--time SECONDS]\n\n{USAGE}"
-        )),
-    }
 }

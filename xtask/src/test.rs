@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use crate::tools::Tool;
 use crate::util::{self, Result};
-use crate::{wasm, worker};
+use crate::{wasm, worker, www};
 
 /// The steps, in the order they run.
 #[rustfmt::skip]
@@ -22,14 +22,22 @@ fn steps() -> Vec<Step> {
         Step::new("fmt", || cargo(&["fmt", "--all", "--check"])).quick().needs(&[Tool::RustComponents]),
         Step::new("clippy", || cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])).quick().needs(&[Tool::RustComponents]),
         Step::new("clippy (worker, wasm32)", || cargo(&["clippy", "-p", "enlist-worker", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"])).needs(&[Tool::WasmTarget]).requires("crates/enlist-worker/Cargo.toml"),
+        Step::new("clippy (wasm crate, wasm32)", wasm::clippy_wasm32).needs(&[Tool::WasmTarget]).requires("crates/enlist-wasm/Cargo.toml"),
         Step::new("cargo test", || cargo(&["test", "--workspace"])).quick(),
         Step::new("cargo doc", || cargo_env(&["doc", "--workspace", "--no-deps"], &[("RUSTDOCFLAGS", "-D warnings")])),
         Step::new("build worker", worker::build).needs(worker::NEEDS).requires("crates/enlist-worker/Cargo.toml"),
         Step::new("build npm package", wasm::build_npm_package).needs(&[Tool::WasmTarget, Tool::WasmBindgen, Tool::NodeModules]).requires("crates/enlist-wasm/Cargo.toml"),
+        Step::new("wasm tests (node)", wasm::test_node).needs(&[Tool::WasmTarget, Tool::WasmBindgen]).requires("crates/enlist-wasm/Cargo.toml"),
+        Step::new("wasm tests (chromium)", wasm::test_browser).needs(&[Tool::WasmTarget, Tool::WasmBindgen, Tool::Chromium]).requires("crates/enlist-wasm/Cargo.toml"),
+        Step::new("npm package lint", wasm::lint_package).needs(&[Tool::NodeModules]).requires("crates/enlist-wasm/Cargo.toml"),
+        node_tests("tests/npm").needs(&[Tool::Chromium]),
+        Step::new("build www (vendor the npm package)", www::build).requires("crates/enlist-wasm/Cargo.toml"),
         node_tests("tests/worker"),
         node_tests("tests/mocks"),
         node_tests("tests/schemas"),
         node_tests("tests/openapi"),
+        Step::new(format!("fuzz smoke ({} s per target)", crate::fuzz::SMOKE_SECONDS), crate::fuzz::smoke).requires("fuzz/Cargo.toml"),
+        node_tests("tests/e2e").needs(&[Tool::Chromium]),
     ]
 }
 

@@ -38,19 +38,6 @@ const WASM_OPT_FLAGS: &[&str] = &[
     "--enable-nontrapping-float-to-int",
     "--enable-multivalue",
 ];
-/// Flags for headless Chromium (TOOLCHAIN notes), via `webdriver.json`.
-const CHROMIUM_ARGS: &[&str] = &[
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-];
-
 /// Tools the build needs.
 pub const NEEDS: &[Tool] = &[Tool::WasmTarget, Tool::WasmBindgen, Tool::NodeModules];
 
@@ -141,22 +128,43 @@ pub fn build_npm_package() -> Result {
     }
     let (built, took) = util::timed(build);
     built?;
-    println!("npm package built in {} ({PKG_DIR}/)", util::fmt_duration(took));
+    println!(
+        "npm package built in {} ({PKG_DIR}/)",
+        util::fmt_duration(took)
+    );
     Ok(())
 }
 
 fn build() -> Result {
     let mut cargo = util::cargo();
-    cargo.args(["build", "--profile", PROFILE, "--target", TARGET, "-p", "enlist-wasm"]);
+    cargo.args([
+        "build",
+        "--profile",
+        PROFILE,
+        "--target",
+        TARGET,
+        "-p",
+        "enlist-wasm",
+    ]);
     util::run(cargo)?;
-    let raw = target_dir().join(TARGET).join(PROFILE).join("enlist_wasm.wasm");
+    let raw = target_dir()
+        .join(TARGET)
+        .join(PROFILE)
+        .join("enlist_wasm.wasm");
 
     // wasm-bindgen writes into a scratch directory; only what we keep goes to pkg/.
     let scratch = target_dir().join("enlist-wasm-bindgen");
     let _ = std::fs::remove_dir_all(&scratch);
     let mut bindgen = Command::new(tools::wasm_bindgen_bin());
     bindgen
-        .args(["--target", "web", "--no-typescript", "--out-name", "enlist", "--out-dir"])
+        .args([
+            "--target",
+            "web",
+            "--no-typescript",
+            "--out-name",
+            "enlist",
+            "--out-dir",
+        ])
         .arg(&scratch)
         .arg(&raw);
     util::run(bindgen)?;
@@ -177,7 +185,10 @@ fn build() -> Result {
     for file in JS_FILES {
         copy(&js.join(file), &pkg.join(file))?;
     }
-    copy(&util::path(CRATE_DIR).join("README.md"), &pkg.join("README.md"))?;
+    copy(
+        &util::path(CRATE_DIR).join("README.md"),
+        &pkg.join("README.md"),
+    )?;
     write(&pkg.join("package.json"), &package_json(&version()?))?;
 
     let mut types = util::command("node");
@@ -195,8 +206,15 @@ fn build() -> Result {
 /// `cargo clippy` on the wasm crate for wasm32 (its tests included).
 pub fn clippy_wasm32() -> Result {
     let mut cmd = util::cargo();
-    cmd.args(["clippy", "-p", "enlist-wasm", "--all-targets", "--target", TARGET])
-        .args(["--", "-D", "warnings"]);
+    cmd.args([
+        "clippy",
+        "-p",
+        "enlist-wasm",
+        "--all-targets",
+        "--target",
+        TARGET,
+    ])
+    .args(["--", "-D", "warnings"]);
     util::run(cmd)
 }
 
@@ -231,13 +249,22 @@ fn passed(output: &str) -> usize {
 
 fn wasm_test(test: &str, browser: bool) -> Result {
     let mut cmd = util::cargo();
-    cmd.args(["test", "--target", TARGET, "-p", "enlist-wasm", "--test", test])
-        .env(
-            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
-            util::cargo_bin("wasm-bindgen-test-runner"),
-        );
+    cmd.args([
+        "test",
+        "--target",
+        TARGET,
+        "-p",
+        "enlist-wasm",
+        "--test",
+        test,
+    ])
+    .env(
+        "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+        util::cargo_bin("wasm-bindgen-test-runner"),
+    );
     if browser {
-        write_webdriver_json()?;
+        // Chromium's flags are in crates/enlist-wasm/webdriver.json, which the
+        // runner reads from the crate directory.
         cmd.env("WASM_BINDGEN_USE_BROWSER", "1")
             .env("CHROMEDRIVER", tools::CHROMEDRIVER)
             .env_remove("WASM_BINDGEN_USE_NODE");
@@ -248,22 +275,13 @@ fn wasm_test(test: &str, browser: bool) -> Result {
             "`--test {test}` ran zero tests (wasm_bindgen_test_configure! missing?)"
         )),
         n => {
-            println!("{n} wasm test(s) passed in {}", if browser { "Chromium" } else { "Node" });
+            println!(
+                "{n} wasm test(s) passed in {}",
+                if browser { "Chromium" } else { "Node" }
+            );
             Ok(())
         }
     }
-}
-
-/// wasm-bindgen-test-runner reads Chromium's flags from `webdriver.json` in the
-/// crate directory (git-ignored; written from [`CHROMIUM_ARGS`]).
-fn write_webdriver_json() -> Result {
-    let args: Vec<String> = CHROMIUM_ARGS.iter().map(|a| format!("\"{a}\"")).collect();
-    let json = format!(
-        "{{\n  \"goog:chromeOptions\": {{\n    \"binary\": \"{}\",\n    \"args\": [{}]\n  }}\n}}\n",
-        tools::CHROMIUM,
-        args.join(", ")
-    );
-    write(&util::path(CRATE_DIR).join("webdriver.json"), &json)
 }
 
 /// `wasm_bindgen_test` suites of enlist-wasm in Node.
@@ -277,26 +295,36 @@ pub fn test_browser() -> Result {
 }
 
 /// publint and @arethetypeswrong/cli on the package, and `tsc --strict` on the
-/// typed consumer `tests/npm/consumer.ts`.
+/// typed consumer `tests/npm/consumer.ts` (DOM and Node.js settings).
 pub fn lint_package() -> Result {
     let pkg = util::path(PKG_DIR);
     if !pkg.join("package.json").is_file() {
-        return Err(format!("{PKG_DIR}/package.json is missing; run `cargo xtask build npm`"));
+        return Err(format!(
+            "{PKG_DIR}/package.json is missing; run `cargo xtask build npm`"
+        ));
     }
     let mut publint = Command::new(tools::node_bin("publint")?);
     publint.arg("--strict").arg(&pkg).current_dir(util::root());
     util::run(publint)?;
 
     let mut attw = Command::new(tools::node_bin("attw")?);
-    attw.args(["--pack", "--profile", "esm-only", "--format", "table-flipped"])
+    // ESM only (CommonJS gets it through `import()`); the raw .wasm subpath
+    // has no types by nature.
+    attw.arg("--pack")
         .arg(&pkg)
+        .args(["--profile", "esm-only", "--format", "table-flipped"])
+        .args(["--exclude-entrypoints", "./enlist_bg.wasm"])
         .current_dir(util::root());
     util::run(attw)?;
 
-    let mut tsc = Command::new(tools::node_bin("tsc")?);
-    tsc.args(["--noEmit", "-p", "tests/npm/tsconfig.json"])
-        .current_dir(util::root());
-    util::run(tsc)
+    // As a browser/bundler project (DOM types), then as a Node.js one.
+    for config in ["tests/npm/tsconfig.json", "tests/npm/tsconfig.node.json"] {
+        let mut tsc = Command::new(tools::node_bin("tsc")?);
+        tsc.args(["--noEmit", "-p", config])
+            .current_dir(util::root());
+        util::run(tsc)?;
+    }
+    Ok(())
 }
 
 /// `cargo xtask bench`: the npm package against Ajv, Zod and Valibot (bench/npm.mjs).

@@ -33,6 +33,13 @@ use std::fmt;
 pub const MAX_ROWS: usize = 50_000;
 /// Most columns one import may have.
 pub const MAX_COLUMNS: usize = 100;
+/// Most dotted parts a column name is split into (`workspaces.0.role` has 3);
+/// a longer name is one field name, which validation reports as unknown.
+const MAX_COLUMN_DEPTH: usize = 16;
+/// Deepest JSON a cell may hold and still be read as JSON (deeper stays a
+/// string). With [`MAX_COLUMN_DEPTH`] this keeps the rows within
+/// [`crate::json::MAX_DEPTH`], so bulk validation can read them.
+const MAX_CELL_DEPTH: usize = 32;
 
 /// A CSV import turned into JSON rows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -174,7 +181,9 @@ fn convert(cell: &str, ty: Option<&Type>) -> Value {
     let trimmed = cell.trim();
     if trimmed.starts_with('[') || trimmed.starts_with('{') {
         if let Ok(value) = serde_json::from_str::<Value>(trimmed) {
-            return value;
+            if depth(&value) <= MAX_CELL_DEPTH {
+                return value;
+            }
         }
     }
     match ty {
@@ -197,6 +206,15 @@ fn convert(cell: &str, ty: Option<&Type>) -> Value {
         // Passwords keep their spaces; other text is trimmed.
         Some(Type::Password(_)) => Value::String(cell.to_string()),
         _ => Value::String(trimmed.to_string()),
+    }
+}
+
+/// Nesting depth of a JSON value (a scalar is 0, `[]` is 1).
+fn depth(value: &Value) -> usize {
+    match value {
+        Value::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
+        Value::Object(map) => 1 + map.values().map(depth).max().unwrap_or(0),
+        _ => 0,
     }
 }
 
@@ -291,7 +309,12 @@ pub fn to_rows(schema: &ObjectSchema, text: &str) -> Result<Table, CsvError> {
                 format!("The column {column:?} appears twice."),
             ));
         }
-        paths.push(column.split('.').collect());
+        let mut path: Vec<&str> = column.split('.').collect();
+        if path.len() > MAX_COLUMN_DEPTH {
+            // Deeper than any schema: one (unknown) field, not a nesting.
+            path = vec![column.as_str()];
+        }
+        paths.push(path);
     }
     let types: Vec<Option<&Type>> = paths.iter().map(|p| type_at(schema, p)).collect();
     let pointers = paths
@@ -441,6 +464,45 @@ mod tests {
             assert!(partoo.contains(field.name), "{}", field.name);
         }
         assert!(template(&pandadoc::SCHEMA).contains("workspaces.0.workspace_id"));
+    }
+
+    /// Found by `fuzz/` (target `csv`): a column with many dots, or a cell with
+    /// deeply nested JSON, gave rows nested deeper than the JSON reader's limit,
+    /// so bulk validation rejected the whole import as invalid JSON.
+    #[test]
+    fn rows_stay_within_the_json_depth_limit() {
+        let name = format!("la{}swork", ".".repeat(100));
+        let text = format!("email,first_name,{name}\na@b.co,A,x\n");
+        let table = to_rows(&partoo::SCHEMA, &text).expect("readable");
+        let report = crate::bulk::check_many(
+            &partoo::SCHEMA,
+            table.rows.as_bytes(),
+            &crate::Options::default(),
+        );
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        let paths: Vec<&str> = report.invalid[0]
+            .errors
+            .iter()
+            .map(|i| i.path.as_str())
+            .collect();
+        assert_eq!(paths, [&format!("/{name}"), "/last_name"]);
+        assert_eq!(table.pointers[2], format!("/{name}"));
+        let cell = "[".repeat(100) + &"]".repeat(100);
+        let text = format!("user.email,workspaces\na@b.co,{cell}\n");
+        let table = to_rows(&pandadoc::SCHEMA, &text).expect("readable");
+        let report = crate::bulk::check_many(
+            &pandadoc::SCHEMA,
+            table.rows.as_bytes(),
+            &crate::Options::default(),
+        );
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        assert_eq!(report.total, 1);
+        assert_eq!(report.invalid[0].errors[0].path, "/workspaces/0");
+        // The deepest column and cell that are allowed still fit.
+        let column = vec!["a"; MAX_COLUMN_DEPTH].join(".");
+        let cell = "[".repeat(MAX_CELL_DEPTH) + &"]".repeat(MAX_CELL_DEPTH);
+        let table = to_rows(&partoo::SCHEMA, &format!("{column}\n{cell}\n")).expect("readable");
+        assert!(crate::json::Document::parse(&table.rows).is_ok());
     }
 
     #[test]

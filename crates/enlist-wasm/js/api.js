@@ -500,6 +500,20 @@ export function codes(rt) {
   return rt.codes.slice();
 }
 
+// ---- CSV import ---------------------------------------------------------------
+
+export function csvToRows(rt, provider, text) {
+  const p = index(rt, provider);
+  const len = writeText(rt, text);
+  if (len < 0) throw new TypeError("enlist: csvToRows needs the CSV as a string or bytes");
+  return readJson(rt, rt.w.csv_to_rows(p, len) >>> 0);
+}
+
+export function csvTemplate(rt, provider) {
+  const p = index(rt, provider);
+  return readText(rt, rt.w.csv_template(p) >>> 0);
+}
+
 // ---- createUser ---------------------------------------------------------------
 
 export async function createUser(rt, provider, input, options) {

@@ -46,3 +46,5 @@ export const createUser = async (provider, input, options) => api.createUser(rea
 export const rules = (provider) => api.rules(ready(), provider);
 export const providers = () => api.providers(ready());
 export const codes = () => api.codes(ready());
+export const csvToRows = (provider, text) => api.csvToRows(ready(), provider, text);
+export const csvTemplate = (provider) => api.csvTemplate(ready(), provider);

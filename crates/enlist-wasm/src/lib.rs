@@ -428,3 +428,42 @@ pub fn proxy_response(provider: u32, status: u16, headers_len: u32, body_len: u3
         finish(ops::write_json(&mut s.output, &outcome))
     })
 }
+
+/// Reads the CSV text (UTF-8) in the input buffer into the provider's JSON
+/// rows and writes `{"ok":true,"table":{"columns","pointers","rows","lines"}}`
+/// or `{"ok":false,"error":{"line","code","message"}}`; see
+/// [`ops::csv_to_rows`].
+///
+/// ```
+/// use enlist_wasm::{csv_to_rows, output, provider_index, set_input};
+/// let partoo = provider_index("partoo").ok_or("missing")?;
+/// let n = csv_to_rows(partoo, set_input(b"email\nada@example.com\n"));
+/// assert!(output(n).contains(r#""rows":[{"email":"ada@example.com"}]"#));
+/// # Ok::<(), &str>(())
+/// ```
+#[wasm_bindgen]
+pub fn csv_to_rows(provider: u32, len: u32) -> u32 {
+    with_state(|s| {
+        let Some(p) = provider_at(provider) else {
+            return NO_PROVIDER;
+        };
+        finish(ops::csv_to_rows(p, head(&s.input, len), &mut s.output))
+    })
+}
+
+/// Writes the provider's CSV template (a header row naming every field,
+/// nested ones dotted) and returns its length.
+///
+/// ```
+/// use enlist_wasm::{csv_template, output, provider_index};
+/// let partoo = provider_index("partoo").ok_or("missing")?;
+/// assert!(output(csv_template(partoo)).starts_with("email,first_name,last_name,"));
+/// # Ok::<(), &str>(())
+/// ```
+#[wasm_bindgen]
+pub fn csv_template(provider: u32) -> u32 {
+    with_state(|s| match provider_at(provider) {
+        Some(p) => finish(ops::csv_template(p, &mut s.output)),
+        None => NO_PROVIDER,
+    })
+}

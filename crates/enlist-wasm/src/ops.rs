@@ -781,6 +781,83 @@ fn memberships(root: Option<Node<'_, '_>>) -> Vec<Membership> {
         .collect()
 }
 
+// ---- CSV import --------------------------------------------------------------
+
+#[derive(Serialize)]
+struct CsvFailed<'a> {
+    ok: bool,
+    error: &'a enlist_core::csv::CsvError,
+}
+
+/// Reads CSV text (UTF-8 bytes) into the provider's JSON rows
+/// ([`enlist_core::csv`]): writes `{"ok":true,"table":{"columns","pointers",
+/// "rows","lines"}}` (`rows` a JSON array, ready for `validateMany`) or
+/// `{"ok":false,"error":{"line","code","message"}}`.
+///
+/// ```
+/// use enlist_core::{provider, Options};
+/// let partoo = provider("partoo").ok_or("not registered")?;
+/// let mut out = Vec::new();
+/// enlist_wasm::ops::csv_to_rows(partoo, b"email,send_invitation\nada@example.com,TRUE\n", &mut out);
+/// assert_eq!(
+///     String::from_utf8_lossy(&out),
+///     r#"{"ok":true,"table":{"columns":["email","send_invitation"],"pointers":["/email","/send_invitation"],"rows":[{"email":"ada@example.com","send_invitation":true}],"lines":[2]}}"#
+/// );
+/// # Ok::<(), &str>(())
+/// ```
+pub fn csv_to_rows(provider: &dyn AnyProvider, text: &[u8], out: &mut Vec<u8>) -> usize {
+    let text = match std::str::from_utf8(text) {
+        Ok(text) => text,
+        Err(e) => {
+            let before = text.get(..e.valid_up_to()).unwrap_or_default();
+            let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+            let error = enlist_core::csv::CsvError {
+                line,
+                code: "invalid_utf8",
+                message: "The file is not UTF-8 text.".into(),
+            };
+            return write_json(out, &CsvFailed { ok: false, error: &error });
+        }
+    };
+    match provider.csv_to_rows(text) {
+        Ok(table) => {
+            // `table.rows` is already JSON (written by the core): embed it as is.
+            out.clear();
+            out.extend_from_slice(br#"{"ok":true,"table":{"columns":"#);
+            let mut rest = Vec::new();
+            write_json(&mut rest, &table.columns);
+            out.extend_from_slice(&rest);
+            out.extend_from_slice(br#","pointers":"#);
+            write_json(&mut rest, &table.pointers);
+            out.extend_from_slice(&rest);
+            out.extend_from_slice(br#","rows":"#);
+            out.extend_from_slice(table.rows.as_bytes());
+            out.extend_from_slice(br#","lines":"#);
+            write_json(&mut rest, &table.lines);
+            out.extend_from_slice(&rest);
+            out.extend_from_slice(b"}}");
+            out.len()
+        }
+        Err(error) => write_json(out, &CsvFailed { ok: false, error: &error }),
+    }
+}
+
+/// The provider's CSV template (a header row naming every field), as text.
+///
+/// ```
+/// use enlist_core::provider;
+/// let pandadoc = provider("pandadoc").ok_or("not registered")?;
+/// let mut out = Vec::new();
+/// enlist_wasm::ops::csv_template(pandadoc, &mut out);
+/// assert!(out.starts_with(b"user.email,"));
+/// # Ok::<(), &str>(())
+/// ```
+pub fn csv_template(provider: &dyn AnyProvider, out: &mut Vec<u8>) -> usize {
+    out.clear();
+    out.extend_from_slice(provider.csv_template().as_bytes());
+    out.len()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,67 +1,310 @@
 //! The enlist edge proxy, a Cloudflare Worker written with workers-rs.
 //!
-//! Routes (everything else under `/v1/` is an RFC 9457 `404`):
+//! It holds the providers' API keys so browsers never see them: a caller sends
+//! the provider's own create-user payload, the Worker checks it (origin, client
+//! token, rate limit, size, policy, enlist-core validation), builds the
+//! upstream request with enlist-core from the validated value only, adds the
+//! key and forwards it.
 //!
-//! | Method | Path         | Answer                      |
-//! |--------|--------------|-----------------------------|
-//! | `GET`  | `/v1/health` | `200 {"status":"ok"}`       |
+//! | Method | Path | Answer |
+//! |--------|------|--------|
+//! | `POST` | `/v1/{provider}/users` | `201` created (see [`forward`]) or a problem |
+//! | `POST` | `/v1/{provider}/users/{id}/invite` | `200` invitation sent, or a problem |
+//! | `GET`  | `/v1/health` | `200` liveness and which providers are configured |
+//! | `GET`  | `/v1/openapi.json` | `200` the OpenAPI 3.1 document of this API |
+//! | `OPTIONS` | any of the above | CORS preflight |
 //!
-//! Static files (`www/`) are served by the assets binding before the Worker
-//! runs; only `/v1/*` reaches this code (`run_worker_first` in `wrangler.toml`).
+//! Every error is an RFC 9457 problem ([`problem`]); every response carries
+//! `X-Request-Id`, and one JSON log line is written per request ([`log`]).
+//! Static files (`www/`) are served by the assets binding without running the
+//! Worker; only `/v1/*` reaches this code (`run_worker_first` in
+//! `wrangler.toml`). Settings: [`config`]; policy: `enlist_core::policy`;
+//! idempotency: [`idempotency`].
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
-mod idempotency;
-mod problem;
+pub mod api;
+pub mod config;
+pub mod cors;
+pub mod forward;
+pub mod idempotency;
+pub mod log;
+pub mod openapi;
+pub mod problem;
+pub mod route;
 
 pub use idempotency::IdempotencyStore;
 pub use problem::Problem;
 
-use worker::{event, Context, Env, Method, Request, Response, Result};
+use config::Config;
+use enlist_core::policy::Mode;
+use forward::Reply;
+use log::LogLine;
+use problem::{Kind, PROBLEM_JSON};
+use route::Route;
+use std::cell::RefCell;
+use std::rc::Rc;
+use worker::wasm_bindgen::JsValue;
+use worker::{console_log, event, web_sys, Context, Env};
 
-/// The Worker's entry point.
+thread_local! {
+    /// Settings, read once per isolate (bindings only change with a new
+    /// deployment, which starts new isolates).
+    static CONFIG: RefCell<Option<Rc<Config>>> = const { RefCell::new(None) };
+}
+
+fn config(env: &Env) -> Rc<Config> {
+    if let Some(c) = CONFIG.with(|c| c.borrow().clone()) {
+        return c;
+    }
+    let loaded = Rc::new(Config::load(&|name| read_binding(env, name)));
+    if !loaded.notes.is_empty() {
+        let line =
+            serde_json::json!({"level": "warn", "msg": "configuration", "notes": loaded.notes});
+        console_log!("{line}");
+    }
+    CONFIG.with(|c| *c.borrow_mut() = Some(loaded.clone()));
+    loaded
+}
+
+fn read_binding(env: &Env, name: &str) -> Option<config::Value> {
+    let value = worker::js_sys::Reflect::get(env, &JsValue::from_str(name)).ok()?;
+    if value.is_undefined() || value.is_null() {
+        return None;
+    }
+    if let Some(text) = value.as_string() {
+        return Some(config::Value::Text(text));
+    }
+    env.object_var::<serde_json::Value>(name)
+        .ok()
+        .map(config::Value::Json)
+}
+
+/// 26 hexadecimal characters (104 random bits).
+fn new_request_id() -> String {
+    let a = (worker::js_sys::Math::random() * (1u64 << 52) as f64) as u64;
+    let b = (worker::js_sys::Math::random() * (1u64 << 52) as f64) as u64;
+    format!("{a:013x}{b:013x}")
+}
+
+/// What to send.
+struct Out {
+    reply: Reply,
+    replayed: bool,
+    /// `Access-Control-Allow-Origin`, for allowed cross-origin callers.
+    allow_origin: Option<String>,
+    /// A preflight answer: the methods to allow.
+    preflight: Option<&'static str>,
+}
+
+impl Out {
+    fn new(reply: Reply) -> Self {
+        Out {
+            reply,
+            replayed: false,
+            allow_origin: None,
+            preflight: None,
+        }
+    }
+}
+
+/// The Worker's entry point. It works on the runtime's own `Request` and
+/// `Response` objects (not workers-rs' wrappers, which read properties this
+/// Worker never needs, such as `cf`, on every request).
 #[event(fetch)]
-async fn fetch(req: Request, _env: Env, _ctx: Context) -> Result<Response> {
-    let path = req.path();
-    match route(req.method(), &path) {
-        Route::Health => health(),
-        Route::MethodNotAllowed(allow) => Problem::method_not_allowed(allow).into_response(),
-        Route::NotFound => Problem::not_found().into_response(),
+async fn fetch(
+    req: web_sys::Request,
+    env: Env,
+    _ctx: Context,
+) -> worker::Result<web_sys::Response> {
+    let started = worker::js_sys::Date::now();
+    let request_id = new_request_id();
+    let method = req.method();
+    let mut log = LogLine::new(&request_id, &method);
+    let out = match handle(&req, &env, &method, &request_id, &mut log).await {
+        Ok(out) => out,
+        Err(e) => {
+            log.notes.push(error_kind(&e).into());
+            let problem = Problem::new(
+                Kind::Internal,
+                "The proxy failed to handle this request. Try again later.",
+            );
+            Out::new(Reply::problem(&problem, &request_id))
+        }
+    };
+    log.status = out.reply.status;
+    log.problem = out.reply.problem.clone();
+    log.duration_ms = worker::js_sys::Date::now() - started;
+    // console_log!("{}", log.to_json());
+    let _ = log.to_json();
+    respond(&out, &request_id)
+}
+
+/// A category for an internal error (its text could hold anything).
+fn error_kind(e: &worker::Error) -> &'static str {
+    match e {
+        worker::Error::JsError(_) | worker::Error::Json(_) => "internal_js_error",
+        worker::Error::RustError(_) => "internal_rust_error",
+        worker::Error::SerdeJsonError(_) | worker::Error::SerdeWasmBindgenError(_) => {
+            "internal_serde_error"
+        }
+        _ => "internal_error",
     }
 }
 
-/// What a request resolves to, decided from its method and path alone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Route {
-    Health,
-    /// Known path, wrong method; carries the `Allow` header value.
-    MethodNotAllowed(&'static str),
-    NotFound,
-}
-
-fn route(method: Method, path: &str) -> Route {
-    match (method, path) {
-        (Method::Get | Method::Head, "/v1/health") => Route::Health,
-        (_, "/v1/health") => Route::MethodNotAllowed("GET, HEAD"),
-        _ => Route::NotFound,
-    }
-}
-
-fn health() -> Result<Response> {
-    Response::from_json(&serde_json::json!({ "status": "ok" }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn routes() {
-        assert_eq!(route(Method::Get, "/v1/health"), Route::Health);
-        assert_eq!(route(Method::Head, "/v1/health"), Route::Health);
-        assert_eq!(
-            route(Method::Post, "/v1/health"),
-            Route::MethodNotAllowed("GET, HEAD")
+async fn handle(
+    req: &web_sys::Request,
+    env: &Env,
+    method: &str,
+    request_id: &str,
+    log: &mut LogLine,
+) -> worker::Result<Out> {
+    let url = req.url();
+    let (path, query, own_origin) = route::split_url(&url);
+    let Some(route) = route::resolve(path) else {
+        return Ok(Out::new(Reply::problem(&Problem::not_found(), request_id)));
+    };
+    log.route = route.template();
+    log.provider = route.provider().map(|p| p.id());
+    let config = config(env);
+    let headers = req.headers();
+    let origin = headers.get("origin")?;
+    let verdict = cors::check(origin.as_deref(), own_origin, &config.allowed_origins);
+    if verdict == cors::Verdict::Refused {
+        let problem = Problem::new(
+            Kind::OriginNotAllowed,
+            "Calls from this origin are not allowed.",
         );
-        assert_eq!(route(Method::Get, "/v1/nope"), Route::NotFound);
-        assert_eq!(route(Method::Get, "/v1/health/"), Route::NotFound);
+        return Ok(Out::new(Reply::problem(&problem, request_id)));
     }
+    let allow_origin = verdict.allow_origin().map(str::to_string);
+    let with_cors = |mut out: Out| {
+        out.allow_origin = allow_origin.clone();
+        out
+    };
+    if method == "OPTIONS" {
+        let mut out = with_cors(Out::new(Reply::json(204, String::new())));
+        out.preflight = Some(route.allow());
+        return Ok(out);
+    }
+    if !route.accepts(method) {
+        let problem = Problem::method_not_allowed(route.allow());
+        return Ok(with_cors(Out::new(Reply::problem(&problem, request_id))));
+    }
+    let handled = match route {
+        Route::Health => return Ok(with_cors(Out::new(health(&config)))),
+        Route::OpenApi => return Ok(with_cors(Out::new(Reply::json(200, openapi::document())))),
+        Route::CreateUser(provider) => {
+            let mut call = api::Call {
+                env,
+                config: &config,
+                headers: &headers,
+                request_id,
+                path,
+                query,
+                log,
+            };
+            api::create_user(&mut call, req, provider).await?
+        }
+        Route::Invite(provider, user_id) => {
+            let mut call = api::Call {
+                env,
+                config: &config,
+                headers: &headers,
+                request_id,
+                path,
+                query,
+                log,
+            };
+            api::invite(&mut call, provider, user_id).await?
+        }
+    };
+    let mut out = with_cors(Out::new(handled.reply));
+    out.replayed = handled.replayed;
+    Ok(out)
+}
+
+/// `GET /v1/health`: liveness, mode, and each provider's readiness (never a
+/// key, URL or policy).
+fn health(config: &Config) -> Reply {
+    let providers: Vec<serde_json::Value> = config
+        .providers
+        .iter()
+        .filter_map(|p| {
+            let provider = enlist_core::provider(p.id)?;
+            Some(match &p.state {
+                Ok(ready) => serde_json::json!({
+                    "id": p.id,
+                    "name": provider.name(),
+                    "configured": true,
+                    "environment": ready.environment,
+                    "invite": provider.has_invite() && ready.policy.allows_invite(),
+                }),
+                Err(why) => serde_json::json!({
+                    "id": p.id,
+                    "name": provider.name(),
+                    "configured": false,
+                    "reason": why.code(),
+                    "invite": false,
+                }),
+            })
+        })
+        .collect();
+    let body = serde_json::json!({
+        "status": "ok",
+        "mode": match config.mode { Mode::Public => "public", Mode::Admin => "admin" },
+        "providers": providers,
+    });
+    Reply::json(200, body.to_string())
+}
+
+fn respond(out: &Out, request_id: &str) -> worker::Result<web_sys::Response> {
+    let headers = web_sys::Headers::new()?;
+    let status = out.reply.status;
+    if status != 204 {
+        let content_type = if status < 300 {
+            "application/json"
+        } else {
+            PROBLEM_JSON
+        };
+        headers.set("content-type", content_type)?;
+    }
+    headers.set("cache-control", "no-store")?;
+    headers.set("x-content-type-options", "nosniff")?;
+    headers.set("x-request-id", request_id)?;
+    headers.set("vary", "Origin")?;
+    if let Some(origin) = &out.allow_origin {
+        headers.set("access-control-allow-origin", origin)?;
+        headers.set("access-control-expose-headers", cors::EXPOSE_HEADERS)?;
+    }
+    if let Some(methods) = out.preflight {
+        headers.set("allow", &format!("{methods}, OPTIONS"))?;
+        if out.allow_origin.is_some() {
+            headers.set(
+                "access-control-allow-methods",
+                &format!("{methods}, OPTIONS"),
+            )?;
+            headers.set("access-control-allow-headers", cors::ALLOW_HEADERS)?;
+            headers.set("access-control-max-age", cors::MAX_AGE)?;
+        }
+    }
+    if let Some(seconds) = out.reply.retry_after {
+        headers.set("retry-after", &seconds.to_string())?;
+    }
+    if let Some(allow) = out.reply.allow {
+        headers.set("allow", allow)?;
+    }
+    if status == 401 {
+        headers.set("www-authenticate", "Bearer")?;
+    }
+    if out.replayed {
+        headers.set("idempotent-replayed", "true")?;
+    }
+    let init = web_sys::ResponseInit::new();
+    init.set_status(status);
+    init.set_headers_headers(&headers);
+    let body = (!out.reply.body.is_empty()).then_some(out.reply.body.as_str());
+    Ok(web_sys::Response::new_with_opt_str_and_init(body, &init)?)
 }

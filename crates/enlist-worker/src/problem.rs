@@ -217,7 +217,10 @@ mod tests {
     #[test]
     fn allow_is_not_in_the_body() {
         let json = Problem::method_not_allowed("GET, HEAD").to_json("r");
-        assert!(!json.contains("Allow") && !json.contains("allow\""), "{json}");
+        assert!(
+            !json.contains("Allow") && !json.contains("allow\""),
+            "{json}"
+        );
         assert!(json.contains(r#""status":405"#), "{json}");
     }
 

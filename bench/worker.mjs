@@ -1,0 +1,205 @@
+// Worker benchmark: bundle size, Miniflare start-up, throughput and added
+// latency of the Rust Worker (build/) against a minimal hand-written
+// JavaScript Worker doing the same proxying (bench/worker-baseline/), both in
+// Miniflare on 127.0.0.1 in the same run, in front of the same fast local
+// upstream. `cargo xtask bench` runs it; results go to docs/benchmarks.md.
+//
+//   node bench/worker.mjs [--duration 10] [--connections 4] [--rounds 3]
+//
+// Needs the Worker built (`cargo xtask build worker`) and `wrk` on PATH.
+// Rounds alternate between the two Workers; the table shows medians.
+import { spawnSync, spawn } from "node:child_process";
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { Miniflare } from "miniflare";
+import { COMPATIBILITY_DATE, ROOT, SCRIPT_PATH, WASM_PATH, startWorker } from "../tests/worker/serve.mjs";
+
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+};
+const DURATION = opt("duration", 10);
+const CONNECTIONS = opt("connections", 4);
+const ROUNDS = opt("rounds", 3);
+const KEY = "bench-partoo-key";
+const BODY = JSON.stringify({ email: "ada@example.com", first_name: "Ada", last_name: "Lovelace", role: "BUSINESS_MANAGER", lang: "en" });
+
+if (spawnSync("wrk", ["--version"]).error) {
+  console.error("bench/worker.mjs: wrk not found (apt-get install -y wrk)");
+  process.exit(1);
+}
+
+/** A fast upstream: answers every POST like Partoo's create-user. */
+async function startFastUpstream() {
+  let n = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      const body = JSON.stringify({ id: (++n).toString(16).padStart(24, "0"), status: "success" });
+      res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+      res.end(body);
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => (server.closeAllConnections(), server.close(r))) };
+}
+
+const bindings = (upstream) => ({
+  PARTOO_API_KEY: KEY,
+  PARTOO_BASE_URL: upstream.url,
+  ALLOWED_ORIGINS: "",
+  UPSTREAM_TIMEOUT_MS: "10000",
+});
+const RATE = { limit: 1_000_000_000, period: 60 };
+const quiet = () => {};
+
+async function startBaseline(upstream) {
+  const mf = new Miniflare({
+    host: "127.0.0.1",
+    port: 0,
+    modules: true,
+    scriptPath: `${ROOT}bench/worker-baseline/index.js`,
+    compatibilityDate: COMPATIBILITY_DATE,
+    cf: false,
+    handleStructuredLogs: quiet,
+    ratelimits: { RATE_LIMITER: { namespace_id: "1001", simple: RATE } },
+    bindings: bindings(upstream),
+  });
+  const ready = await mf.ready;
+  return { url: ready.origin, dispose: () => mf.dispose() };
+}
+
+async function startRust(upstream) {
+  return startWorker({ bindings: bindings(upstream), rateLimit: RATE, onLog: quiet });
+}
+
+/** Runs wrk; returns {rps, p50, p90, p99} (ms). */
+async function wrk(url, { connections = CONNECTIONS, duration = DURATION, post = true } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "enlist-wrk-"));
+  const script = join(dir, "post.lua");
+  writeFileSync(
+    script,
+    post
+      ? `wrk.method = "POST"\nwrk.body = ${JSON.stringify(BODY)}\nwrk.headers["Content-Type"] = "application/json"\n`
+      : "",
+  );
+  // Not spawnSync: the upstream runs in this process and must keep answering.
+  const scriptArgs = post ? ["-s", script] : [];
+  const child = spawn("wrk", ["-t1", `-c${connections}`, `-d${duration}s`, "--latency", ...scriptArgs, url]);
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (c) => (out += c));
+  child.stderr.on("data", (c) => (err += c));
+  const code = await new Promise((resolve) => child.on("close", resolve));
+  rmSync(dir, { recursive: true, force: true });
+  if (code !== 0) throw new Error(`wrk failed (${code}): ${err}${out}`);
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const ms = (label) => {
+    const m = new RegExp(`\\s${label}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
+    if (!m) return NaN;
+    const v = Number(m[1]);
+    return m[2] === "us" ? v / 1000 : m[2] === "s" ? v * 1000 : v;
+  };
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
+  return { rps, p50: ms(50), p90: ms(90), p99: ms(99), non2xx };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
+
+async function checkOnce(url) {
+  const res = await fetch(`${url}/v1/partoo/users`, { method: "POST", headers: { "content-type": "application/json" }, body: BODY });
+  const text = await res.text();
+  if (res.status !== 201) throw new Error(`${url}: expected 201, got ${res.status} ${text}`);
+}
+
+async function main() {
+  // Sizes.
+  const wasm = readFileSync(WASM_PATH);
+  const js = readFileSync(SCRIPT_PATH);
+  const kib = (n) => (n / 1024).toFixed(1);
+  const sizes = {
+    wasmRaw: wasm.length, wasmGz: gzipSync(wasm, { level: 9 }).length,
+    jsRaw: js.length, jsGz: gzipSync(js, { level: 9 }).length,
+  };
+
+  const upstream = await startFastUpstream();
+  // Start-up: median of 5 cold starts (new Miniflare → first 201).
+  const startups = [];
+  const firsts = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    const w = await startRust(upstream);
+    const t1 = performance.now();
+    await checkOnce(w.url);
+    const t2 = performance.now();
+    startups.push(t1 - t0);
+    firsts.push(t2 - t1);
+    await w.dispose();
+  }
+
+  const rust = await startRust(upstream);
+  const base = await startBaseline(upstream);
+  await checkOnce(rust.url);
+  await checkOnce(base.url);
+  // Warm up both.
+  await wrk(`${rust.url}/v1/partoo/users`, { duration: 2 });
+  await wrk(`${base.url}/v1/partoo/users`, { duration: 2 });
+
+  const results = { rust: [], base: [], rustHealth: [], baseHealth: [], rustLat: [], baseLat: [], direct: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    results.rust.push(await wrk(`${rust.url}/v1/partoo/users`));
+    results.base.push(await wrk(`${base.url}/v1/partoo/users`));
+    results.rustHealth.push(await wrk(`${rust.url}/v1/health`, { post: false, duration: Math.max(2, Math.round(DURATION / 2)) }));
+    results.baseHealth.push(await wrk(`${base.url}/v1/health`, { post: false, duration: Math.max(2, Math.round(DURATION / 2)) }));
+    // Latency: one connection, so no queueing.
+    results.direct.push(await wrk(`${upstream.url}/user`, { connections: 1 }));
+    results.rustLat.push(await wrk(`${rust.url}/v1/partoo/users`, { connections: 1 }));
+    results.baseLat.push(await wrk(`${base.url}/v1/partoo/users`, { connections: 1 }));
+  }
+  await rust.dispose();
+  await base.dispose();
+  await upstream.close();
+
+  const med = (list, k) => median(list.map((r) => r[k]));
+  const errors = Object.values(results).flat().reduce((n, r) => n + r.non2xx, 0);
+  const rustRps = med(results.rust, "rps");
+  const baseRps = med(results.base, "rps");
+  const added = (k) => med(results.rustLat, k) - med(results.direct, k);
+  const addedBase = (k) => med(results.baseLat, k) - med(results.direct, k);
+
+  const rows = [
+    ["Worker bundle: wasm", `${kib(sizes.wasmRaw)} KiB raw, ${kib(sizes.wasmGz)} KiB gzip`],
+    ["Worker bundle: JS glue", `${kib(sizes.jsRaw)} KiB raw, ${kib(sizes.jsGz)} KiB gzip`],
+    ["Worker bundle: total gzip", `${kib(sizes.wasmGz + sizes.jsGz)} KiB (target ≤ 400 KiB)`],
+    ["Miniflare start-up (new Miniflare → ready), median of 5", `${median(startups).toFixed(0)} ms`],
+    ["first request after ready (cold isolate), median of 5", `${median(firsts).toFixed(1)} ms`],
+    [`POST create user, wrk -c${CONNECTIONS}: Rust Worker`, `${rustRps.toFixed(0)} req/s`],
+    [`POST create user, wrk -c${CONNECTIONS}: JS baseline`, `${baseRps.toFixed(0)} req/s`],
+    ["ratio Rust / JS (target ≥ 0.90)", (rustRps / baseRps).toFixed(2)],
+    [`GET /v1/health, wrk -c${CONNECTIONS}: Rust / JS`, `${med(results.rustHealth, "rps").toFixed(0)} / ${med(results.baseHealth, "rps").toFixed(0)} req/s`],
+    ["latency wrk -c1, direct to upstream p50 / p99", `${med(results.direct, "p50").toFixed(2)} / ${med(results.direct, "p99").toFixed(2)} ms`],
+    ["latency wrk -c1, via Rust Worker p50 / p99", `${med(results.rustLat, "p50").toFixed(2)} / ${med(results.rustLat, "p99").toFixed(2)} ms`],
+    ["latency wrk -c1, via JS baseline p50 / p99", `${med(results.baseLat, "p50").toFixed(2)} / ${med(results.baseLat, "p99").toFixed(2)} ms`],
+    ["added latency, Rust Worker p50 / p99 (target p99 ≤ 2 ms)", `${added("p50").toFixed(2)} / ${added("p99").toFixed(2)} ms`],
+    ["added latency, JS baseline p50 / p99", `${addedBase("p50").toFixed(2)} / ${addedBase("p99").toFixed(2)} ms`],
+    ["non-2xx answers during the runs", String(errors)],
+  ];
+  const width = Math.max(...rows.map((r) => r[0].length));
+  console.log(`\nWorker benchmark (${ROUNDS} rounds × ${DURATION} s, medians; Node ${process.version})`);
+  for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
+  console.log("\nper round (req/s): Rust", results.rust.map((r) => r.rps.toFixed(0)).join(", "), "| JS", results.base.map((r) => r.rps.toFixed(0)).join(", "));
+  if (errors) process.exitCode = 1;
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,349 @@
+//! The test suite shared by `tests/node.rs` and `tests/browser.rs`: every
+//! export, through the same buffers JavaScript uses, for every registered
+//! provider where the test is not about one provider's rules.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use enlist_wasm::*;
+use serde_json::{json, Value};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::wasm_bindgen_test;
+
+const PARTOO_VALID: &str = r#"{"email":"ada@example.com","first_name":"Ada","last_name":"Lovelace","role":"BUSINESS_MANAGER","business_ids":["5409c35a97bbc544d8e26737"],"lang":"en"}"#;
+/// The PandaDoc example of its API reference.
+const PANDADOC_EXAMPLE: &str = r#"{"user":{"email":"test@pandadoc.com","first_name":"New","last_name":"User","phone_number":""},"workspaces":[{"workspace_id":"Ab123","role":"Collaborator"}],"license":"Guest"}"#;
+
+fn index(id: &str) -> u32 {
+    provider_index(id).unwrap_or_else(|| panic!("{id} is not registered"))
+}
+
+fn json_out(len: u32) -> Value {
+    let text = output(len);
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+fn no_options() {
+    assert_eq!(set_options(set_input(b"null")), 0);
+}
+
+/// Writes `bytes` at `input_buffer(len)` through a JavaScript view of wasm
+/// memory, exactly as the npm package does.
+fn write_like_js(bytes: &[u8]) -> u32 {
+    let len = bytes.len() as u32;
+    let ptr = input_buffer(len) as u32;
+    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    let view = js_sys::Uint8Array::new(&memory.buffer());
+    view.subarray(ptr, ptr + len).copy_from(bytes);
+    len
+}
+
+#[wasm_bindgen_test]
+fn providers_are_the_core_registry() {
+    let ids: Vec<String> = serde_json::from_value(json_out(providers())).unwrap();
+    let core: Vec<&str> = enlist_core::provider_ids().collect();
+    assert_eq!(ids, core);
+    for (i, id) in ids.iter().enumerate() {
+        assert_eq!(provider_index(id), Some(i as u32));
+    }
+}
+
+#[wasm_bindgen_test]
+fn codes_are_the_core_codes() {
+    let codes: Vec<String> = serde_json::from_value(json_out(codes())).unwrap();
+    let core: Vec<&str> = enlist_core::Code::ALL.iter().map(|c| c.as_str()).collect();
+    assert_eq!(codes, core);
+}
+
+#[wasm_bindgen_test]
+fn valid_input_writes_nothing() {
+    no_options();
+    let len = write_like_js(PARTOO_VALID.as_bytes());
+    assert_eq!(validate(index("partoo"), len), 0);
+    let len = write_like_js(PANDADOC_EXAMPLE.as_bytes());
+    assert_eq!(validate(index("pandadoc"), len), 0);
+}
+
+#[wasm_bindgen_test]
+fn every_error_is_reported_at_once() {
+    no_options();
+    let input = br#"{"email":"nope","first_name":"","role":"admin","lang":"pt-BR","password":"abc","sso_only":"no","firstname":"x"}"#;
+    let report = json_out(validate(index("partoo"), write_like_js(input)));
+    let found: Vec<(&str, &str)> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["path"].as_str().unwrap(), i["code"].as_str().unwrap()))
+        .collect();
+    for expected in [
+        ("/email", "email"),
+        ("/first_name", "empty"),
+        ("/role", "enum"),
+        ("/lang", "enum"),
+        ("/password", "min_length"),
+        ("/password", "password_uppercase"),
+        ("/password", "password_special"),
+        ("/sso_only", "type"),
+        ("/firstname", "unknown_field"),
+        ("/last_name", "required"),
+    ] {
+        assert!(found.contains(&expected), "{expected:?} missing from {found:?}");
+    }
+    let lang = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["path"] == "/lang")
+        .unwrap();
+    assert_eq!(lang["params"]["suggestion"], "pt-br");
+}
+
+#[wasm_bindgen_test]
+fn the_report_is_the_core_report() {
+    no_options();
+    for (id, input) in [
+        ("partoo", &br#"{"email":"x@","sidebar_pages":null,"role":"GROUP_MANAGER","business_ids":["a","a"]}"#[..]),
+        ("pandadoc", br#"{"user":{"email":"a@b.co","phone_number":"123"},"license":"guest","workspaces":[]}"#),
+    ] {
+        let p = enlist_core::provider(id).unwrap();
+        let expected = serde_json::to_value(p.check_json(input, &Default::default())).unwrap();
+        assert_eq!(json_out(validate(index(id), set_input(input))), expected, "{id}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn allowed_email_domains_apply_until_reset() {
+    let pandadoc = index("pandadoc");
+    assert_eq!(set_options(set_input(br#"{"allowedEmailDomains":["acme.com"]}"#)), 0);
+    let report = json_out(validate(pandadoc, set_input(PANDADOC_EXAMPLE.as_bytes())));
+    assert_eq!(report["errors"][0]["path"], "/user/email");
+    assert_eq!(report["errors"][0]["code"], "domain");
+    assert_eq!(report["errors"][0]["params"]["allowed"], json!(["acme.com"]));
+
+    assert_eq!(set_options(set_input(br#"{"allowedEmailDomains":["PandaDoc.com"]}"#)), 0);
+    assert_eq!(validate(pandadoc, set_input(PANDADOC_EXAMPLE.as_bytes())), 0);
+
+    let n = set_options(set_input(br#"{"allowedEmailDomains":"acme.com"}"#));
+    assert!(output(n).contains("allowedEmailDomains"));
+    // Rejected options leave the previous ones in force.
+    assert_eq!(validate(pandadoc, set_input(PANDADOC_EXAMPLE.as_bytes())), 0);
+    no_options();
+}
+
+#[wasm_bindgen_test]
+fn text_that_is_not_json_is_an_error_not_a_throw() {
+    no_options();
+    for id in enlist_core::provider_ids() {
+        for bad in [&b""[..], b"{", b"\xff\xfe", b"[1,]", b"nul", b"{\"a\":1}{}"] {
+            let report = json_out(validate(index(id), set_input(bad)));
+            assert_eq!(report["errors"][0]["code"], "invalid_json", "{id} {bad:?}");
+            assert_eq!(report["errors"][0]["path"], "");
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+fn unknown_provider_indices_are_refused() {
+    let bad = u32::try_from(enlist_core::REGISTRY.len()).unwrap();
+    set_extra(b"[]");
+    for result in [
+        validate(bad, 0),
+        validate_many(bad, 0),
+        build_request(bad, 0, 0),
+        parse_response(bad, 200, 0, 0),
+        rules(bad),
+        proxy_request(bad, 0, 0),
+        proxy_response(bad, 201, 0, 0),
+    ] {
+        assert_eq!(result, NO_PROVIDER);
+    }
+}
+
+#[wasm_bindgen_test]
+fn lengths_past_the_buffer_are_clamped() {
+    no_options();
+    let len = set_input(PARTOO_VALID.as_bytes());
+    assert_eq!(validate(index("partoo"), len), 0);
+    // JavaScript never does this; the wasm must still not panic.
+    assert_eq!(validate(index("partoo"), u32::MAX - 1), 0);
+    let _ = parse_response(index("partoo"), 200, u32::MAX, u32::MAX);
+    let _ = build_request(index("partoo"), u32::MAX, u32::MAX);
+    wipe(u32::MAX, u32::MAX);
+}
+
+#[wasm_bindgen_test]
+fn many_rows_give_the_bulk_report() {
+    no_options();
+    let rows = format!(r#"[{PARTOO_VALID},{{"email":"x"}},{PARTOO_VALID},[]]"#);
+    let report = json_out(validate_many(index("partoo"), set_input(rows.as_bytes())));
+    assert_eq!(report["total"], 4);
+    assert_eq!(report["valid"], 2);
+    let invalid: Vec<u64> = report["invalid"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["index"].as_u64().unwrap())
+        .collect();
+    assert_eq!(invalid, [1, 3]);
+    assert!(report.get("errors").is_none());
+
+    let report = json_out(validate_many(index("partoo"), set_input(b"{}")));
+    assert_eq!(report["total"], 0);
+    assert_eq!(report["errors"][0]["code"], "type");
+}
+
+#[wasm_bindgen_test]
+fn build_request_uses_the_core_builders() {
+    no_options();
+    let pandadoc = index("pandadoc");
+    let settings = set_extra(br#"{"apiKey":"SECRET-KEY","notifyUser":true,"notifyWorkspaceAdmins":false}"#);
+    let n = build_request(pandadoc, set_input(PANDADOC_EXAMPLE.as_bytes()), settings);
+    let built = json_out(n);
+    assert_eq!(built["ok"], true);
+    assert_eq!(
+        built["request"]["url"],
+        "https://api.pandadoc.com/public/v1/users?notify_user=true&notify_ws_admins=false"
+    );
+    assert_eq!(built["request"]["headers"]["Authorization"], "API-Key SECRET-KEY");
+    let body: Value = serde_json::from_str(built["request"]["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body, serde_json::from_str::<Value>(PANDADOC_EXAMPLE).unwrap());
+
+    // `wipe` zeroes what the settings and the output held.
+    wipe(settings, n);
+    assert!(output(n).bytes().all(|b| b == 0));
+    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    let extra = js_sys::Uint8Array::new(&memory.buffer())
+        .subarray(extra_buffer(0) as u32, extra_buffer(0) as u32 + settings)
+        .to_vec();
+    assert!(extra.iter().all(|&b| b == 0));
+}
+
+#[wasm_bindgen_test]
+fn bad_settings_are_results_not_throws() {
+    no_options();
+    let partoo = index("partoo");
+    for (settings, code) in [
+        (&br#"{}"#[..], "empty_api_key"),
+        (br#"{"apiKey":"with space"}"#, "invalid_api_key"),
+        (br#"{"apiKey":"k","environment":"mars"}"#, "unknown_environment"),
+        (br#"{"apiKey":"k","baseUrl":"ftp://x"}"#, "invalid_base_url"),
+        (br#"{"apiKey":"k","notifyUser":true}"#, "unknown_option"),
+        (br#"{"apiKey":"k","environment":"sandbox","sso":1}"#, "unknown_option"),
+    ] {
+        let s = set_extra(settings);
+        let out = json_out(build_request(partoo, set_input(PARTOO_VALID.as_bytes()), s));
+        assert_eq!(out["ok"], false);
+        assert_eq!(out["errors"][0]["code"], code, "{}", String::from_utf8_lossy(settings));
+        assert_eq!(out["errors"][0]["path"], "");
+        assert!(!out.to_string().contains("with space"));
+    }
+    // An invalid payload is reported first, and nothing is built.
+    let s = set_extra(b"{}");
+    let out = json_out(build_request(partoo, set_input(b"{}"), s));
+    assert_eq!(out["errors"][0]["code"], "required");
+}
+
+#[wasm_bindgen_test]
+fn responses_become_outcomes() {
+    let partoo = index("partoo");
+    let pandadoc = index("pandadoc");
+    let h = set_extra(b"[]");
+    let o = json_out(parse_response(
+        partoo,
+        200,
+        h,
+        set_input(br#"{"id":"5309c3a237bbc544d8e26737","status":"success"}"#),
+    ));
+    assert_eq!(o, json!({"kind":"created","provider":"partoo","status":200,"id":"5309c3a237bbc544d8e26737"}));
+
+    let h = set_extra(br#"[["Retry-After","30"],["Content-Type","application/json"]]"#);
+    let o = json_out(parse_response(pandadoc, 429, h, set_input(b"")));
+    assert_eq!(o["kind"], "rate_limited");
+    assert_eq!(o["retry_after"], 30);
+
+    for id in enlist_core::provider_ids() {
+        let h = set_extra(b"[]");
+        let o = json_out(parse_response(index(id), 502, h, set_input(b"<html>Bad gateway</html>")));
+        assert_eq!(o["kind"], "malformed", "{id}");
+        assert_eq!(o["provider"], id);
+        let o = json_out(parse_response(index(id), 401, h, set_input(b"{}")));
+        assert_eq!(o["kind"], "unauthorized", "{id}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn rules_are_the_core_rules() {
+    for p in enlist_core::REGISTRY {
+        let rules = json_out(enlist_wasm::rules(index(p.id())));
+        assert_eq!(rules, serde_json::to_value(p.rules()).unwrap());
+        assert_eq!(rules["provider"], p.id());
+        assert!(!rules["fields"].as_array().unwrap().is_empty());
+    }
+    let partoo = json_out(enlist_wasm::rules(index("partoo")));
+    assert_eq!(partoo["passwordPolicy"]["minLength"], 8);
+    assert_eq!(partoo["deprecated"], json!(["sidebar_pages"]));
+}
+
+#[wasm_bindgen_test]
+fn proxy_calls_are_planned_and_read() {
+    no_options();
+    let partoo = index("partoo");
+    let extra = set_extra(br#"{"endpoint":"http://127.0.0.1:8787","idempotencyKey":"abc-1"}"#);
+    let plan = json_out(proxy_request(partoo, set_input(PARTOO_VALID.as_bytes()), extra));
+    assert_eq!(plan["kind"], "send");
+    assert_eq!(plan["url"], "http://127.0.0.1:8787/v1/partoo/users");
+    assert!(plan["headers"].as_array().unwrap().contains(&json!(["Idempotency-Key", "abc-1"])));
+
+    let plan = json_out(proxy_request(partoo, set_input(b"{}"), extra));
+    assert_eq!(plan["kind"], "invalid");
+
+    let h = set_extra(br#"[["retry-after","9"]]"#);
+    let o = json_out(proxy_response(
+        partoo,
+        429,
+        h,
+        set_input(br#"{"type":"about:blank","title":"Too Many Requests","status":429,"request_id":"r-1"}"#),
+    ));
+    assert_eq!(o["kind"], "rate_limited");
+    assert_eq!(o["retry_after"], 9);
+    assert_eq!(o["request_id"], "r-1");
+}
+
+/// A deterministic pseudo-random byte soup through every export: nothing may
+/// panic (a panic aborts the whole wasm instance).
+#[wasm_bindgen_test]
+fn no_input_makes_the_wasm_panic() {
+    no_options();
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let alphabet = br#"{}[]":,0123456789-+.eE truefalsnul\u00"@/~ab"#;
+    for round in 0..400 {
+        let len = (next() % 96) as usize;
+        let bytes: Vec<u8> = (0..len)
+            .map(|_| {
+                let r = next();
+                if r % 17 == 0 {
+                    (r >> 8) as u8
+                } else {
+                    alphabet[(r >> 8) as usize % alphabet.len()]
+                }
+            })
+            .collect();
+        for p in 0..enlist_core::REGISTRY.len() as u32 {
+            let status = [200u16, 201, 400, 409, 422, 429, 500][round % 7];
+            let n = set_input(&bytes);
+            let _ = validate(p, n);
+            let _ = validate_many(p, n);
+            let e = set_extra(&bytes);
+            let _ = build_request(p, n, e);
+            let _ = parse_response(p, status, e, n);
+            let _ = proxy_request(p, n, e);
+            let _ = proxy_response(p, status, e, n);
+            let _ = set_options(n);
+        }
+    }
+    no_options();
+}

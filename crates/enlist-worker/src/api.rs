@@ -1,0 +1,493 @@
+//! The two provider endpoints: create a user, send an invitation. Nothing here
+//! names a provider: everything goes through enlist-core's `AnyProvider`.
+//!
+//! Order of checks for `POST /v1/{provider}/users` (each refusal is final and
+//! nothing is forwarded):
+//!
+//! 1. client token (admin mode) — 401; then the rate limit — 429;
+//! 2. the provider is configured — 503;
+//! 3. `Content-Type` is JSON — 415; the body is at most 64 KiB — 413;
+//! 4. query flags, `Idempotency-Key`, policy and validation, all reported at
+//!    once — 403 `policy` when the policy refuses anything, else 400
+//!    `invalid_json` or 422 `validation`;
+//! 5. forwarding (through the idempotency store when a key is given).
+
+use crate::config::{Config, Ready};
+use crate::forward::{self, Job, Op, Outbound, Reply};
+use crate::idempotency::{self, Handling, Message};
+use crate::log::LogLine;
+use crate::problem::{Kind, Problem};
+use enlist_core::policy::Mode;
+use enlist_core::{AnyProvider, BuildError, Code, Issue, Options, Param, Params};
+use futures_util::StreamExt;
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::{web_sys, ByteStream, Env};
+
+/// Largest accepted request body, in bytes.
+pub const MAX_BODY: usize = 64 * 1024;
+/// Rate-limiting binding name.
+pub const RATE_LIMITER: &str = "RATE_LIMITER";
+/// `Retry-After` for our own rate limit (the binding's period).
+pub const RATE_LIMIT_RETRY_AFTER: u64 = 60;
+
+/// The outcome of a provider endpoint.
+pub struct Handled {
+    /// The answer.
+    pub reply: Reply,
+    /// The answer is a stored one.
+    pub replayed: bool,
+}
+
+impl From<Reply> for Handled {
+    fn from(reply: Reply) -> Self {
+        Handled {
+            reply,
+            replayed: false,
+        }
+    }
+}
+
+/// What a provider endpoint needs to know about the request.
+pub struct Call<'a> {
+    /// Bindings.
+    pub env: &'a Env,
+    /// Settings.
+    pub config: &'a Config,
+    /// Request headers.
+    pub headers: &'a web_sys::Headers,
+    /// Request id.
+    pub request_id: &'a str,
+    /// URL path and query (for the idempotency hash).
+    pub path: &'a str,
+    /// Raw query string, without `?`.
+    pub query: &'a str,
+    /// The log line.
+    pub log: &'a mut LogLine,
+}
+
+impl<'a> Call<'a> {
+    fn problem(&self, problem: Problem) -> Handled {
+        Reply::problem(&problem, self.request_id).into()
+    }
+
+    fn header(&self, name: &str) -> Option<String> {
+        self.headers.get(name).ok().flatten()
+    }
+
+    /// Token check and rate limit. `Ok(client)`: the token fingerprint in admin
+    /// mode, `None` in public mode.
+    async fn admit(&mut self) -> Result<Option<String>, Handled> {
+        let client = self
+            .config
+            .authenticate(self.header("authorization").as_deref());
+        let key = match &client {
+            Ok(Some(fingerprint)) => format!("token:{fingerprint}"),
+            _ => format!(
+                "ip:{}",
+                self.header("cf-connecting-ip")
+                    .unwrap_or_else(|| "unknown".into())
+            ),
+        };
+        if !self.within_rate_limit(key).await {
+            return Err(self.problem(
+                Problem::new(
+                    Kind::RateLimited,
+                    "Too many requests from this client; retry later.",
+                )
+                .with_retry_after(RATE_LIMIT_RETRY_AFTER),
+            ));
+        }
+        client.map_err(|_| {
+            self.problem(Problem::new(
+                Kind::Unauthorized,
+                "This endpoint needs an Authorization: Bearer <client token> header with a valid token.",
+            ))
+        })
+    }
+
+    /// Asks the rate limiter; a missing or failing binding counts as "within
+    /// the limit" and is noted in the log.
+    async fn within_rate_limit(&mut self, key: String) -> bool {
+        let limiter = match self.env.rate_limiter(RATE_LIMITER) {
+            Ok(l) => l,
+            Err(_) => {
+                self.log.notes.push("rate_limiter_unavailable".into());
+                return true;
+            }
+        };
+        match limiter.limit(key).await {
+            Ok(outcome) => outcome.success,
+            Err(_) => {
+                self.log.notes.push("rate_limiter_failed".into());
+                true
+            }
+        }
+    }
+
+    /// The provider's settings, or the 503.
+    fn ready(&mut self, provider: &dyn AnyProvider) -> Result<&'a Ready, Handled> {
+        let config: &'a Config = self.config;
+        let state = config.provider(provider.id()).map(|p| p.state.as_ref());
+        match state {
+            Some(Ok(ready)) => Ok(ready),
+            Some(Err(why)) => {
+                self.log.notes.push(why.code().to_string());
+                Err(self.problem(Problem::new(Kind::ProviderNotConfigured, why.detail())))
+            }
+            None => Err(self.problem(Problem::new(
+                Kind::ProviderNotConfigured,
+                "This provider is not configured.",
+            ))),
+        }
+    }
+
+    /// The `Idempotency-Key`, checked.
+    fn idempotency_key(&self) -> Result<Option<String>, Issue> {
+        match self.header("idempotency-key") {
+            None => Ok(None),
+            Some(k) => idempotency::check_key(&k).map(|k| Some(k.to_string())),
+        }
+    }
+
+    /// Forwards a job, through the idempotency store when there is a key.
+    async fn forward(
+        &mut self,
+        job: Job,
+        key: Option<(String, String)>,
+    ) -> worker::Result<Handled> {
+        let Some((name, hash)) = key else {
+            let (reply, upstream) = forward::execute(&job).await;
+            self.note_upstream(&upstream);
+            return Ok(reply.into());
+        };
+        let answer = idempotency::call(self.env, &name, &Message { hash, job }).await?;
+        if let Some(upstream) = &answer.upstream {
+            self.note_upstream(upstream);
+        }
+        let (handling, problem) = match answer.handling {
+            Handling::Fresh => ("fresh", None),
+            Handling::Replayed => ("replayed", None),
+            Handling::InFlight => (
+                "in_flight",
+                Some(
+                    Problem::new(
+                        Kind::IdempotencyInFlight,
+                        "The first request with this Idempotency-Key has not finished; retry shortly.",
+                    )
+                    .with_retry_after(1),
+                ),
+            ),
+            Handling::Mismatch => (
+                "mismatch",
+                Some(Problem::new(
+                    Kind::IdempotencyKeyReused,
+                    "This Idempotency-Key was used for a different request; use a new key.",
+                )),
+            ),
+        };
+        self.log.idempotency = Some(handling);
+        if let Some(problem) = problem {
+            return Ok(self.problem(problem));
+        }
+        match answer.reply {
+            Some(reply) => Ok(Handled {
+                reply,
+                replayed: answer.handling == Handling::Replayed,
+            }),
+            None => Err(worker::Error::RustError(
+                "the idempotency store sent no answer".into(),
+            )),
+        }
+    }
+
+    fn note_upstream(&mut self, upstream: &forward::Upstream) {
+        self.log.upstream_status = upstream.status;
+        self.log.upstream_ms = Some(upstream.ms);
+        self.log.upstream_failure = upstream.failure.clone();
+    }
+
+    fn job(
+        &self,
+        provider: &dyn AnyProvider,
+        op: Op,
+        user_id: Option<&str>,
+        request: &enlist_core::HttpRequest,
+        warnings: serde_json::Value,
+    ) -> Job {
+        Job {
+            provider: provider.id().to_string(),
+            op,
+            user_id: user_id.map(str::to_string),
+            request: Outbound::from(request),
+            timeout_ms: self.config.timeout_ms,
+            warnings,
+            request_id: self.request_id.to_string(),
+        }
+    }
+
+    /// `Some(problem)` when the declared length is over the limit.
+    fn declared_too_large(&self) -> Option<Handled> {
+        let declared = self
+            .header("content-length")
+            .and_then(|v| v.trim().parse::<u64>().ok())?;
+        (declared > MAX_BODY as u64).then(|| self.too_large())
+    }
+
+    fn too_large(&self) -> Handled {
+        self.problem(Problem::new(
+            Kind::PayloadTooLarge,
+            format!("The body is over {MAX_BODY} bytes."),
+        ))
+    }
+}
+
+/// Reads at most [`MAX_BODY`] bytes; `None` when the body is larger. With a
+/// declared (and already checked) `Content-Length` the runtime delivers at
+/// most that many bytes, so the body is read in one piece; otherwise it is
+/// streamed and reading stops at the limit.
+async fn read_body(req: &web_sys::Request, declared: bool) -> worker::Result<Option<Vec<u8>>> {
+    let Some(stream) = req.body() else {
+        return Ok(Some(Vec::new()));
+    };
+    if declared {
+        let buffer = JsFuture::from(req.array_buffer()?).await?;
+        let body = worker::js_sys::Uint8Array::new(&buffer).to_vec();
+        return Ok((body.len() <= MAX_BODY).then_some(body));
+    }
+    let mut stream = ByteStream::from(stream);
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
+        if body.len() + chunk.len() > MAX_BODY {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
+}
+
+/// Whether a `Content-Type` is JSON (`application/json`, `…+json`, any
+/// parameters).
+pub fn is_json(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// `POST /v1/{provider}/users`.
+pub async fn create_user(
+    call: &mut Call<'_>,
+    req: &web_sys::Request,
+    provider: &'static dyn AnyProvider,
+) -> worker::Result<Handled> {
+    let client = match call.admit().await {
+        Ok(c) => c,
+        Err(h) => return Ok(h),
+    };
+    let ready = match call.ready(provider) {
+        Ok(r) => r,
+        Err(h) => return Ok(h),
+    };
+    let content_type = call.header("content-type").unwrap_or_default();
+    if !is_json(&content_type) {
+        return Ok(call.problem(Problem::new(
+            Kind::UnsupportedMediaType,
+            "The body must be JSON, sent with Content-Type: application/json.",
+        )));
+    }
+    if let Some(h) = call.declared_too_large() {
+        return Ok(h);
+    }
+    let declared = call.header("content-length").is_some();
+    let Some(body) = read_body(req, declared).await? else {
+        return Ok(call.too_large());
+    };
+
+    // Everything that is wrong, at once.
+    let mut errors: Vec<Issue> = Vec::new();
+    let mut settings = ready.settings.clone();
+    match provider.parse_query_flags(call.query) {
+        Ok(flags) => {
+            for (name, value) in flags {
+                settings
+                    .flags
+                    .insert(name.to_string(), serde_json::Value::Bool(value));
+            }
+        }
+        Err(issues) => errors.extend(issues),
+    }
+    let key = match call.idempotency_key() {
+        Ok(k) => k,
+        Err(issue) => {
+            errors.push(issue);
+            None
+        }
+    };
+    let evaluation = ready.policy.evaluate(provider, &body);
+    let refusals = evaluation.refusals;
+    let payload = evaluation.body.as_deref().unwrap_or(&body);
+    if evaluation.body.is_some() {
+        // The rewritten payload lost duplicate keys; report them from the original.
+        let original = provider.check_json(&body, &Options::default());
+        errors.extend(
+            original
+                .errors
+                .into_iter()
+                .filter(|i| i.code == Code::Duplicate),
+        );
+    }
+    let built = provider.build_create_user(payload, &Options::default(), &settings);
+    let built = match built {
+        Ok(built) => Some(built),
+        Err(BuildError::Invalid(report)) => {
+            errors.extend(report.errors);
+            None
+        }
+        Err(e) => {
+            let code = match &e {
+                BuildError::Request(r) => r.code(),
+                _ => "build_failed",
+            };
+            call.log.notes.push(code.to_string());
+            return Ok(call.problem(Problem::new(
+                Kind::ProviderNotConfigured,
+                "This provider's settings on this proxy are unusable.",
+            )));
+        }
+    };
+    if !refusals.is_empty() {
+        let mut all = refusals;
+        all.extend(errors);
+        call.log.issues(Some(provider), &all);
+        let n = all.iter().filter(|i| i.code == Code::Policy).count();
+        return Ok(call.problem(
+            Problem::new(
+                Kind::Policy,
+                format!("This service's policy refuses {n} value(s); see errors."),
+            )
+            .with_errors(all),
+        ));
+    }
+    let built = match built {
+        Some(b) if errors.is_empty() => b,
+        _ => {
+            call.log.issues(Some(provider), &errors);
+            let kind = if errors.iter().any(|i| i.code == Code::InvalidJson) {
+                Kind::InvalidJson
+            } else {
+                Kind::Validation
+            };
+            let detail = if kind == Kind::InvalidJson {
+                "The body is not valid JSON; see errors.".to_string()
+            } else {
+                format!("{} problem(s) with the request; see errors.", errors.len())
+            };
+            return Ok(call.problem(Problem::new(kind, detail).with_errors(errors)));
+        }
+    };
+    let warnings = serde_json::to_value(&built.warnings).unwrap_or_default();
+    let job = call.job(provider, Op::Create, None, &built.request, warnings);
+    let key = key.map(|k| {
+        (
+            idempotency::object_name(provider.id(), client.as_deref(), &k),
+            idempotency::request_hash("POST", call.path, call.query, &body),
+        )
+    });
+    call.forward(job, key).await
+}
+
+/// `POST /v1/{provider}/users/{id}/invite`. The body is ignored.
+pub async fn invite(
+    call: &mut Call<'_>,
+    provider: &'static dyn AnyProvider,
+    user_id: &str,
+) -> worker::Result<Handled> {
+    let client = match call.admit().await {
+        Ok(c) => c,
+        Err(h) => return Ok(h),
+    };
+    let ready = match call.ready(provider) {
+        Ok(r) => r,
+        Err(h) => return Ok(h),
+    };
+    if !ready.policy.allows_invite() {
+        let refusal = Issue::new(
+            "",
+            Code::Policy,
+            "Invitations are not allowed on this service.",
+            Params::new().with("rule", Param::Str("invite".into())),
+        );
+        let detail = if call.config.mode == Mode::Public {
+            "Invitations are not available to public callers."
+        } else {
+            "This service's policy does not allow invitations."
+        };
+        return Ok(call.problem(Problem::new(Kind::Policy, detail).with_errors(vec![refusal])));
+    }
+    if let Some(h) = call.declared_too_large() {
+        return Ok(h);
+    }
+    let key = match call.idempotency_key() {
+        Ok(k) => k,
+        Err(issue) => {
+            call.log.issues(None, std::slice::from_ref(&issue));
+            return Ok(call.problem(
+                Problem::new(Kind::Validation, "The Idempotency-Key header is invalid.")
+                    .with_errors(vec![issue]),
+            ));
+        }
+    };
+    let request = match provider.build_invite(user_id, &ready.settings) {
+        Ok(r) => r,
+        Err(e) => {
+            call.log.notes.push(e.code().to_string());
+            return Ok(call.problem(Problem::not_found()));
+        }
+    };
+    let job = call.job(
+        provider,
+        Op::Invite,
+        Some(user_id),
+        &request,
+        serde_json::Value::Array(Vec::new()),
+    );
+    let key = key.map(|k| {
+        (
+            idempotency::object_name(provider.id(), client.as_deref(), &k),
+            idempotency::request_hash("POST", call.path, "", b""),
+        )
+    });
+    call.forward(job, key).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_content_types() {
+        for ok in [
+            "application/json",
+            "Application/JSON; charset=utf-8",
+            " application/json ;x=y",
+            "application/merge-patch+json",
+        ] {
+            assert!(is_json(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "text/plain",
+            "application/jsonx",
+            "text/json",
+            "multipart/form-data",
+            "application/x-www-form-urlencoded",
+        ] {
+            assert!(!is_json(bad), "{bad}");
+        }
+    }
+}

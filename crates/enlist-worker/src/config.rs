@@ -1,0 +1,424 @@
+//! The Worker's settings, read once per isolate from its bindings.
+//!
+//! Per-provider settings come from names derived from the provider id
+//! (`{ID}_API_KEY`, `{ID}_BASE_URL`, `{ID}_ENVIRONMENT`, the id in upper case),
+//! so a provider added to enlist-core's registry needs no change here.
+//!
+//! | name | kind | meaning |
+//! |------|------|---------|
+//! | `{ID}_API_KEY` | secret | the provider API key; without it the provider answers 503 |
+//! | `{ID}_ENVIRONMENT` | var | a named environment of the provider (`production`, `sandbox`) |
+//! | `{ID}_BASE_URL` | var | a custom base URL (wins over the environment), e.g. a mock |
+//! | `ALLOWED_ORIGINS` | var | comma-separated origins allowed to call cross-origin |
+//! | `UPSTREAM_TIMEOUT_MS` | var | upstream timeout, 1–120000 ms (default 10000) |
+//! | `CLIENT_TOKENS` | secret | comma-separated bearer tokens; set = admin mode |
+//! | `POLICY` | var | JSON policy document (see `enlist_core::policy`) |
+
+use enlist_core::http::{ApiKey, BaseUrl};
+use enlist_core::policy::{Mode, Policy, PolicyError, PolicySet};
+use enlist_core::{AnyProvider, Settings, REGISTRY};
+use sha2::{Digest, Sha256};
+
+/// Default upstream timeout.
+pub const DEFAULT_TIMEOUT_MS: u32 = 10_000;
+/// Largest accepted upstream timeout.
+pub const MAX_TIMEOUT_MS: u32 = 120_000;
+
+/// Everything the Worker reads from its environment.
+#[derive(Debug)]
+pub struct Config {
+    /// Admin mode when client tokens are configured, else public.
+    pub mode: Mode,
+    /// SHA-256 of each client token.
+    tokens: Vec<[u8; 32]>,
+    /// Lowercase origins without trailing slash.
+    pub allowed_origins: Vec<String>,
+    /// Upstream timeout.
+    pub timeout_ms: u32,
+    /// Each registered provider, in registry order.
+    pub providers: Vec<ProviderConfig>,
+    /// Problems found in the settings (for the log; never values).
+    pub notes: Vec<String>,
+}
+
+/// No valid client token was presented (admin mode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unauthenticated;
+
+/// One provider's readiness.
+#[derive(Debug)]
+pub struct ProviderConfig {
+    /// The provider.
+    pub id: &'static str,
+    /// Whether and how it can be served.
+    pub state: Result<Ready, NotReady>,
+}
+
+/// A provider that can be served.
+#[derive(Debug)]
+pub struct Ready {
+    /// Key, environment and base URL, for enlist-core's request builders.
+    pub settings: Settings,
+    /// `production`, `sandbox`… or `custom` for a base URL.
+    pub environment: String,
+    /// The policy for the configured mode.
+    pub policy: Policy,
+}
+
+/// Why a provider cannot be served (all map to 503).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotReady {
+    /// `{ID}_API_KEY` is not set.
+    MissingKey,
+    /// A setting is unusable; the code names which (`invalid_api_key`,
+    /// `invalid_base_url`, `unknown_environment`…).
+    InvalidSetting(&'static str),
+    /// `POLICY` is unreadable.
+    InvalidPolicy,
+    /// Public mode and no policy (built-in or configured) for this provider.
+    NoPublicPolicy,
+}
+
+impl NotReady {
+    /// The `detail` of the 503 problem.
+    pub fn detail(self) -> &'static str {
+        match self {
+            NotReady::MissingKey => "This provider has no API key on this proxy.",
+            NotReady::InvalidSetting(_) => "This provider's settings on this proxy are unusable.",
+            NotReady::InvalidPolicy => "The proxy's POLICY setting is invalid.",
+            NotReady::NoPublicPolicy => {
+                "This provider has no policy for public signups on this proxy."
+            }
+        }
+    }
+
+    /// A stable code for logs.
+    pub fn code(self) -> &'static str {
+        match self {
+            NotReady::MissingKey => "missing_api_key",
+            NotReady::InvalidSetting(code) => code,
+            NotReady::InvalidPolicy => "invalid_policy",
+            NotReady::NoPublicPolicy => "no_public_policy",
+        }
+    }
+}
+
+/// A setting's value as the Worker sees it.
+pub enum Value {
+    /// A string (vars and secrets).
+    Text(String),
+    /// A structured var (a TOML table in wrangler.toml).
+    Json(serde_json::Value),
+}
+
+/// `None` for unset or blank settings.
+fn text(get: &dyn Fn(&str) -> Option<Value>, name: &str) -> Option<String> {
+    match get(name)? {
+        Value::Text(t) if !t.trim().is_empty() => Some(t.trim().to_string()),
+        _ => None,
+    }
+}
+
+impl Config {
+    /// Reads every setting through `get`.
+    pub fn load(get: &dyn Fn(&str) -> Option<Value>) -> Config {
+        let mut notes = Vec::new();
+        let (mode, tokens) = match get("CLIENT_TOKENS") {
+            Some(Value::Text(t)) if !t.trim().is_empty() => {
+                let tokens: Vec<[u8; 32]> = t
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(|t| Sha256::digest(t.as_bytes()).into())
+                    .collect();
+                if tokens.is_empty() {
+                    notes.push("CLIENT_TOKENS holds no token: every call is refused".into());
+                }
+                (Mode::Admin, tokens)
+            }
+            _ => (Mode::Public, Vec::new()),
+        };
+        let allowed_origins = text(get, "ALLOWED_ORIGINS")
+            .map(|list| {
+                list.split(',')
+                    .map(|o| o.trim().trim_end_matches('/').to_ascii_lowercase())
+                    .filter(|o| !o.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let timeout_ms = match text(get, "UPSTREAM_TIMEOUT_MS") {
+            None => DEFAULT_TIMEOUT_MS,
+            Some(t) => match t.parse::<u32>() {
+                Ok(ms) if (1..=MAX_TIMEOUT_MS).contains(&ms) => ms,
+                _ => {
+                    notes.push(format!(
+                        "UPSTREAM_TIMEOUT_MS is not a number of milliseconds from 1 to {MAX_TIMEOUT_MS}; using {DEFAULT_TIMEOUT_MS}"
+                    ));
+                    DEFAULT_TIMEOUT_MS
+                }
+            },
+        };
+        let policy = match get("POLICY") {
+            None => Ok(PolicySet::default()),
+            Some(Value::Text(t)) => PolicySet::parse(&t),
+            Some(Value::Json(v)) => PolicySet::from_value(&v),
+        };
+        if let Err(e) = &policy {
+            notes.push(e.to_string());
+        }
+        let providers = REGISTRY
+            .iter()
+            .map(|p| ProviderConfig {
+                id: p.id(),
+                state: provider_state(*p, get, mode, &policy),
+            })
+            .collect();
+        Config {
+            mode,
+            tokens,
+            allowed_origins,
+            timeout_ms,
+            providers,
+            notes,
+        }
+    }
+
+    /// The configuration of the provider with this id.
+    pub fn provider(&self, id: &str) -> Option<&ProviderConfig> {
+        self.providers.iter().find(|p| p.id == id)
+    }
+
+    /// In admin mode, checks an `Authorization` header value against every
+    /// client token in constant time (per token: both sides are hashed, and
+    /// every token is compared). Returns the matching token's fingerprint.
+    /// `Ok(None)` in public mode.
+    pub fn authenticate(
+        &self,
+        authorization: Option<&str>,
+    ) -> Result<Option<String>, Unauthenticated> {
+        if self.mode == Mode::Public {
+            return Ok(None);
+        }
+        let presented = authorization
+            .and_then(|h| {
+                let (scheme, token) = h.trim().split_once(' ')?;
+                scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+            })
+            .filter(|t| !t.is_empty())
+            .ok_or(Unauthenticated)?;
+        let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+        let mut found = false;
+        for token in &self.tokens {
+            let diff = token
+                .iter()
+                .zip(digest.iter())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b));
+            found |= diff == 0;
+        }
+        if found {
+            Ok(Some(hex(&digest[..8])))
+        } else {
+            Err(Unauthenticated)
+        }
+    }
+}
+
+fn provider_state(
+    provider: &'static dyn AnyProvider,
+    get: &dyn Fn(&str) -> Option<Value>,
+    mode: Mode,
+    policy: &Result<PolicySet, PolicyError>,
+) -> Result<Ready, NotReady> {
+    let prefix = provider.id().to_ascii_uppercase();
+    let api_key = text(get, &format!("{prefix}_API_KEY")).ok_or(NotReady::MissingKey)?;
+    ApiKey::new(api_key.as_str()).map_err(|e| NotReady::InvalidSetting(e.code()))?;
+    let base_url = text(get, &format!("{prefix}_BASE_URL"));
+    let environment = text(get, &format!("{prefix}_ENVIRONMENT"));
+    let label = match (&base_url, &environment) {
+        (Some(url), _) => {
+            BaseUrl::new(url).map_err(|e| NotReady::InvalidSetting(e.code()))?;
+            "custom".to_string()
+        }
+        (None, Some(env)) => {
+            if !provider.environments().iter().any(|e| e.name == env) {
+                return Err(NotReady::InvalidSetting("unknown_environment"));
+            }
+            env.clone()
+        }
+        (None, None) => provider
+            .environments()
+            .first()
+            .map_or("default", |e| e.name)
+            .to_string(),
+    };
+    let set = policy.as_ref().map_err(|_| NotReady::InvalidPolicy)?;
+    let policy = set
+        .effective(provider, mode)
+        .ok_or(NotReady::NoPublicPolicy)?;
+    Ok(Ready {
+        settings: Settings {
+            api_key,
+            environment: if base_url.is_some() {
+                None
+            } else {
+                environment
+            },
+            base_url,
+            flags: Default::default(),
+        },
+        environment: label,
+        policy,
+    })
+}
+
+/// Lowercase hexadecimal.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[(b >> 4) as usize] as char);
+        out.push(DIGITS[(b & 15) as usize] as char);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(pairs: &[(&str, &str)]) -> Config {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::load(&|name| map.get(name).cloned().map(Value::Text))
+    }
+
+    #[test]
+    fn public_mode_with_builtin_policies() {
+        let c = load(&[("PARTOO_API_KEY", "k1"), ("PARTOO_ENVIRONMENT", "sandbox")]);
+        assert_eq!(c.mode, Mode::Public);
+        let partoo = c.provider("partoo").unwrap().state.as_ref().unwrap();
+        assert_eq!(partoo.environment, "sandbox");
+        assert_eq!(partoo.settings.api_key, "k1");
+        assert!(!partoo.policy.is_empty());
+        assert_eq!(
+            c.provider("pandadoc").unwrap().state.as_ref().unwrap_err(),
+            &NotReady::MissingKey
+        );
+        assert_eq!(c.timeout_ms, DEFAULT_TIMEOUT_MS);
+        assert!(c.notes.is_empty());
+        assert_eq!(c.authenticate(None), Ok(None));
+    }
+
+    #[test]
+    fn base_url_wins_and_is_checked() {
+        let c = load(&[
+            ("PANDADOC_API_KEY", "k"),
+            ("PANDADOC_BASE_URL", "http://127.0.0.1:9/"),
+            ("PANDADOC_ENVIRONMENT", "nope"),
+            ("PARTOO_API_KEY", "k"),
+            ("PARTOO_BASE_URL", "ftp://x"),
+        ]);
+        let pd = c.provider("pandadoc").unwrap().state.as_ref().unwrap();
+        assert_eq!(pd.environment, "custom");
+        assert_eq!(pd.settings.environment, None);
+        assert_eq!(
+            c.provider("partoo").unwrap().state.as_ref().unwrap_err(),
+            &NotReady::InvalidSetting("invalid_base_url")
+        );
+        let c = load(&[("PARTOO_API_KEY", "k"), ("PARTOO_ENVIRONMENT", "staging")]);
+        assert_eq!(
+            c.provider("partoo").unwrap().state.as_ref().unwrap_err(),
+            &NotReady::InvalidSetting("unknown_environment")
+        );
+        let c = load(&[("PARTOO_API_KEY", "bad key")]);
+        assert_eq!(
+            c.provider("partoo").unwrap().state.as_ref().unwrap_err(),
+            &NotReady::InvalidSetting("invalid_api_key")
+        );
+    }
+
+    #[test]
+    fn tokens_admin_mode() {
+        let c = load(&[
+            ("CLIENT_TOKENS", " alpha , beta ,"),
+            ("PARTOO_API_KEY", "k"),
+        ]);
+        assert_eq!(c.mode, Mode::Admin);
+        let a = c.authenticate(Some("Bearer alpha")).unwrap().unwrap();
+        let b = c.authenticate(Some("bearer   beta ")).unwrap().unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 16);
+        for bad in [
+            None,
+            Some(""),
+            Some("alpha"),
+            Some("Bearer"),
+            Some("Bearer "),
+            Some("Basic alpha"),
+            Some("Bearer alph"),
+            Some("Bearer alphaa"),
+        ] {
+            assert_eq!(c.authenticate(bad), Err(Unauthenticated), "{bad:?}");
+        }
+        // Admin mode: no built-in restrictions.
+        assert!(c
+            .provider("partoo")
+            .unwrap()
+            .state
+            .as_ref()
+            .unwrap()
+            .policy
+            .is_empty());
+        let c = load(&[("CLIENT_TOKENS", " , ")]);
+        assert_eq!(c.mode, Mode::Admin);
+        assert_eq!(c.authenticate(Some("Bearer x")), Err(Unauthenticated));
+        assert_eq!(c.notes.len(), 1);
+    }
+
+    #[test]
+    fn origins_timeout_and_policy() {
+        let c = load(&[
+            (
+                "ALLOWED_ORIGINS",
+                "https://A.example/, http://127.0.0.1:3000,,",
+            ),
+            ("UPSTREAM_TIMEOUT_MS", "250"),
+            ("POLICY", r#"{"partoo": {"alow": {}}}"#),
+            ("PARTOO_API_KEY", "k"),
+        ]);
+        assert_eq!(
+            c.allowed_origins,
+            ["https://a.example", "http://127.0.0.1:3000"]
+        );
+        assert_eq!(c.timeout_ms, 250);
+        assert_eq!(
+            c.provider("partoo").unwrap().state.as_ref().unwrap_err(),
+            &NotReady::InvalidPolicy
+        );
+        assert_eq!(c.notes.len(), 1);
+        for bad in ["0", "-1", "x", "120001"] {
+            let c = load(&[("UPSTREAM_TIMEOUT_MS", bad)]);
+            assert_eq!(c.timeout_ms, DEFAULT_TIMEOUT_MS);
+            assert_eq!(c.notes.len(), 1);
+        }
+    }
+
+    #[test]
+    fn policy_as_structured_var() {
+        let policy = serde_json::json!({"partoo": {"allow": {"/role": ["PUBLISHER"]}}});
+        let c = Config::load(&|name| match name {
+            "POLICY" => Some(Value::Json(policy.clone())),
+            "PARTOO_API_KEY" => Some(Value::Text("k".into())),
+            _ => None,
+        });
+        assert!(c.provider("partoo").unwrap().state.is_ok());
+    }
+
+    #[test]
+    fn hex_digits() {
+        assert_eq!(hex(&[0, 15, 16, 255]), "000f10ff");
+    }
+}

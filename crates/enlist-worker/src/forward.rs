@@ -1,0 +1,521 @@
+//! Sending a built request upstream and turning the provider's answer into the
+//! proxy's answer.
+//!
+//! The upstream request is exactly the [`HttpRequest`] enlist-core built from
+//! the validated payload: its URL (from configuration, never from the client),
+//! its headers (the credential, `Content-Type`, `Accept`, `User-Agent`) and its
+//! body. Redirects are not followed (a redirect could carry the key elsewhere);
+//! the whole exchange, body included, is bounded by `UPSTREAM_TIMEOUT_MS`.
+//!
+//! How provider answers map to proxy answers ([`reply_for`]):
+//!
+//! | provider said | proxy answers |
+//! |---------------|---------------|
+//! | created | `201 {provider, status, id, workspaces?, warnings}` |
+//! | invitation sent | `200 {provider, status, id}` |
+//! | field errors | `422 validation` with the errors mapped to JSON Pointers |
+//! | email taken | `422 already_exists`, errors at the email |
+//! | 429 / throttled | `429 rate_limited`, `Retry-After` passed on (default 30 s) |
+//! | no such user (invite) | `404 not_found` |
+//! | 401, 403, 404 (create), 5xx, redirect, unreadable | `502 upstream_error` |
+//! | connection failure | `502 upstream_error` |
+//! | no answer in time | `504 upstream_timeout` |
+//!
+//! A 502 never says which credential was refused nor repeats the provider's
+//! body; the log line has the upstream status.
+
+use crate::problem::{Kind, Problem};
+use enlist_core::http::HttpRequest;
+use enlist_core::report::push_token;
+use enlist_core::schema::{ObjectSchema, Type};
+use enlist_core::{AnyProvider, Code, Issue, Outcome, Params};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use worker::wasm_bindgen::JsCast;
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::{web_sys, ByteStream};
+
+/// Largest upstream answer read, in bytes; a larger one is a 502.
+pub const MAX_UPSTREAM_BODY: usize = 256 * 1024;
+/// `Retry-After` sent when the provider throttles without saying for how long.
+pub const DEFAULT_UPSTREAM_RETRY_AFTER: u64 = 30;
+
+/// The upstream request as plain owned data (it travels to the idempotency
+/// Durable Object as JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outbound {
+    /// Absolute URL.
+    pub url: String,
+    /// Headers, in order.
+    pub headers: Vec<(String, String)>,
+    /// JSON body.
+    pub body: Option<String>,
+}
+
+impl From<&HttpRequest> for Outbound {
+    fn from(req: &HttpRequest) -> Self {
+        Outbound {
+            url: req.url.clone(),
+            headers: req
+                .headers
+                .iter()
+                .map(|h| (h.name.to_string(), h.value.clone()))
+                .collect(),
+            body: req.body.clone(),
+        }
+    }
+}
+
+/// Which call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Op {
+    /// Create a user.
+    Create,
+    /// Send an invitation.
+    Invite,
+}
+
+/// Everything needed to perform one upstream call and answer it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Job {
+    /// Provider id.
+    pub provider: String,
+    /// Which call.
+    pub op: Op,
+    /// The user id, for invitations.
+    pub user_id: Option<String>,
+    /// The request to send.
+    pub request: Outbound,
+    /// Timeout for the whole exchange.
+    pub timeout_ms: u32,
+    /// Validation warnings, included in a 201 body.
+    pub warnings: serde_json::Value,
+    /// The proxy request id, stamped into problem bodies.
+    pub request_id: String,
+}
+
+/// The proxy's answer, as stored for idempotent replays.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reply {
+    /// HTTP status.
+    pub status: u16,
+    /// JSON body (`application/json` below 300, else `application/problem+json`).
+    pub body: String,
+    /// `Retry-After` seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+    /// `Allow`, for 405 (never stored).
+    #[serde(skip)]
+    pub allow: Option<&'static str>,
+    /// The problem slug, for the log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
+impl Reply {
+    /// A problem answer.
+    pub fn problem(problem: &Problem, request_id: &str) -> Reply {
+        Reply {
+            status: problem.kind.status(),
+            body: problem.to_json(request_id),
+            retry_after: problem.retry_after,
+            allow: problem.allow,
+            problem: Some(problem.kind.slug().to_string()),
+        }
+    }
+
+    /// A JSON success answer.
+    pub fn json(status: u16, body: String) -> Reply {
+        Reply {
+            status,
+            body,
+            retry_after: None,
+            allow: None,
+            problem: None,
+        }
+    }
+
+    /// Whether an idempotent request may store this answer for replays:
+    /// successes and final refusals (2xx, 4xx except 429). Throttling, upstream
+    /// failures and timeouts are not stored, so a retry with the same key runs
+    /// again.
+    pub fn is_final(&self) -> bool {
+        self.status < 500 && self.status != 429 && self.status != 409
+    }
+}
+
+/// What happened upstream, for the log.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Upstream {
+    /// The provider's HTTP status, when it answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// Time spent on the call, in milliseconds.
+    pub ms: f64,
+    /// `timeout`, `network`, `too_large` when the call failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+}
+
+/// The JSON Pointer of the first email field in a schema (`/email`,
+/// `/user/email`).
+pub fn email_path(schema: &ObjectSchema) -> Option<String> {
+    for field in schema.fields {
+        match &field.ty {
+            Type::Email => {
+                let mut p = String::new();
+                push_token(&mut p, field.name);
+                return Some(p);
+            }
+            Type::Object(inner) => {
+                if let Some(rest) = email_path(inner) {
+                    let mut p = String::new();
+                    push_token(&mut p, field.name);
+                    p.push_str(&rest);
+                    return Some(p);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn upstream_error() -> Problem {
+    Problem::new(
+        Kind::UpstreamError,
+        "The provider failed or refused the request. Try again later; if it persists, tell the operator of this service.",
+    )
+}
+
+/// The proxy's answer to a provider outcome.
+pub fn reply_for(
+    provider: &dyn AnyProvider,
+    op: Op,
+    user_id: Option<&str>,
+    outcome: Outcome,
+    warnings: &serde_json::Value,
+    request_id: &str,
+) -> Reply {
+    let problem = match outcome {
+        Outcome::Created(created) => {
+            let mut body = match serde_json::to_value(&created) {
+                Ok(serde_json::Value::Object(map)) => map,
+                _ => serde_json::Map::new(),
+            };
+            body.insert("warnings".into(), warnings.clone());
+            return Reply::json(201, serde_json::Value::Object(body).to_string());
+        }
+        Outcome::Invited(invited) => {
+            let body = serde_json::json!({
+                "provider": invited.provider,
+                "status": invited.status,
+                "id": user_id.unwrap_or_default(),
+            });
+            return Reply::json(200, body.to_string());
+        }
+        Outcome::Validation(f) => {
+            let mut errors = f.errors;
+            if errors.is_empty() {
+                errors.push(Issue::new(
+                    "",
+                    Code::Rejected,
+                    "The provider rejected the request without saying why.",
+                    Params::new(),
+                ));
+            }
+            let n = errors.len();
+            Problem::new(
+                Kind::Validation,
+                format!("The provider rejected {n} value(s); see errors."),
+            )
+            .with_errors(errors)
+        }
+        Outcome::AlreadyExists(f) => {
+            let mut errors: Vec<Issue> = f
+                .errors
+                .into_iter()
+                .filter(|i| i.code == Code::AlreadyExists)
+                .collect();
+            if errors.is_empty() {
+                errors.push(Issue::new(
+                    email_path(provider.schema()).unwrap_or_default(),
+                    Code::AlreadyExists,
+                    "A user with this email already exists.",
+                    Params::new(),
+                ));
+            }
+            Problem::new(
+                Kind::AlreadyExists,
+                "The provider already has a user with this email.",
+            )
+            .with_errors(errors)
+        }
+        Outcome::RateLimited(f) => Problem::new(
+            Kind::RateLimited,
+            "The provider is rate limiting this service; retry later.",
+        )
+        .with_retry_after(f.retry_after.unwrap_or(DEFAULT_UPSTREAM_RETRY_AFTER)),
+        Outcome::NotFound(_) if op == Op::Invite => {
+            Problem::new(Kind::NotFound, "The provider has no user with this id.")
+        }
+        _ => upstream_error(),
+    };
+    Reply::problem(&problem, request_id)
+}
+
+/// Performs the call and answers it.
+pub async fn execute(job: &Job) -> (Reply, Upstream) {
+    let Some(provider) = enlist_core::provider(&job.provider) else {
+        let p = Problem::new(Kind::Internal, "Unknown provider in an internal request.");
+        return (Reply::problem(&p, &job.request_id), Upstream::default());
+    };
+    let signal = web_sys::AbortSignal::timeout_with_u32(job.timeout_ms);
+    let started = worker::js_sys::Date::now();
+    let result = send(&job.request, &signal).await;
+    let ms = worker::js_sys::Date::now() - started;
+    match result {
+        Ok(answer) => {
+            let headers: Vec<(&str, &str)> = answer
+                .retry_after
+                .as_deref()
+                .map(|v| ("retry-after", v))
+                .into_iter()
+                .collect();
+            let outcome = match job.op {
+                Op::Create => {
+                    provider.parse_create_user_response(answer.status, &headers, &answer.body)
+                }
+                Op::Invite => provider.parse_invite_response(answer.status, &headers, &answer.body),
+            };
+            let reply = reply_for(
+                provider,
+                job.op,
+                job.user_id.as_deref(),
+                outcome,
+                &job.warnings,
+                &job.request_id,
+            );
+            let upstream = Upstream {
+                status: Some(answer.status),
+                ms,
+                failure: None,
+            };
+            (reply, upstream)
+        }
+        Err(failure) => {
+            let timed_out = signal.aborted();
+            let (problem, failure) = if timed_out {
+                (
+                    Problem::new(
+                        Kind::UpstreamTimeout,
+                        "The provider did not answer in time. The user may or may not have been created.",
+                    ),
+                    "timeout",
+                )
+            } else {
+                (upstream_error(), failure)
+            };
+            let upstream = Upstream {
+                status: None,
+                ms,
+                failure: Some(failure.to_string()),
+            };
+            (Reply::problem(&problem, &job.request_id), upstream)
+        }
+    }
+}
+
+struct Answer {
+    status: u16,
+    retry_after: Option<String>,
+    body: Vec<u8>,
+}
+
+async fn send(out: &Outbound, signal: &web_sys::AbortSignal) -> Result<Answer, &'static str> {
+    let headers = web_sys::Headers::new().map_err(|_| "request")?;
+    for (name, value) in &out.headers {
+        headers.set(name, value).map_err(|_| "request")?;
+    }
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_headers_headers(&headers);
+    init.set_redirect(web_sys::RequestRedirect::Manual);
+    init.set_signal(Some(signal));
+    if let Some(body) = &out.body {
+        init.set_body_opt_str(Some(body));
+    }
+    let global: web_sys::WorkerGlobalScope = worker::js_sys::global().unchecked_into();
+    let response: web_sys::Response =
+        JsFuture::from(global.fetch_with_str_and_init(&out.url, &init))
+            .await
+            .map_err(|_| "network")?
+            .unchecked_into();
+    let status = response.status();
+    let response_headers = response.headers();
+    let retry_after = response_headers.get("retry-after").ok().flatten();
+    let declared = response_headers
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse::<usize>().ok());
+    let body = match (declared, response.body()) {
+        (_, None) => Vec::new(),
+        (Some(n), _) if n > MAX_UPSTREAM_BODY => return Err("too_large"),
+        (Some(_), Some(_)) => {
+            let promise = response.array_buffer().map_err(|_| "network")?;
+            let buffer = JsFuture::from(promise).await.map_err(|_| "network")?;
+            worker::js_sys::Uint8Array::new(&buffer).to_vec()
+        }
+        (None, Some(stream)) => {
+            let mut stream = ByteStream::from(stream);
+            let mut body = Vec::new();
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk.map_err(|_| "network")?;
+                if body.len() + chunk.len() > MAX_UPSTREAM_BODY {
+                    return Err("too_large");
+                }
+                body.extend_from_slice(&chunk);
+            }
+            body
+        }
+    };
+    if body.len() > MAX_UPSTREAM_BODY {
+        return Err("too_large");
+    }
+    Ok(Answer {
+        status,
+        retry_after,
+        body,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use enlist_core::provider;
+
+    fn reply(id: &str, op: Op, status: u16, headers: &[(&str, &str)], body: &str) -> Reply {
+        let p = provider(id).unwrap();
+        let outcome = match op {
+            Op::Create => p.parse_create_user_response(status, headers, body.as_bytes()),
+            Op::Invite => p.parse_invite_response(status, headers, body.as_bytes()),
+        };
+        reply_for(p, op, Some("u1"), outcome, &serde_json::json!([]), "rid")
+    }
+
+    fn json(r: &Reply) -> serde_json::Value {
+        serde_json::from_str(&r.body).unwrap()
+    }
+
+    #[test]
+    fn email_paths() {
+        assert_eq!(
+            email_path(provider("partoo").unwrap().schema()).as_deref(),
+            Some("/email")
+        );
+        assert_eq!(
+            email_path(provider("pandadoc").unwrap().schema()).as_deref(),
+            Some("/user/email")
+        );
+    }
+
+    #[test]
+    fn created_and_invited() {
+        let r = reply(
+            "partoo",
+            Op::Create,
+            200,
+            &[],
+            r#"{"id":"abc","status":"success"}"#,
+        );
+        assert_eq!(r.status, 201);
+        assert_eq!(
+            json(&r),
+            serde_json::json!({"provider": "partoo", "status": 200, "id": "abc", "warnings": []})
+        );
+        assert!(r.is_final());
+        let r = reply(
+            "pandadoc",
+            Op::Create,
+            201,
+            &[],
+            r#"{"user_id":"U","workspaces":[{"workspace_id":"w","role":"Member","member_id":"m"}]}"#,
+        );
+        assert_eq!(json(&r)["workspaces"][0]["member_id"], "m");
+        let r = reply("partoo", Op::Invite, 200, &[], r#"{"status":"success"}"#);
+        assert_eq!(r.status, 200);
+        assert_eq!(
+            json(&r),
+            serde_json::json!({"provider": "partoo", "status": 200, "id": "u1"})
+        );
+    }
+
+    #[test]
+    fn provider_errors() {
+        let r = reply(
+            "partoo",
+            Op::Create,
+            400,
+            &[],
+            r#"{"errors":{"json":{"email":["This email is already used."]}}}"#,
+        );
+        assert_eq!(
+            (r.status, r.problem.as_deref()),
+            (422, Some("already_exists"))
+        );
+        assert_eq!(json(&r)["errors"][0]["path"], "/email");
+        let r = reply(
+            "pandadoc",
+            Op::Create,
+            400,
+            &[],
+            r#"{"type":"request_error","detail":{"email":["User already exists"]}}"#,
+        );
+        assert_eq!(json(&r)["errors"][0]["path"], "/user/email");
+        let r = reply(
+            "pandadoc",
+            Op::Create,
+            400,
+            &[],
+            r#"{"type":"request_error","detail":{"license":["Unable to add more licenses."]}}"#,
+        );
+        assert_eq!((r.status, r.problem.as_deref()), (422, Some("validation")));
+        assert_eq!(json(&r)["errors"][0]["path"], "/license");
+        assert!(r.is_final());
+        let r = reply("pandadoc", Op::Create, 429, &[("Retry-After", "7")], "{}");
+        assert_eq!((r.status, r.retry_after), (429, Some(7)));
+        assert!(!r.is_final());
+        let r = reply("pandadoc", Op::Create, 429, &[], "");
+        assert_eq!(r.retry_after, Some(DEFAULT_UPSTREAM_RETRY_AFTER));
+        let r = reply(
+            "partoo",
+            Op::Invite,
+            404,
+            &[],
+            r#"{"errors":{"json":{"user_id":["User not found."]}}}"#,
+        );
+        assert_eq!(r.status, 404);
+        for (status, body) in [
+            (
+                401,
+                r#"{"errors":{"authentication":"User not authenticated"}}"#,
+            ),
+            (
+                403,
+                r#"{"errors":{"authorization":"Operation not allowed"}}"#,
+            ),
+            (404, r#"{"errors":{}}"#),
+            (500, "{}"),
+            (502, "<html>Bad gateway</html>"),
+            (302, ""),
+            (200, "{}"),
+        ] {
+            let r = reply("partoo", Op::Create, status, &[], body);
+            assert_eq!(r.status, 502, "{status}");
+            assert!(!r.body.contains("authenticated") && !r.body.contains("html"));
+            assert!(!r.is_final());
+        }
+    }
+}

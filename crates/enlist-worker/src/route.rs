@@ -1,0 +1,203 @@
+//! Routing from the request path alone. Provider segments are resolved through
+//! enlist-core's registry, so a provider added there is served here without
+//! any change.
+
+use enlist_core::AnyProvider;
+
+/// Longest user id accepted in the invite path.
+pub const MAX_USER_ID: usize = 128;
+
+/// What a path names.
+#[derive(Clone, Copy)]
+pub enum Route<'p> {
+    /// `/v1/health`
+    Health,
+    /// `/v1/openapi.json`
+    OpenApi,
+    /// `/v1/{provider}/users`
+    CreateUser(&'static dyn AnyProvider),
+    /// `/v1/{provider}/users/{id}/invite`
+    Invite(&'static dyn AnyProvider, &'p str),
+}
+
+impl std::fmt::Debug for Route<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Route::Health => f.write_str("Health"),
+            Route::OpenApi => f.write_str("OpenApi"),
+            Route::CreateUser(p) => write!(f, "CreateUser({})", p.id()),
+            Route::Invite(p, id) => write!(f, "Invite({}, {id})", p.id()),
+        }
+    }
+}
+
+#[cfg(test)]
+impl PartialEq for Route<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        format!("{self:?}") == format!("{other:?}")
+    }
+}
+
+impl Route<'_> {
+    /// The methods the route answers (`Allow`), OPTIONS aside.
+    pub const fn allow(&self) -> &'static str {
+        match self {
+            Route::Health | Route::OpenApi => "GET, HEAD",
+            Route::CreateUser(_) | Route::Invite(..) => "POST",
+        }
+    }
+
+    /// Whether `method` is one of [`Route::allow`].
+    pub fn accepts(&self, method: &str) -> bool {
+        match self {
+            Route::Health | Route::OpenApi => method == "GET" || method == "HEAD",
+            Route::CreateUser(_) | Route::Invite(..) => method == "POST",
+        }
+    }
+
+    /// The route template, for logs (never the concrete path).
+    pub const fn template(&self) -> &'static str {
+        match self {
+            Route::Health => "/v1/health",
+            Route::OpenApi => "/v1/openapi.json",
+            Route::CreateUser(_) => "/v1/{provider}/users",
+            Route::Invite(..) => "/v1/{provider}/users/{id}/invite",
+        }
+    }
+
+    /// The provider the route is about.
+    pub fn provider(&self) -> Option<&'static dyn AnyProvider> {
+        match self {
+            Route::CreateUser(p) | Route::Invite(p, _) => Some(*p),
+            Route::Health | Route::OpenApi => None,
+        }
+    }
+}
+
+/// Resolves a URL path (as the runtime normalized it: percent-encoding kept,
+/// dot segments resolved). Anything unexpected — unknown provider, provider
+/// without invitations, a user id with characters outside `[A-Za-z0-9._~-]`
+/// (so no `%`, no encoded slash), trailing slashes, empty segments — is `None`.
+pub fn resolve(path: &str) -> Option<Route<'_>> {
+    let rest = path.strip_prefix("/v1/")?;
+    match rest {
+        "health" => return Some(Route::Health),
+        "openapi.json" => return Some(Route::OpenApi),
+        _ => {}
+    }
+    let mut segments = rest.split('/');
+    let id = segments.next()?;
+    if segments.next()? != "users" {
+        return None;
+    }
+    let provider = enlist_core::provider(id)?;
+    match (segments.next(), segments.next(), segments.next()) {
+        (None, _, _) => Some(Route::CreateUser(provider)),
+        (Some(user), Some("invite"), None) if provider.has_invite() && is_user_id(user) => {
+            Some(Route::Invite(provider, user))
+        }
+        _ => None,
+    }
+}
+
+fn is_user_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_USER_ID
+        && id != "."
+        && id != ".."
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+}
+
+/// The path, query (without `?`) and origin (`scheme://host[:port]`) of an
+/// absolute URL as the runtime serializes it.
+pub fn split_url(url: &str) -> (&str, &str, &str) {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let path_start = url[after_scheme..]
+        .find('/')
+        .map_or(url.len(), |i| after_scheme + i);
+    let origin = &url[..path_start];
+    let rest = &url[path_start..];
+    let rest = rest.split('#').next().unwrap_or_default();
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    (if path.is_empty() { "/" } else { path }, query, origin)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes() {
+        let partoo = enlist_core::provider("partoo").unwrap();
+        let pandadoc = enlist_core::provider("pandadoc").unwrap();
+        assert_eq!(resolve("/v1/health"), Some(Route::Health));
+        assert_eq!(resolve("/v1/openapi.json"), Some(Route::OpenApi));
+        assert_eq!(resolve("/v1/partoo/users"), Some(Route::CreateUser(partoo)));
+        assert_eq!(
+            resolve("/v1/pandadoc/users"),
+            Some(Route::CreateUser(pandadoc))
+        );
+        assert_eq!(
+            resolve("/v1/partoo/users/5309c3a237bbc544d8e26737/invite"),
+            Some(Route::Invite(partoo, "5309c3a237bbc544d8e26737"))
+        );
+        for bad in [
+            "/",
+            "/v1",
+            "/v1/",
+            "/v1/health/",
+            "/v1/nope/users",
+            "/v1/Partoo/users",
+            "/v1/partoo/users/",
+            "/v1/partoo/user",
+            "/v1/partoo/users/x",
+            "/v1/partoo/users/x/invite/",
+            "/v1/partoo/users/x/invite/y",
+            "/v1/partoo/users//invite",
+            "/v1/partoo/users/../invite",
+            "/v1/partoo/users/./invite",
+            "/v1/partoo/users/..%2F..",
+            "/v1/partoo/users/..%2F../invite",
+            "/v1/partoo/users/a%2Fb/invite",
+            "/v1/pandadoc/users/x/invite",
+            "/v2/partoo/users",
+            "/v1/../admin",
+        ] {
+            assert_eq!(resolve(bad), None, "{bad}");
+        }
+        let long = format!("/v1/partoo/users/{}/invite", "a".repeat(MAX_USER_ID + 1));
+        assert_eq!(resolve(&long), None);
+    }
+
+    #[test]
+    fn methods() {
+        assert!(Route::Health.accepts("HEAD"));
+        assert!(!Route::Health.accepts("POST"));
+        let partoo = enlist_core::provider("partoo").unwrap();
+        assert!(Route::CreateUser(partoo).accepts("POST"));
+        assert!(!Route::CreateUser(partoo).accepts("GET"));
+        assert_eq!(Route::CreateUser(partoo).allow(), "POST");
+    }
+
+    #[test]
+    fn urls() {
+        assert_eq!(
+            split_url("http://127.0.0.1:8787/v1/pandadoc/users?notify_user=true#x"),
+            (
+                "/v1/pandadoc/users",
+                "notify_user=true",
+                "http://127.0.0.1:8787"
+            )
+        );
+        assert_eq!(
+            split_url("https://a.example"),
+            ("/", "", "https://a.example")
+        );
+        assert_eq!(
+            split_url("https://a.example/?"),
+            ("/", "", "https://a.example")
+        );
+    }
+}

@@ -1,0 +1,152 @@
+// A typed consumer of the npm package `enlist`, checked with
+// `tsc --noEmit --strict` against the built package (crates/enlist-wasm/pkg)
+// by `cargo xtask test` (step "npm package lint"). It is never run: it only
+// has to type-check, and the `@ts-expect-error` lines have to fail to.
+import init, {
+  buildRequest,
+  codes,
+  createUser,
+  parseResponse,
+  providers,
+  rules,
+  validate,
+  validateJson,
+  validateMany,
+  type BuildRequestSettings,
+  type Code,
+  type CreateUserResult,
+  type Issue,
+  type Outcome,
+  type Payload,
+  type ProviderId,
+  type Rules,
+  type ValidationResult,
+} from "enlist";
+
+export async function main(form: unknown, body: Uint8Array): Promise<string[]> {
+  await init();
+  const seen: string[] = [];
+
+  // validate: discriminated on `ok`.
+  const result: ValidationResult = validate("partoo", form, { allowedEmailDomains: ["acme.com"] });
+  if (result.ok) {
+    const none: [] = result.errors;
+    seen.push(`valid, ${none.length} errors, ${result.warnings.length} warnings`);
+  } else {
+    const first: Issue = result.errors[0];
+    const code: Code = first.code;
+    seen.push(`${first.path} ${code} ${first.message} ${first.params?.allowed?.join(",") ?? ""}`);
+  }
+  // @ts-expect-error: not a registered provider
+  validate("salesforce", form);
+  validateJson("pandadoc", body);
+  validateJson("pandadoc", '{"license":"Guest"}');
+
+  // validateMany: the core's BulkReport.
+  const bulk = validateMany("partoo", [form, form]);
+  for (const row of bulk.invalid) seen.push(`${row.index}: ${row.errors[0].code}`);
+  seen.push(`${bulk.valid}/${bulk.total} ${bulk.errors?.[0].message ?? ""}`);
+
+  // buildRequest: settings typed per provider.
+  const settings: BuildRequestSettings<"pandadoc"> = { apiKey: "k", notifyUser: true };
+  const built = buildRequest("pandadoc", form, settings);
+  if (built.ok) {
+    const method: "POST" = built.request.method;
+    seen.push(`${method} ${built.request.url} ${built.request.headers["Content-Type"]}`);
+  } else {
+    seen.push(built.errors[0].code);
+  }
+  buildRequest("partoo", form, { apiKey: "k", environment: "sandbox" });
+  // @ts-expect-error: Partoo has no such environment
+  buildRequest("partoo", form, { apiKey: "k", environment: "staging" });
+  // @ts-expect-error: Partoo has no notifyUser option
+  buildRequest("partoo", form, { apiKey: "k", notifyUser: true });
+  // @ts-expect-error: the API key is required
+  buildRequest("partoo", form, {});
+
+  // parseResponse: the core's Outcome, discriminated on `kind`.
+  const outcome: Outcome<"pandadoc"> = parseResponse("pandadoc", 201, [["content-type", "application/json"]], body);
+  switch (outcome.kind) {
+    case "created":
+      seen.push(`${outcome.provider} ${outcome.id} ${outcome.workspaces?.[0]?.member_id ?? ""}`);
+      break;
+    case "invited":
+      seen.push(`${outcome.status}`);
+      break;
+    case "rate_limited":
+      seen.push(`retry in ${outcome.retry_after ?? 60}s: ${outcome.message}`);
+      break;
+    default: {
+      const kind: "validation" | "already_exists" | "unauthorized" | "forbidden" | "not_found" | "upstream" | "malformed" =
+        outcome.kind;
+      seen.push(`${kind} ${outcome.errors?.length ?? 0}`);
+    }
+  }
+  parseResponse("partoo", 200, { "retry-after": "5" }, "{}");
+  parseResponse("partoo", 200, undefined, null);
+
+  // rules: typed per provider.
+  const partooRules: Rules<"partoo"> = rules("partoo");
+  for (const field of partooRules.fields) {
+    if (field.type === "enum") seen.push(`${field.name}: ${field.values.join("|")}`);
+    if (field.type === "array" && field.items.type === "string") seen.push(`${field.name}: ${field.items.maxLength}`);
+    if (field.onlyWhen) seen.push(`${field.name} only when ${field.onlyWhen.field}=${String(field.onlyWhen.equals)}`);
+  }
+  const envs: Array<"production" | "sandbox"> = partooRules.environments.map((e) => e.name);
+  const flags: Array<"notifyUser" | "notifyWorkspaceAdmins"> = rules("pandadoc").options.map((o) => o.option);
+  seen.push(...envs, ...flags, String(partooRules.passwordPolicy?.minLength));
+
+  // providers, codes.
+  const ids: ProviderId[] = providers();
+  const all: Code[] = codes();
+  seen.push(ids.join(","), String(all.length));
+
+  // Payload types, from the rules.
+  const partooUser: Payload<"partoo"> = {
+    email: "ada@example.com",
+    first_name: "Ada",
+    last_name: "Lovelace",
+    role: "BUSINESS_MANAGER",
+    lang: "pt-br",
+    sidebar_pages: null,
+  };
+  // @ts-expect-error: "pt-BR" is not one of Partoo's languages
+  const wrongLang: Payload<"partoo"> = { email: "a@b.co", first_name: "A", last_name: "B", lang: "pt-BR" };
+  const pandadocUser: Payload<"pandadoc"> = {
+    user: { email: "test@pandadoc.com", first_name: "New", last_name: "User", phone_number: "" },
+    workspaces: [{ workspace_id: "Ab123", role: "Collaborator" }],
+    license: "Guest",
+  };
+  seen.push(String(validate("partoo", partooUser).ok), String(wrongLang), pandadocUser.license);
+
+  // createUser: a precise union.
+  const controller = new AbortController();
+  const created: CreateUserResult<"partoo"> = await createUser("partoo", partooUser, {
+    endpoint: new URL("https://enlist.example.com"),
+    idempotencyKey: "7b0c1f2e",
+    signal: controller.signal,
+    fetch: globalThis.fetch,
+  });
+  switch (created.kind) {
+    case "created":
+      seen.push(`${created.id} ${created.request_id ?? ""} ${created.warnings.length}`);
+      break;
+    case "invalid":
+      seen.push(created.errors[0].path);
+      break;
+    case "network":
+      seen.push(created.message);
+      break;
+    case "validation":
+      seen.push(`${created.errors.length} ${created.request_id ?? ""}`);
+      break;
+    case "rate_limited":
+      seen.push(`${created.retry_after ?? 0} ${created.title} ${created.type}`);
+      break;
+    default:
+      seen.push(`${created.kind} ${created.status} ${created.message}`);
+  }
+  // @ts-expect-error: the endpoint is required
+  await createUser("partoo", partooUser, {});
+  return seen;
+}

@@ -1,0 +1,680 @@
+// The npm package `enlist` as a user gets it: `npm pack`ed from
+// crates/enlist-wasm/pkg, installed offline into a throwaway project, imported
+// by name from ESM (Node ≥ 20, no init call). Every API function, its errors and
+// warnings on the providers' spec examples, and `createUser` against a local
+// HTTP server. Run by `cargo xtask test` (step "node --test tests/npm").
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { createServer } from "node:http";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { pathToFileURL } from "node:url";
+
+import { packAndInstall, root } from "./pack.mjs";
+
+/** A key no file of the package may contain. */
+const API_KEY = "sk_test_enlist_NEVER_SHIPPED_42";
+
+/** Partoo's create-user example, from the examples of its OpenAPI reference. */
+const PARTOO_EXAMPLE = {
+  email: "perceval@example.com",
+  first_name: "Perceval",
+  last_name: "de Galles",
+  org_id: 42,
+  accesses: [
+    [1, 2],
+    [1, 3],
+  ],
+  role: "BUSINESS_MANAGER",
+  custom_role: "my_custom_role",
+  business_ids: ["5309c3a237bbc544d8e26737"],
+  status: "active",
+  lang: "fr",
+};
+/** PandaDoc's create-user example, from its API reference. */
+const PANDADOC_EXAMPLE = {
+  user: { email: "test@pandadoc.com", first_name: "New", last_name: "User", phone_number: "" },
+  workspaces: [{ workspace_id: "Ab123", role: "Collaborator" }],
+  license: "Guest",
+};
+const ADA = { email: "ada@example.com", first_name: "Ada", last_name: "Lovelace" };
+
+const at = (issues, path, code) => issues.find((i) => i.path === path && i.code === code);
+const codesAt = (issues) => issues.map((i) => `${i.path} ${i.code}`);
+
+let pkg;
+let enlist;
+
+before(async () => {
+  pkg = packAndInstall("npm");
+  enlist = await pkg.importEnlist();
+});
+
+after(() => pkg?.cleanup());
+
+describe("the tarball", () => {
+  test("holds exactly the package files", () => {
+    assert.deepEqual(pkg.files, [
+      "README.md",
+      "api.js",
+      "browser.js",
+      "enlist.js",
+      "enlist_bg.wasm",
+      "index.d.ts",
+      "node.js",
+      "package.json",
+      "workerd.js",
+    ]);
+  });
+
+  test("has the npm metadata", () => {
+    const meta = JSON.parse(readFileSync(join(pkg.dir, "node_modules/enlist/package.json"), "utf8"));
+    assert.equal(meta.name, "enlist");
+    assert.equal(meta.type, "module");
+    assert.equal(meta.sideEffects, false);
+    assert.equal(meta.license, "MIT OR Apache-2.0");
+    assert.equal(meta.types, "./index.d.ts");
+    const cargo = readFileSync(join(root, "Cargo.toml"), "utf8");
+    assert.match(cargo, new RegExp(`version = "${meta.version.replace(/\./g, "\\.")}"`));
+    assert.deepEqual(Object.keys(meta.exports["."]), ["types", "workerd", "node", "browser", "default"]);
+  });
+
+  test("contains no API key", () => {
+    const extract = join(pkg.dir, "extract");
+    mkdirSync(extract);
+    execFileSync("tar", ["xzf", pkg.tarball, "-C", extract]);
+    // Keys the tests use, and any value of the local secrets file.
+    const secrets = [API_KEY, "SECRET-KEY"];
+    for (const file of [".dev.vars", ".dev.vars.example"]) {
+      const path = join(root, file);
+      if (!existsSync(path)) continue;
+      for (const line of readFileSync(path, "utf8").split("\n")) {
+        const m = /^\s*[A-Z_]*KEY[A-Z_]*\s*=\s*"?([^"\s#]{6,})/.exec(line);
+        if (m) secrets.push(m[1]);
+      }
+    }
+    const walk = (dir) =>
+      readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : [join(dir, n)]));
+    for (const file of walk(extract)) {
+      const text = readFileSync(file).toString("latin1");
+      for (const secret of secrets) assert.ok(!text.includes(secret), `${file} contains a key`);
+      assert.doesNotMatch(text, /(PARTOO|PANDADOC)_API_KEY\s*=/, file);
+    }
+  });
+});
+
+describe("providers and codes", () => {
+  test("come from the core registry", () => {
+    assert.deepEqual(enlist.providers(), ["partoo", "pandadoc"]);
+    const codes = enlist.codes();
+    assert.ok(codes.includes("required") && codes.includes("invalid_json") && codes.includes("ignored"));
+    enlist.providers().push("x");
+    assert.deepEqual(enlist.providers(), ["partoo", "pandadoc"], "a copy each time");
+  });
+
+  test("init resolves at once in Node", async () => {
+    await enlist.init();
+    await enlist.default();
+  });
+});
+
+describe("validate", () => {
+  test("accepts the PandaDoc example", () => {
+    assert.deepEqual(enlist.validate("pandadoc", PANDADOC_EXAMPLE), { ok: true, errors: [], warnings: [] });
+  });
+
+  test("accepts the Partoo example, with warnings", () => {
+    const r = enlist.validate("partoo", PARTOO_EXAMPLE);
+    assert.equal(r.ok, true);
+    assert.deepEqual(r.errors, []);
+    // accesses only count for GROUP_MANAGER users.
+    const w = at(r.warnings, "/accesses", "ignored");
+    assert.ok(w, JSON.stringify(r.warnings));
+    assert.equal(w.params.field, "role");
+  });
+
+  test("reports the deprecated field", () => {
+    const r = enlist.validate("partoo", { ...ADA, sidebar_pages: ["posts"] });
+    assert.equal(r.ok, true);
+    assert.deepEqual(codesAt(r.warnings), ["/sidebar_pages deprecated"]);
+  });
+
+  test("applies allowedEmailDomains", () => {
+    const r = enlist.validate("pandadoc", PANDADOC_EXAMPLE, { allowedEmailDomains: ["acme.com"] });
+    assert.equal(r.ok, false);
+    assert.deepEqual(r.errors, [
+      {
+        path: "/user/email",
+        code: "domain",
+        message: "The email address must be at acme.com.",
+        params: { allowed: ["acme.com"] },
+      },
+    ]);
+    assert.equal(enlist.validate("pandadoc", PANDADOC_EXAMPLE, { allowedEmailDomains: ["pandadoc.com"] }).ok, true);
+    assert.equal(enlist.validate("pandadoc", PANDADOC_EXAMPLE).ok, true, "options do not stick");
+  });
+
+  test("reports every error at once", () => {
+    const r = enlist.validate("partoo", {
+      email: "nope",
+      first_name: "",
+      role: "admin",
+      lang: "pt-BR",
+      password: "abc",
+      business_ids: ["a", "a"],
+      sso_only: "no",
+      firstname: "x",
+    });
+    assert.equal(r.ok, false);
+    for (const [path, code] of [
+      ["/email", "email"],
+      ["/first_name", "empty"],
+      ["/last_name", "required"],
+      ["/role", "enum"],
+      ["/lang", "enum"],
+      ["/password", "min_length"],
+      ["/password", "password_uppercase"],
+      ["/password", "password_special"],
+      ["/business_ids/1", "duplicate"],
+      ["/sso_only", "type"],
+      ["/firstname", "unknown_field"],
+    ]) {
+      assert.ok(at(r.errors, path, code), `${path} ${code} in ${codesAt(r.errors)}`);
+    }
+    assert.equal(at(r.errors, "/lang", "enum").params.suggestion, "pt-br");
+    assert.equal(at(r.errors, "/firstname", "unknown_field").params.suggestion, "first_name");
+    for (const issue of r.errors) {
+      assert.deepEqual(Object.keys(issue).filter((k) => k !== "params"), ["path", "code", "message"]);
+      assert.ok(!issue.message.includes("nope"), "messages never repeat the value");
+    }
+  });
+
+  test("PandaDoc rules: phone, license, workspaces", () => {
+    const r = enlist.validate("pandadoc", {
+      user: { email: "test@pandadoc.com", phone_number: "0612345678" },
+      license: "guest",
+      workspaces: [
+        { workspace_id: "Ab123", role: "Collaborator" },
+        { workspace_id: "Ab123", role: "Owner" },
+      ],
+    });
+    assert.deepEqual(codesAt(r.errors).sort(), [
+      "/license enum",
+      "/user/phone_number phone",
+      "/workspaces/1/role enum",
+      "/workspaces/1/workspace_id duplicate",
+    ]);
+    assert.equal(at(r.errors, "/license", "enum").params.suggestion, "Guest");
+  });
+
+  test("values JSON cannot represent are errors, not throws", () => {
+    const cyclic = { ...ADA };
+    cyclic.self = cyclic;
+    const cases = [
+      [undefined, ""],
+      [() => 1, ""],
+      [Symbol("x"), ""],
+      [10n, ""],
+      [{ ...ADA, first_name: () => "Ada" }, "/first_name"],
+      [{ ...ADA, org_id: 10n }, "/org_id"],
+      [{ ...ADA, org_id: Number.NaN }, "/org_id"],
+      [{ ...ADA, org_id: Infinity }, "/org_id"],
+      [{ ...ADA, business_ids: ["a", undefined] }, "/business_ids/1"],
+      [{ ...ADA, role: Symbol("r") }, "/role"],
+      [cyclic, "/self"],
+    ];
+    for (const [input, path] of cases) {
+      const r = enlist.validate("partoo", input);
+      assert.equal(r.ok, false, String(path));
+      const issue = at(r.errors, path, "invalid_json");
+      assert.ok(issue, `${path}: ${JSON.stringify(r.errors)}`);
+      assert.equal(typeof issue.params.reason, "string");
+      // No second error about the placeholder that replaced the value.
+      assert.equal(r.errors.filter((i) => i.path === path).length, 1, JSON.stringify(r.errors));
+    }
+    // Other problems are still reported next to it.
+    const r = enlist.validate("partoo", { email: "x", first_name: () => 1 });
+    assert.deepEqual(codesAt(r.errors), ["/first_name invalid_json", "/email email", "/last_name required"]);
+  });
+
+  test("undefined properties are absent; toJSON and boxed values are read like JSON.stringify", () => {
+    assert.equal(enlist.validate("partoo", { ...ADA, role: undefined, lang: undefined }).ok, true);
+    assert.equal(enlist.validate("partoo", { ...ADA, first_name: new String("Ada") }).ok, true);
+    const r = enlist.validate("partoo", { ...ADA, password: { toJSON: () => "Sh0rt!" } });
+    assert.deepEqual(codesAt(r.errors), ["/password min_length"]);
+    const dated = enlist.validate("partoo", { ...ADA, custom_role: new Date(0) });
+    assert.equal(dated.ok, true, "a Date is its ISO string");
+  });
+
+  test("deep nesting, throwing getters and proxies do not throw", () => {
+    let deep = {};
+    for (let i = 0; i < 1000; i++) deep = { a: deep };
+    const r = enlist.validate("partoo", deep);
+    assert.equal(r.ok, false);
+    assert.ok(r.errors.some((i) => i.code === "invalid_json"), JSON.stringify(r.errors.slice(0, 2)));
+
+    const getter = { ...ADA };
+    Object.defineProperty(getter, "lang", { enumerable: true, get: () => { throw new Error("no"); } });
+    assert.ok(at(enlist.validate("partoo", getter).errors, "/lang", "invalid_json"));
+
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    assert.ok(at(enlist.validate("partoo", proxy).errors, "", "invalid_json"));
+  });
+
+  test("a wrong provider or options object is a TypeError", () => {
+    for (const p of ["nope", "Partoo", undefined, null, 0, {}]) {
+      assert.throws(() => enlist.validate(p, ADA), TypeError);
+    }
+    assert.throws(() => enlist.validate("partoo", ADA, { allowedEmailDomains: "acme.com" }), TypeError);
+    assert.throws(() => enlist.validate("partoo", ADA, { allowedEmailDomains: [1] }), TypeError);
+    assert.throws(() => enlist.validate("partoo", ADA, 5), TypeError);
+    assert.doesNotThrow(() => enlist.validate("partoo", ADA, { allowedEmailDomains: null }));
+  });
+
+  test("non-ASCII text survives the trip", () => {
+    const r = enlist.validate("partoo", { email: "用户@例子.广告", first_name: "Zoë", last_name: "Ørsted 🦀" });
+    assert.equal(r.ok, true, JSON.stringify(r.errors));
+    const bad = enlist.validate("partoo", { ...ADA, "prénom🦀/~": "x" });
+    assert.equal(bad.errors[0].path, "/prénom🦀~1~0");
+  });
+});
+
+describe("validateJson", () => {
+  test("takes a string, bytes or an ArrayBuffer", () => {
+    const text = JSON.stringify(PANDADOC_EXAMPLE);
+    const bytes = new TextEncoder().encode(text);
+    for (const json of [text, bytes, bytes.buffer, Buffer.from(text), new DataView(bytes.buffer)]) {
+      assert.deepEqual(enlist.validateJson("pandadoc", json), { ok: true, errors: [], warnings: [] });
+    }
+    assert.equal(enlist.validateJson("partoo", JSON.stringify({ email: "x" })).errors.length, 3);
+  });
+
+  test("text that is not JSON is an invalid_json error with a position", () => {
+    const r = enlist.validateJson("partoo", '{\n  "email": tru\n}');
+    assert.equal(r.ok, false);
+    assert.equal(r.errors[0].code, "invalid_json");
+    assert.equal(r.errors[0].params.line, 2);
+    assert.equal(r.errors[0].params.column, 12);
+    assert.equal(enlist.validateJson("partoo", new Uint8Array([0x22, 0xff, 0x22])).errors[0].code, "invalid_json");
+    for (const notText of [undefined, null, 42, { email: "x" }]) {
+      const r2 = enlist.validateJson("partoo", notText);
+      assert.equal(r2.errors[0].code, "invalid_json");
+    }
+  });
+});
+
+describe("validateMany", () => {
+  const rows = [ADA, { email: "x" }, PARTOO_EXAMPLE, [], { ...ADA, lang: "EN" }];
+
+  test("gives the core's bulk report for arrays, strings and bytes", () => {
+    const text = JSON.stringify(rows);
+    for (const input of [rows, text, new TextEncoder().encode(text)]) {
+      const r = enlist.validateMany("partoo", input);
+      assert.equal(r.total, 5);
+      assert.equal(r.valid, 2);
+      assert.deepEqual(r.invalid.map((row) => row.index), [1, 3, 4]);
+      assert.equal(r.errors, undefined);
+    }
+  });
+
+  test("agrees with validate row by row", () => {
+    const r = enlist.validateMany("partoo", rows);
+    for (const row of r.invalid) {
+      const one = enlist.validate("partoo", rows[row.index]);
+      assert.deepEqual(row.errors, one.errors);
+      assert.deepEqual(row.warnings, one.warnings);
+    }
+  });
+
+  test("reports a document that is not an array of rows", () => {
+    for (const input of ["{}", "[", ADA, 5]) {
+      const r = enlist.validateMany("partoo", input);
+      assert.equal(r.total, 0);
+      assert.ok(r.errors?.length === 1, JSON.stringify(r));
+    }
+  });
+
+  test("puts values JSON cannot represent in their rows", () => {
+    const r = enlist.validateMany("partoo", [ADA, { ...ADA, first_name: () => 1 }, undefined, ADA]);
+    assert.equal(r.total, 4);
+    assert.equal(r.valid, 2);
+    assert.deepEqual(r.invalid.map((row) => [row.index, codesAt(row.errors)]), [
+      [1, ["/first_name invalid_json"]],
+      [2, [" invalid_json"]],
+    ]);
+  });
+});
+
+describe("buildRequest", () => {
+  test("builds Partoo's request", () => {
+    const r = enlist.buildRequest("partoo", ADA, { apiKey: API_KEY, environment: "sandbox" });
+    assert.equal(r.ok, true);
+    assert.deepEqual(r.warnings, []);
+    assert.equal(r.request.method, "POST");
+    assert.equal(r.request.url, "https://api.sandbox.partoo.co/v2/user");
+    assert.equal(r.request.headers["x-APIKey"], API_KEY);
+    assert.equal(r.request.headers["Content-Type"], "application/json");
+    assert.deepEqual(JSON.parse(r.request.body), ADA);
+  });
+
+  test("builds PandaDoc's request with its options", () => {
+    const r = enlist.buildRequest("pandadoc", PANDADOC_EXAMPLE, {
+      apiKey: API_KEY,
+      notifyUser: true,
+      notifyWorkspaceAdmins: false,
+    });
+    assert.equal(r.ok, true);
+    assert.equal(r.request.url, "https://api.pandadoc.com/public/v1/users?notify_user=true&notify_ws_admins=false");
+    assert.equal(r.request.headers.Authorization, `API-Key ${API_KEY}`);
+    assert.deepEqual(JSON.parse(r.request.body), PANDADOC_EXAMPLE);
+  });
+
+  test("keeps the warnings", () => {
+    const r = enlist.buildRequest("partoo", PARTOO_EXAMPLE, { apiKey: API_KEY, baseUrl: "http://127.0.0.1:4010/" });
+    assert.equal(r.ok, true);
+    assert.equal(r.request.url, "http://127.0.0.1:4010/user");
+    assert.ok(at(r.warnings, "/accesses", "ignored"));
+  });
+
+  test("bad settings are results with the core's codes, never throws", () => {
+    const cases = [
+      [{ apiKey: "" }, "empty_api_key"],
+      [{}, "empty_api_key"],
+      [undefined, "empty_api_key"],
+      [null, "empty_api_key"],
+      [5, "empty_api_key"],
+      [{ apiKey: 10n }, "empty_api_key"],
+      [{ apiKey: 42 }, "invalid_api_key"],
+      [{ apiKey: "has space" }, "invalid_api_key"],
+      [{ apiKey: "x".repeat(600) }, "api_key_too_long"],
+      [{ apiKey: "k", environment: "staging" }, "unknown_environment"],
+      [{ apiKey: "k", baseUrl: "javascript:alert(1)" }, "invalid_base_url"],
+      [{ apiKey: "k", baseUrl: "https://user:pw@example.com" }, "invalid_base_url"],
+      [{ apiKey: "k", notifyUser: true }, "unknown_option"],
+    ];
+    for (const [settings, code] of cases) {
+      const r = enlist.buildRequest("partoo", ADA, settings);
+      const shown = typeof settings === "object" && settings !== null ? Object.keys(settings).join() : String(settings);
+      assert.equal(r.ok, false, shown);
+      assert.deepEqual(r.errors.map((i) => [i.path, i.code]), [["", code]], `${shown}: ${JSON.stringify(r.errors)}`);
+      assert.ok(!r.errors[0].message.includes("has space"));
+    }
+    const flag = enlist.buildRequest("pandadoc", PANDADOC_EXAMPLE, { apiKey: "k", notifyUser: "yes" });
+    assert.equal(flag.errors[0].code, "unknown_option");
+  });
+
+  test("an invalid payload builds nothing", () => {
+    const r = enlist.buildRequest("partoo", { email: "x" }, { apiKey: API_KEY });
+    assert.equal(r.ok, false);
+    assert.equal(r.request, undefined);
+    assert.deepEqual(codesAt(r.errors), ["/email email", "/first_name required", "/last_name required"]);
+    const bad = enlist.buildRequest("partoo", { ...ADA, org_id: 1n }, { apiKey: API_KEY });
+    assert.deepEqual(codesAt(bad.errors), ["/org_id invalid_json"]);
+  });
+});
+
+describe("parseResponse", () => {
+  test("reads Partoo's success example", () => {
+    const o = enlist.parseResponse("partoo", 200, {}, '{"id":"5309c3a237bbc544d8e26737","status":"success"}');
+    assert.deepEqual(o, { kind: "created", provider: "partoo", status: 200, id: "5309c3a237bbc544d8e26737" });
+  });
+
+  test("reads PandaDoc's success example from bytes", () => {
+    const body = new TextEncoder().encode(
+      '{"workspaces":[{"workspace_id":"MwZbjUVD5C3srSSxkpF4Aj","role":"Member","member_id":"VQDH2hdAPJBhSWmMrYa3zu"}],"user_id":"KwahvjapLm4RDf6pfyYdjA"}',
+    );
+    const o = enlist.parseResponse("pandadoc", 201, new Headers(), body);
+    assert.equal(o.kind, "created");
+    assert.equal(o.id, "KwahvjapLm4RDf6pfyYdjA");
+    assert.deepEqual(o.workspaces, [
+      { workspace_id: "MwZbjUVD5C3srSSxkpF4Aj", role: "Member", member_id: "VQDH2hdAPJBhSWmMrYa3zu" },
+    ]);
+  });
+
+  test("reads Retry-After from any kind of headers", () => {
+    for (const headers of [
+      new Headers({ "Retry-After": "12" }),
+      { "retry-after": "12" },
+      [["Retry-After", "12"]],
+      new Map([["retry-after", "12"]]),
+    ]) {
+      const o = enlist.parseResponse("pandadoc", 429, headers, '{"type":"throttled","detail":"Slow down"}');
+      assert.equal(o.kind, "rate_limited");
+      assert.equal(o.retry_after, 12);
+    }
+  });
+
+  test("maps provider errors to issues", () => {
+    const o = enlist.parseResponse(
+      "partoo",
+      400,
+      undefined,
+      JSON.stringify({ errors: { json: { email: ["Not a valid email address."], lang: ["Must be one of: fr, en."] } } }),
+    );
+    assert.equal(o.kind, "validation");
+    assert.deepEqual(codesAt(o.errors), ["/email email", "/lang enum"]);
+    const exists = enlist.parseResponse("partoo", 400, null, '{"errors":{"json":{"email":["User already exists"]}}}');
+    assert.equal(exists.kind, "already_exists");
+    const auth = enlist.parseResponse("partoo", 401, null, '{"errors":{"authentication":"User not authenticated"}}');
+    assert.deepEqual([auth.kind, auth.message], ["unauthorized", "User not authenticated"]);
+    assert.equal(enlist.parseResponse("pandadoc", 502, null, "<html>").kind, "malformed");
+  });
+
+  test("a bad status or body type is a TypeError", () => {
+    assert.throws(() => enlist.parseResponse("partoo", "200", null, ""), TypeError);
+    assert.throws(() => enlist.parseResponse("partoo", 200.5, null, ""), TypeError);
+    assert.throws(() => enlist.parseResponse("partoo", 200, null, 42), TypeError);
+    assert.throws(() => enlist.parseResponse("nope", 200, null, ""), TypeError);
+  });
+});
+
+describe("rules", () => {
+  test("describe every registered provider", () => {
+    for (const id of enlist.providers()) {
+      const r = enlist.rules(id);
+      assert.equal(r.provider, id);
+      assert.ok(r.fields.length > 0);
+      assert.ok(r.environments.length > 0);
+      for (const f of r.fields) {
+        assert.equal(typeof f.name, "string");
+        assert.equal(typeof f.required, "boolean");
+        assert.equal(typeof f.type, "string");
+      }
+    }
+  });
+
+  test("carry Partoo's relevance, password policy and deprecations", () => {
+    const r = enlist.rules("partoo");
+    const field = (name) => r.fields.find((f) => f.name === name);
+    assert.deepEqual(r.fields.filter((f) => f.required).map((f) => f.name), ["email", "first_name", "last_name"]);
+    assert.deepEqual(field("business_ids").onlyWhen, { field: "role", equals: "BUSINESS_MANAGER" });
+    assert.deepEqual(field("password").ignoredWhen, { field: "send_invitation", equals: true });
+    assert.deepEqual(r.passwordPolicy, { minLength: 8, maxLength: 128, uppercase: true, lowercase: true, special: true });
+    assert.deepEqual(r.deprecated, ["sidebar_pages"]);
+    assert.ok(field("lang").values.includes("pt-br"));
+    assert.deepEqual(r.environments.map((e) => e.name), ["production", "sandbox"]);
+  });
+
+  test("carry PandaDoc's options", () => {
+    const r = enlist.rules("pandadoc");
+    assert.deepEqual(r.options.map((o) => [o.option, o.query]), [
+      ["notifyUser", "notify_user"],
+      ["notifyWorkspaceAdmins", "notify_ws_admins"],
+    ]);
+  });
+
+  test("are a fresh copy each time", () => {
+    enlist.rules("partoo").fields.length = 0;
+    assert.ok(enlist.rules("partoo").fields.length > 0);
+  });
+});
+
+describe("createUser", () => {
+  let server;
+  let base;
+  const received = [];
+  /** What the next request gets: [status, headers, body]. */
+  let reply = [201, {}, "{}"];
+
+  before(async () => {
+    server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk) => (body += chunk));
+      req.on("end", () => {
+        received.push({ method: req.method, url: req.url, headers: req.headers, body });
+        const [status, headers, text] = reply;
+        res.writeHead(status, headers);
+        res.end(text);
+      });
+    });
+    await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+    base = `http://127.0.0.1:${server.address().port}`;
+  });
+
+  after(() => new Promise((resolve) => server.close(resolve)));
+
+  const problem = (status, title, extra = {}) =>
+    JSON.stringify({ type: "about:blank", title, status, detail: `${title}.`, request_id: "req-1", ...extra });
+
+  test("POSTs the validated JSON and reads the 201", async () => {
+    received.length = 0;
+    reply = [201, { "content-type": "application/json" }, '{"provider":"partoo","id":"u-123","request_id":"req-9"}'];
+    const r = await enlist.createUser("partoo", PARTOO_EXAMPLE, { endpoint: `${base}/`, idempotencyKey: "idem-1" });
+    assert.equal(r.kind, "created");
+    assert.equal(r.id, "u-123");
+    assert.equal(r.provider, "partoo");
+    assert.equal(r.status, 201);
+    assert.equal(r.request_id, "req-9");
+    assert.ok(at(r.warnings, "/accesses", "ignored"));
+    assert.equal(received.length, 1);
+    const [req] = received;
+    assert.equal(req.method, "POST");
+    assert.equal(req.url, "/v1/partoo/users");
+    assert.equal(req.headers["content-type"], "application/json");
+    assert.equal(req.headers["idempotency-key"], "idem-1");
+    assert.deepEqual(JSON.parse(req.body), PARTOO_EXAMPLE);
+  });
+
+  test("sends nothing when validation fails", async () => {
+    received.length = 0;
+    const r = await enlist.createUser("partoo", { email: "nope", org_id: () => 1 }, { endpoint: base });
+    assert.equal(r.kind, "invalid");
+    assert.deepEqual(codesAt(r.errors), [
+      "/org_id invalid_json",
+      "/email email",
+      "/first_name required",
+      "/last_name required",
+    ]);
+    const d = await enlist.createUser("pandadoc", PANDADOC_EXAMPLE, { endpoint: base, allowedEmailDomains: ["acme.com"] });
+    assert.equal(d.kind, "invalid");
+    assert.equal(received.length, 0);
+  });
+
+  test("reads the proxy's problems", async () => {
+    const cases = [
+      [422, {}, problem(422, "Unprocessable Content", { errors: [{ path: "/email", code: "email", message: "m", params: { reason: "x" } }] }), "validation"],
+      [409, {}, problem(409, "Conflict", { errors: [{ path: "/email", code: "already_exists", message: "m" }] }), "already_exists"],
+      [409, {}, problem(409, "Conflict"), "conflict"],
+      [429, { "retry-after": "17" }, problem(429, "Too Many Requests"), "rate_limited"],
+      [401, {}, problem(401, "Unauthorized"), "unauthorized"],
+      [413, {}, problem(413, "Content Too Large"), "too_large"],
+      [502, {}, "<html>Bad gateway</html>", "upstream"],
+      [503, {}, problem(503, "Service Unavailable"), "unavailable"],
+      [504, {}, problem(504, "Gateway Timeout"), "timeout"],
+      [500, {}, problem(500, "Internal Server Error"), "server_error"],
+      [200, {}, "{}", "malformed"],
+    ];
+    for (const [status, headers, body, kind] of cases) {
+      reply = [status, { "content-type": "application/problem+json", ...headers }, body];
+      const r = await enlist.createUser("partoo", ADA, { endpoint: base });
+      assert.equal(r.kind, kind, `${status}: ${JSON.stringify(r)}`);
+      assert.equal(r.status, status);
+      assert.equal(typeof r.message, "string");
+    }
+    reply = [422, {}, problem(422, "Unprocessable Content", { errors: [{ path: "/email", code: "email", message: "m" }] })];
+    const v = await enlist.createUser("partoo", ADA, { endpoint: base });
+    assert.deepEqual([v.type, v.title, v.detail, v.request_id], ["about:blank", "Unprocessable Content", "Unprocessable Content.", "req-1"]);
+    assert.deepEqual(v.errors, [{ path: "/email", code: "email", message: "m" }]);
+    reply = [429, { "retry-after": "17" }, problem(429, "Too Many Requests")];
+    assert.equal((await enlist.createUser("partoo", ADA, { endpoint: base })).retry_after, 17);
+  });
+
+  test("a proxy that cannot be reached is a network result", async () => {
+    const closed = createServer();
+    await new Promise((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const port = closed.address().port;
+    await new Promise((resolve) => closed.close(resolve));
+    const r = await enlist.createUser("partoo", ADA, { endpoint: `http://127.0.0.1:${port}` });
+    assert.equal(r.kind, "network");
+    assert.equal(r.status, 0);
+  });
+
+  test("an abort rejects like fetch", async () => {
+    received.length = 0;
+    const controller = new AbortController();
+    controller.abort();
+    await assert.rejects(
+      enlist.createUser("partoo", ADA, { endpoint: base, signal: controller.signal }),
+      (e) => e.name === "AbortError",
+    );
+  });
+
+  test("bad options reject with a TypeError and send nothing", async () => {
+    received.length = 0;
+    for (const options of [
+      undefined,
+      {},
+      { endpoint: "ftp://example.com" },
+      { endpoint: "https://user:pw@example.com" },
+      { endpoint: base, idempotencyKey: "" },
+      { endpoint: base, idempotencyKey: "has space" },
+      { endpoint: base, fetch: 42 },
+    ]) {
+      await assert.rejects(enlist.createUser("partoo", ADA, options), TypeError, JSON.stringify(options));
+    }
+    await assert.rejects(enlist.createUser("nope", ADA, { endpoint: base }), TypeError);
+    assert.equal(received.length, 0);
+  });
+
+  test("uses the given fetch", async () => {
+    const calls = [];
+    const fake = async (url, init) => {
+      calls.push([url, init.method, init.headers, init.body]);
+      return new Response('{"provider":"pandadoc","id":"p-1"}', { status: 201 });
+    };
+    const r = await enlist.createUser("pandadoc", PANDADOC_EXAMPLE, { endpoint: "https://enlist.example", fetch: fake });
+    assert.equal(r.kind, "created");
+    assert.equal(calls[0][0], "https://enlist.example/v1/pandadoc/users");
+    assert.deepEqual(JSON.parse(calls[0][3]), PANDADOC_EXAMPLE);
+  });
+});
+
+describe("CSV import", () => {
+  test("reads rows typed by the schema, ready for validateMany", () => {
+    assert.ok(enlist.csvTemplate("partoo").startsWith("email,first_name,last_name,"));
+    const read = enlist.csvToRows("partoo", "email,first_name,last_name,send_invitation\nada@example.com,Ada,L,TRUE\nx,,B,maybe\n");
+    assert.equal(read.ok, true);
+    assert.deepEqual(read.table.lines, [2, 3]);
+    assert.deepEqual(read.table.rows[0], { email: "ada@example.com", first_name: "Ada", last_name: "L", send_invitation: true });
+    const report = enlist.validateMany("partoo", read.table.rows);
+    assert.equal(report.valid, 1);
+    assert.ok(at(report.invalid[0].errors, "/send_invitation", "type"));
+    const bad = enlist.csvToRows("partoo", 'email\n"unterminated\n');
+    assert.equal(bad.ok, false);
+    assert.equal(typeof bad.error.code, "string");
+    assert.throws(() => enlist.csvToRows("partoo", 42), TypeError);
+  });
+});
+
+describe("the browser entry", () => {
+  test("needs init, then works", async () => {
+    const browser = await import(pathToFileURL(join(pkg.dir, "node_modules/enlist/browser.js")).href);
+    assert.throws(() => browser.validate("partoo", ADA), /init/);
+    await browser.init(readFileSync(join(pkg.dir, "node_modules/enlist/enlist_bg.wasm")));
+    await browser.init();
+    assert.equal(browser.validate("partoo", ADA).ok, true);
+    assert.deepEqual(browser.providers(), enlist.providers());
+  });
+});

@@ -1,0 +1,154 @@
+// The packed `enlist` in the two other runtimes its `exports` serve:
+// - headless Chromium, unbundled ESM through an import map (the `browser`
+//   condition: `await init()` fetches enlist_bg.wasm next to the module);
+// - workerd through Miniflare, bundled the way wrangler does (esbuild with the
+//   `workerd` condition, the .wasm import kept as a compiled module).
+// Servers listen on 127.0.0.1 only and are stopped by the tests.
+import assert from "node:assert/strict";
+import { readFile, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import { extname, join, normalize } from "node:path";
+import { after, before, test } from "node:test";
+
+import { packAndInstall } from "./pack.mjs";
+
+const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/** What each runtime computes with the package; the same checks apply to both. */
+const PROBE = `
+  const ada = { email: "ada@example.com", first_name: "Ada", last_name: "Lovelace" };
+  const result = {
+    providers: providers(),
+    valid: validate("partoo", ada),
+    invalid: validate("partoo", { email: "x", first_name: () => 1 }),
+    domain: validate("pandadoc", {
+      user: { email: "test@pandadoc.com" },
+      workspaces: [{ workspace_id: "Ab123", role: "Collaborator" }],
+      license: "Guest",
+    }, { allowedEmailDomains: ["acme.com"] }),
+    built: buildRequest("partoo", ada, { apiKey: "k", environment: "sandbox" }),
+    outcome: parseResponse("partoo", 429, new Headers({ "Retry-After": "3" }), ""),
+    fields: rules("pandadoc").fields.map((f) => f.name),
+  };
+`;
+
+function check(result) {
+  assert.deepEqual(result.providers, ["partoo", "pandadoc"]);
+  assert.deepEqual(result.valid, { ok: true, errors: [], warnings: [] });
+  assert.deepEqual(
+    result.invalid.errors.map((i) => `${i.path} ${i.code}`),
+    ["/first_name invalid_json", "/email email", "/last_name required"],
+  );
+  assert.equal(result.domain.errors[0].code, "domain");
+  assert.equal(result.built.request.url, "https://api.sandbox.partoo.co/v2/user");
+  assert.equal(result.outcome.kind, "rate_limited");
+  assert.equal(result.outcome.retry_after, 3);
+  assert.deepEqual(result.fields, ["user", "license", "workspaces"]);
+}
+
+let pkg;
+
+before(() => {
+  pkg = packAndInstall("runtimes");
+});
+
+after(() => pkg?.cleanup());
+
+const TYPES = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm" };
+
+test("browser: unbundled ESM with an import map and `await init()`", async (t) => {
+  const { chromium } = await import("playwright-core");
+  await writeFile(
+    join(pkg.dir, "index.html"),
+    `<!doctype html><meta charset="utf-8"><title>enlist</title>
+<script type="importmap">{ "imports": { "enlist": "/node_modules/enlist/browser.js" } }</script>
+<script type="module">
+  import init, { validate, buildRequest, parseResponse, rules, providers } from "enlist";
+  try {
+    let early = "no error";
+    try { validate("partoo", {}); } catch (e) { early = e.message; }
+    await init();
+    ${PROBE}
+    result.early = early;
+    window.result = result;
+  } catch (e) { window.result = { failed: String(e && e.stack || e) }; }
+</script>`,
+  );
+  const server = createServer(async (req, res) => {
+    let path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname)).replace(/^(\.\.[/\\])+/, "");
+    if (path === "/") path = "/index.html";
+    try {
+      const body = await readFile(join(pkg.dir, path));
+      res.writeHead(200, { "content-type": TYPES[extname(path)] ?? "application/octet-stream" });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.after(() => new Promise((resolve) => server.close(resolve)));
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  t.after(() => browser.close());
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(`http://127.0.0.1:${server.address().port}/`);
+  const result = await page.waitForFunction(() => window.result, null, { timeout: 15000 }).then((h) => h.jsonValue());
+  assert.equal(result.failed, undefined, result.failed);
+  assert.deepEqual(errors, []);
+  assert.match(result.early, /init/);
+  check(result);
+});
+
+test("workerd: bundled like wrangler, run in Miniflare", async (t) => {
+  const { build } = await import("esbuild");
+  const { Miniflare } = await import("miniflare");
+  const out = join(pkg.dir, "worker-dist");
+  await writeFile(
+    join(pkg.dir, "worker.js"),
+    `import { validate, buildRequest, parseResponse, rules, providers } from "enlist";
+export default {
+  async fetch() {
+    ${PROBE}
+    return Response.json(result);
+  },
+};`,
+  );
+  // wrangler's bundling: the `workerd`/`worker`/`browser` conditions, .wasm
+  // imports left as separate modules that workerd compiles.
+  await build({
+    entryPoints: [join(pkg.dir, "worker.js")],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["module", "main"],
+    loader: { ".wasm": "copy" },
+    outdir: out,
+    logLevel: "silent",
+  });
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: join(out, "worker.js"),
+    modulesRules: [
+      { type: "ESModule", include: ["**/*.js"] },
+      { type: "CompiledWasm", include: ["**/*.wasm"] },
+    ],
+    compatibilityDate: "2026-04-01",
+    cf: false,
+  });
+  t.after(() => mf.dispose());
+  const response = await mf.dispatchFetch("http://localhost/");
+  assert.equal(response.status, 200);
+  check(await response.json());
+});
