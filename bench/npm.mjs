@@ -5,19 +5,20 @@
 //   node --expose-gc bench/npm.mjs [--quick]
 //
 // Prints one markdown table; docs/benchmarks.md ("npm package (wasm)") records
-// the figures. Times are medians over rounds, in one Node process.
+// the figures. Times are medians over rounds of the process's CPU time (user +
+// system), in one Node process.
 import { gzipSync } from "node:zlib";
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 import { build } from "esbuild";
-import Ajv from "ajv";
-import addFormats from "ajv-formats";
-import * as z from "zod";
 import * as v from "valibot";
 
-import { INVALID, INVALID_MANY, VALID, ajvValidator, rows, valibotSchema, zodSchema } from "./npm-schemas.mjs";
+import { ajvValidator } from "./npm-ajv.mjs";
+import { INVALID, INVALID_MANY, VALID, rows } from "./npm-data.mjs";
+import { valibotSchema } from "./npm-valibot.mjs";
+import { zodSchema } from "./npm-zod.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const pkg = join(root, "crates/enlist-wasm/pkg");
@@ -56,23 +57,22 @@ const sizes = {
   })(),
   ajv: {
     total: await bundle(
-      `import Ajv from "ajv"; import addFormats from "ajv-formats";
-       import { ajvValidator } from "./bench/npm-schemas.mjs";
-       globalThis.out = ajvValidator(Ajv, addFormats);`,
+      `import { ajvValidator } from "./bench/npm-ajv.mjs";
+       globalThis.out = ajvValidator();`,
     ),
     detail: "runtime + formats + schema, compiled at startup",
   },
   zod: {
     total: await bundle(
-      `import * as z from "zod"; import { zodSchema } from "./bench/npm-schemas.mjs";
-       globalThis.out = zodSchema(z);`,
+      `import { zodSchema } from "./bench/npm-zod.mjs";
+       globalThis.out = (x) => zodSchema().safeParse(x);`,
     ),
     detail: "zod 4 (classic API)",
   },
   valibot: {
     total: await bundle(
-      `import * as v from "valibot"; import { valibotSchema } from "./bench/npm-schemas.mjs";
-       globalThis.out = (x) => v.safeParse(valibotSchema(v), x);`,
+      `import { safeParse } from "valibot"; import { valibotSchema } from "./bench/npm-valibot.mjs";
+       globalThis.out = (x) => safeParse(valibotSchema(), x);`,
     ),
     detail: "tree-shaken",
   },
@@ -91,23 +91,30 @@ function fmt(ns) {
 }
 
 let sink;
-/** Median time per call of `f` over `rounds` rounds of `n` calls, in ns. */
+/** CPU time (user + system) in ns: steadier than wall time on a shared machine. */
+function cpuNow() {
+  const { user, system } = process.cpuUsage();
+  return (user + system) * 1000;
+}
+
+/** Median CPU time per call of `f` over `rounds` rounds of `n` calls, in ns. */
 function time(f, n, rounds = quick ? 5 : 15) {
-  for (let i = 0; i < Math.max(1000, n); i++) sink = f();
+  const warm = n === 1 ? 3 : Math.max(1000, n);
+  for (let i = 0; i < warm; i++) sink = f();
   const samples = [];
   for (let r = 0; r < rounds; r++) {
     globalThis.gc?.();
-    const t0 = process.hrtime.bigint();
+    const t0 = cpuNow();
     for (let i = 0; i < n; i++) sink = f();
-    samples.push(Number(process.hrtime.bigint() - t0) / n);
+    samples.push((cpuNow() - t0) / n);
   }
   samples.sort((a, b) => a - b);
   return samples[samples.length >> 1];
 }
 
-const ajv = ajvValidator(Ajv, addFormats);
-const zodPartoo = zodSchema(z);
-const valibotPartoo = valibotSchema(v);
+const ajv = ajvValidator();
+const zodPartoo = zodSchema();
+const valibotPartoo = valibotSchema();
 
 // Each returns the errors found (touching them, as a caller would).
 const validators = {

@@ -154,9 +154,11 @@ export const stripAnsi = (s) => s.replace(/\x1b\[[0-9;]*m/g, "");
  * @param {boolean} [o.captureLogs=true] keep every line workerd logs (the
  *   Worker's console.log, uncaught errors) in `logs` instead of printing it
  *   (RELIABILITY_VERBOSE=1 prints them too).
+ * @param {{partooKey?: string, pandadocKey?: string}} [o.mockKeys] the keys
+ *   the mock upstream accepts (default: FAKE's, the ones the Worker gets)
  */
-export async function startStack({ bindings = {}, rateLimit = NO_RATE_LIMIT, keys = true, captureLogs = true } = {}) {
-  const upstream = await startUpstream({ partooKey: FAKE.partooKey, pandadocKey: FAKE.pandadocKey });
+export async function startStack({ bindings = {}, rateLimit = NO_RATE_LIMIT, keys = true, captureLogs = true, mockKeys = {} } = {}) {
+  const upstream = await startUpstream({ partooKey: FAKE.partooKey, pandadocKey: FAKE.pandadocKey, ...mockKeys });
   const logs = [];
   const verbose = process.env.RELIABILITY_VERBOSE === "1";
   const onLog = captureLogs

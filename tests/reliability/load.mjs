@@ -7,13 +7,14 @@
 //
 //   node tests/reliability/load.mjs                 # 60 s, 32 connections (bench)
 //   node tests/reliability/load.mjs --smoke         # 10 s (cargo xtask test)
+//   node tests/reliability/load.mjs --duration 180 --check-memory # memory soak (bench)
 //   node tests/reliability/load.mjs --duration 30 --connections 16 --json out.json
 //
 // Fails (exit 1) on any unexpected answer: a status or problem type outside
 // the mix's expectations, any 5xx, a socket error or timeout, or a Worker
 // that no longer answers /v1/health afterwards. Speed is reported, never
 // asserted. With --check-memory (bench), also fails when workerd's memory
-// keeps growing after warm-up (see MEMORY_* below). Traffic stays on
+// is still growing in the last third of the run (see MEMORY_GROWTH_LIMIT_MB). Traffic stays on
 // 127.0.0.1; the run is bounded by --duration plus wrk's --timeout.
 import { spawn, spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -36,8 +37,12 @@ const EXPECTED_PROBLEMS = new Set([
   "idempotency_in_flight", // keyed_replay meeting its first request
 ]);
 
-/** Memory check (--check-memory): after the first quarter of the run
- * (warm-up), workerd's RSS may not grow by more than this. */
+/** Memory check (--check-memory): workerd's RSS climbs for a while under
+ * load (V8 and allocator high-water marks: a trivial JavaScript Worker in the
+ * same Miniflare climbs to ≈600 MB), then levels off. A leak keeps climbing:
+ * the highest sample of the last third of the run may not exceed the highest
+ * of the middle third by more than this. Use a run long enough to level off
+ * (≥ 150 s on 2 cores; see docs/reliability.md). */
 const MEMORY_GROWTH_LIMIT_MB = 64;
 
 function parseArgs(argv) {
@@ -168,6 +173,8 @@ async function main() {
 
   const workerd = samples.map((s) => s.workerd).filter(Number.isFinite);
   const warm = samples.filter((s) => s.t >= seconds / 4 && Number.isFinite(s.workerd));
+  const maxIn = (from, to) => Math.max(...samples.filter((s) => s.t >= from && s.t < to && Number.isFinite(s.workerd)).map((s) => s.workerd));
+  const lastThirdGrowth = maxIn((2 * seconds) / 3, Infinity) - maxIn(seconds / 3, (2 * seconds) / 3);
   const memory = workerd.length
     ? {
         workerd_mb: {
@@ -176,13 +183,14 @@ async function main() {
           end: round(workerd.at(-1)),
           max: round(Math.max(...workerd)),
           growth_after_warmup: warm.length ? round(workerd.at(-1) - warm[0].workerd) : null,
+          last_third_growth: round(lastThirdGrowth),
         },
         node_mb: { start: round(samples[0].node), end: round(samples.at(-1).node), max: round(Math.max(...samples.map((s) => s.node))) },
         samples: samples.map((s) => ({ t: round(s.t), workerd: round(s.workerd), node: round(s.node) })),
       }
     : { note: "workerd process not found; memory not sampled" };
-  if (args.checkMemory && memory.workerd_mb?.growth_after_warmup > MEMORY_GROWTH_LIMIT_MB) {
-    failures.push(`workerd RSS grew by ${memory.workerd_mb.growth_after_warmup} MB after warm-up (limit ${MEMORY_GROWTH_LIMIT_MB} MB)`);
+  if (args.checkMemory && !(memory.workerd_mb?.last_third_growth <= MEMORY_GROWTH_LIMIT_MB)) {
+    failures.push(`workerd RSS still growing: last third peaked ${memory.workerd_mb?.last_third_growth} MB above the middle third (limit ${MEMORY_GROWTH_LIMIT_MB} MB)`);
   }
 
   const summary = {
@@ -209,7 +217,7 @@ async function main() {
   report(`  socket errors ${JSON.stringify(r.errors)} (read+write ${closes} ≤ ${bodyUnread} answers to unread bodies: connection closes, see docs/reliability.md)`);
   if (memory.workerd_mb) {
     const m = memory.workerd_mb;
-    report(`  workerd RSS MB: start ${m.start}, after warm-up ${m.after_warmup}, end ${m.end}, max ${m.max} (growth after warm-up ${m.growth_after_warmup}); node RSS MB: ${memory.node_mb.start} → ${memory.node_mb.end}, max ${memory.node_mb.max}`);
+    report(`  workerd RSS MB: start ${m.start}, after warm-up ${m.after_warmup}, end ${m.end}, max ${m.max}; last third peaked ${m.last_third_growth} MB above the middle third; node RSS MB: ${memory.node_mb.start} → ${memory.node_mb.end}, max ${memory.node_mb.max}`);
     report(`  workerd RSS samples (s:MB): ${memory.samples.map((s) => `${s.t}:${s.workerd}`).join(" ")}`);
   } else report(`  ${memory.note}`);
   if (failures.length) {

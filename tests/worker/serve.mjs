@@ -91,8 +91,9 @@ export function parseDevVars(text) {
  *   that replace the providers' API roots (https://api.partoo.co/v2,
  *   https://api.pandadoc.com): the Worker appends /user (Partoo) and
  *   /public/v1/users (PandaDoc); passed as PARTOO_BASE_URL / PANDADOC_BASE_URL.
- * @param {{limit?: number, period?: 10 | 60}} [options.rateLimit] overrides
- *   the RATE_LIMITER binding (default: wrangler.toml's 30 per 60 s).
+ * @param {{limit?: number, period?: 10 | 60} | null} [options.rateLimit]
+ *   overrides the RATE_LIMITER binding (default: wrangler.toml's 30 per
+ *   60 s); `null` leaves the binding out.
  * @param {boolean} [options.verbose=false] print Miniflare's and the
  *   Worker's logs.
  * @param {(entry: {level: string, message: string}) => void} [options.onLog]
@@ -152,12 +153,15 @@ export async function startWorker({
       routerConfig: { has_user_worker: true, static_routing: { user_worker: ["/v1/*"] } },
     },
     durableObjects: { IDEMPOTENCY: { className: "IdempotencyStore", useSQLite: true } },
-    ratelimits: {
-      RATE_LIMITER: {
-        namespace_id: "1001",
-        simple: { limit: rateLimit.limit ?? RATE_LIMIT.limit, period: rateLimit.period ?? RATE_LIMIT.period },
-      },
-    },
+    ratelimits:
+      rateLimit === null
+        ? undefined
+        : {
+            RATE_LIMITER: {
+              namespace_id: "1001",
+              simple: { limit: rateLimit.limit ?? RATE_LIMIT.limit, period: rateLimit.period ?? RATE_LIMIT.period },
+            },
+          },
     bindings: { ...wranglerVars(), ...upstreamBindings, ...bindings },
   });
   let ready;

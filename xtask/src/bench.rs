@@ -9,6 +9,10 @@ pub fn run(extra: &[String]) -> Result {
     if extra == ["npm"] {
         return crate::wasm::bench();
     }
+    // `cargo xtask bench reliability`: only the Worker's load, soak and API fuzzing.
+    if extra == ["reliability"] {
+        return crate::reliability::bench();
+    }
     let mut ran = false;
     if util::path("crates/enlist-core/benches").is_dir() {
         let mut cmd = util::cargo();
@@ -23,6 +27,10 @@ pub fn run(extra: &[String]) -> Result {
     }
     if util::path("crates/enlist-wasm/Cargo.toml").is_file() {
         crate::wasm::bench()?;
+        ran = true;
+    }
+    if util::path("crates/enlist-worker/Cargo.toml").is_file() {
+        crate::reliability::bench()?;
         ran = true;
     }
     if !ran {

@@ -4,6 +4,7 @@
 mod bench;
 mod dev;
 mod fuzz;
+mod reliability;
 mod test;
 mod tools;
 mod util;

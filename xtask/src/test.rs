@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use crate::tools::Tool;
 use crate::util::{self, Result};
-use crate::{wasm, worker, www};
+use crate::{reliability, wasm, worker, www};
 
 /// The steps, in the order they run.
 #[rustfmt::skip]
@@ -36,6 +36,9 @@ fn steps() -> Vec<Step> {
         node_tests("tests/mocks"),
         node_tests("tests/schemas"),
         node_tests("tests/openapi"),
+        node_tests("tests/reliability").requires("crates/enlist-worker/Cargo.toml"),
+        Step::new("load smoke (wrk, 10 s)", reliability::load_smoke).needs(&[Tool::Wrk, Tool::NodeModules]).requires("crates/enlist-worker/Cargo.toml"),
+        Step::new("schemathesis smoke", reliability::schemathesis_smoke).needs(&[Tool::Schemathesis, Tool::NodeModules]).requires("crates/enlist-worker/Cargo.toml"),
         Step::new(format!("fuzz smoke ({} s per target)", crate::fuzz::SMOKE_SECONDS), crate::fuzz::smoke).requires("fuzz/Cargo.toml"),
         node_tests("tests/e2e").needs(&[Tool::Chromium]),
     ]

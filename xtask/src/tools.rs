@@ -29,6 +29,10 @@ pub enum Tool {
     /// Debian `chromium` + `chromium-driver` (headless browser tests).
     #[allow(dead_code)] // for the browser steps (wasm tests in Chromium, Playwright)
     Chromium,
+    /// Debian `wrk` (HTTP load, tests/reliability/load.mjs).
+    Wrk,
+    /// schemathesis from PyPI in `.venv-schemathesis/` (API fuzzing).
+    Schemathesis,
 }
 
 impl Tool {
@@ -41,6 +45,8 @@ impl Tool {
             Tool::WorkerBuild => "worker-build",
             Tool::NodeModules => "node_modules (npm ci)",
             Tool::Chromium => "chromium + chromedriver",
+            Tool::Wrk => "wrk",
+            Tool::Schemathesis => "schemathesis (.venv-schemathesis)",
         }
     }
 
@@ -53,6 +59,8 @@ impl Tool {
             Tool::WorkerBuild => ensure_worker_build(),
             Tool::NodeModules => ensure_node_modules(),
             Tool::Chromium => ensure_chromium(),
+            Tool::Wrk => ensure_wrk(),
+            Tool::Schemathesis => ensure_schemathesis(),
         }
     }
 }
@@ -252,6 +260,98 @@ fn ensure_chromium() -> Result<String> {
         .env("DEBIAN_FRONTEND", "noninteractive");
     util::run(install)?;
     Ok("installed".into())
+}
+
+/// `NAME` on `PATH`, if there.
+fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
+
+fn ensure_wrk() -> Result<String> {
+    if let Some(p) = on_path("wrk") {
+        return Ok(format!("present ({})", p.display()));
+    }
+    if !util::is_root() {
+        return Err(
+            "wrk is missing and installing it needs root: run `apt-get update && apt-get install -y wrk` as root, then retry"
+                .into(),
+        );
+    }
+    let lock_wait = "DPkg::Lock::Timeout=600";
+    let mut update = Command::new("apt-get");
+    update.args(["-o", lock_wait, "update"]);
+    util::run(update)?;
+    let mut install = Command::new("apt-get");
+    install
+        .args(["-o", lock_wait, "install", "-y", "wrk"])
+        .env("DEBIAN_FRONTEND", "noninteractive");
+    util::run(install)?;
+    Ok("installed".into())
+}
+
+/// schemathesis from PyPI, pinned.
+pub const SCHEMATHESIS_VERSION: &str = "4.32.5";
+/// The project-local virtual environment it lives in (git-ignored).
+pub const SCHEMATHESIS_VENV: &str = ".venv-schemathesis";
+
+/// A Python for the schemathesis venv: the newest 3.9+ found, preferring
+/// 3.12+ (Hypothesis trips over an AST bug of CPython 3.11.7). Returns the
+/// interpreter, its minor version and its full version.
+fn find_python() -> Option<(PathBuf, u32, String)> {
+    let version = |p: &PathBuf| {
+        let out = util::probe(Command::new(p).arg("--version"))?;
+        let full = out.strip_prefix("Python ")?.trim().to_string();
+        let mut parts = full.split('.');
+        let major: u32 = parts.next()?.parse().ok()?;
+        let minor: u32 = parts.next()?.parse().ok()?;
+        (major == 3 && minor >= 9).then_some((minor, full))
+    };
+    let mut candidates: Vec<PathBuf> = ["python3.14", "python3.13", "python3.12"]
+        .iter()
+        .filter_map(|n| on_path(n))
+        .collect();
+    // pyenv keeps its other versions off PATH.
+    if let Some(root) = util::probe(Command::new("pyenv").arg("root")) {
+        if let Ok(entries) = std::fs::read_dir(PathBuf::from(root).join("versions")) {
+            candidates.extend(entries.flatten().map(|e| e.path().join("bin/python3")));
+        }
+    }
+    candidates.push(PathBuf::from("python3"));
+    candidates
+        .into_iter()
+        .filter_map(|p| version(&p).map(|(minor, full)| (p, minor, full)))
+        .max_by_key(|(_, minor, _)| *minor)
+}
+
+fn ensure_schemathesis() -> Result<String> {
+    let venv = util::path(SCHEMATHESIS_VENV);
+    let bin = venv.join("bin/schemathesis");
+    if installed_version(bin).as_deref() == Some(SCHEMATHESIS_VERSION) {
+        return Ok(format!("{SCHEMATHESIS_VERSION} present"));
+    }
+    let (python, minor, version) = find_python()
+        .ok_or("no Python 3.9+ found; install python3 and python3-venv (Debian), then retry")?;
+    if minor < 12 {
+        println!("note: using Python {version}; with Python < 3.12 schemathesis may hit a CPython AST bug");
+    }
+    if !venv.join("bin/pip").is_file() {
+        let mut create = util::command(&python);
+        create.args(["-m", "venv", SCHEMATHESIS_VENV]);
+        util::run(create)?;
+    }
+    let mut install = util::command(venv.join("bin/pip"));
+    install.args([
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        &format!("schemathesis=={SCHEMATHESIS_VERSION}"),
+    ]);
+    util::run(install)?;
+    Ok(format!(
+        "{SCHEMATHESIS_VERSION} installed (Python {version})"
+    ))
 }
 
 #[cfg(test)]

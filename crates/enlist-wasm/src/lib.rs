@@ -40,6 +40,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod ops;
+pub mod write;
 
 use enlist_core::{AnyProvider, Options, REGISTRY};
 use std::cell::RefCell;
@@ -293,7 +294,7 @@ pub fn validate_many(provider: u32, len: u32) -> u32 {
             return NO_PROVIDER;
         };
         let report = p.check_many(head(&s.input, len), &s.options);
-        finish(ops::write_json(&mut s.output, &report))
+        finish(write::bulk(&mut s.output, &report))
     })
 }
 

@@ -123,7 +123,7 @@ pub fn validate(
         out.clear();
         return 0;
     }
-    write_json(out, &report)
+    crate::write::report(out, &report)
 }
 
 /// A problem with request settings, shaped like an [`Issue`] with `path: ""`
@@ -816,7 +816,13 @@ pub fn csv_to_rows(provider: &dyn AnyProvider, text: &[u8], out: &mut Vec<u8>) -
                 code: "invalid_utf8",
                 message: "The file is not UTF-8 text.".into(),
             };
-            return write_json(out, &CsvFailed { ok: false, error: &error });
+            return write_json(
+                out,
+                &CsvFailed {
+                    ok: false,
+                    error: &error,
+                },
+            );
         }
     };
     match provider.csv_to_rows(text) {
@@ -838,7 +844,13 @@ pub fn csv_to_rows(provider: &dyn AnyProvider, text: &[u8], out: &mut Vec<u8>) -
             out.extend_from_slice(b"}}");
             out.len()
         }
-        Err(error) => write_json(out, &CsvFailed { ok: false, error: &error }),
+        Err(error) => write_json(
+            out,
+            &CsvFailed {
+                ok: false,
+                error: &error,
+            },
+        ),
     }
 }
 

@@ -137,8 +137,7 @@ async fn fetch(
     log.status = out.reply.status;
     log.problem = out.reply.problem.clone();
     log.duration_ms = worker::js_sys::Date::now() - started;
-    // console_log!("{}", log.to_json());
-    let _ = log.to_json();
+    console_log!("{}", log.to_json());
     respond(&out, &request_id)
 }
 

@@ -55,9 +55,9 @@ kinds! {
     /// The server's policy refuses part of the payload.
     Policy = (403, "policy", "Refused by policy"),
     /// No such endpoint, provider or user.
-    NotFound = (404, "not_found", "Not found"),
+    NotFound = (404, "not_found", "Not Found"),
     /// Known path, wrong method (see `Allow`).
-    MethodNotAllowed = (405, "method_not_allowed", "Method not allowed"),
+    MethodNotAllowed = (405, "method_not_allowed", "Method Not Allowed"),
     /// The first request with this `Idempotency-Key` is still running.
     IdempotencyInFlight = (409, "idempotency_in_flight", "A request with this Idempotency-Key is in progress"),
     /// The body is over the size limit.

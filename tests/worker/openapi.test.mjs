@@ -1,0 +1,183 @@
+// The Worker's OpenAPI document against the Worker itself, both ways:
+// - every answer in every test file is checked against the document
+//   (helpers.mjs: documented status, content type, headers, Ajv schema);
+// - this file produces every documented (operation, status, problem type)
+//   at least once, so nothing is documented that the code cannot answer.
+// It also throws a few hundred odd requests at the Worker: none may give a
+// 500 or an undocumented answer. Needs the Worker built.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { startUpstream } from "../mocks/upstream.mjs";
+import { PANDADOC_USER, PARTOO_USER, startProxy } from "./helpers.mjs";
+
+const TOKEN = "openapi-test-token";
+const auth = { authorization: `Bearer ${TOKEN}` };
+const ORIGIN = "https://app.example";
+let up;
+let pub; // public mode, both providers configured
+let adm; // admin mode, Partoo only
+let bare; // nothing configured
+let limited; // rate limit 1
+
+before(async () => {
+  up = await startUpstream({ partooKey: "pk", pandadocKey: "dk" });
+  const upstreams = { partoo: up.url, pandadoc: up.url };
+  [pub, adm, bare, limited] = await Promise.all([
+    startProxy({ upstreams, bindings: { PARTOO_API_KEY: "pk", PANDADOC_API_KEY: "dk", ALLOWED_ORIGINS: ORIGIN, UPSTREAM_TIMEOUT_MS: "300" }, rateLimit: { limit: 100_000 } }),
+    startProxy({ upstreams, bindings: { PARTOO_API_KEY: "pk", CLIENT_TOKENS: TOKEN, UPSTREAM_TIMEOUT_MS: "300" }, rateLimit: { limit: 100_000 } }),
+    startProxy({ rateLimit: { limit: 100_000 } }),
+    startProxy({ upstreams, bindings: { PARTOO_API_KEY: "pk" }, rateLimit: { limit: 1 } }),
+  ]);
+});
+after(async () => {
+  await Promise.all([pub, adm, bare, limited].map((w) => w?.dispose()));
+  await up?.close();
+});
+
+test("the document is served as JSON and is an OpenAPI 3.1 document", async () => {
+  const res = await pub.call("/v1/openapi.json");
+  assert.match(res.headers.get("content-type"), /^application\/json/);
+  const doc = res.body;
+  assert.equal(doc.openapi, "3.1.0");
+  assert.ok(doc.info.title && doc.info.version);
+  for (const [path, item] of Object.entries(doc.paths)) {
+    assert.ok(path.startsWith("/v1/"), path);
+    for (const m of ["get", "head", "post", "options"]) {
+      if (item[m]) assert.ok(Object.keys(item[m].responses).length > 0, `${m} ${path}`);
+    }
+  }
+});
+
+test("every documented status and problem type is produced by the code", async () => {
+  const post = (w, path, json, headers = {}) => w.call(path, { method: "POST", json, headers });
+  const create = "/v1/partoo/users";
+  const invite = (id) => `/v1/partoo/users/${id}/invite`;
+
+  // Read-only routes.
+  for (const path of ["/v1/health", "/v1/openapi.json"]) {
+    await pub.call(path);
+    await pub.call(path, { method: "HEAD" });
+    await pub.call(path, { method: "OPTIONS", headers: { origin: ORIGIN } });
+    await pub.call(path, { headers: { origin: "https://evil.example" } });
+    await pub.call(path, { method: "HEAD", headers: { origin: "https://evil.example" } });
+    await pub.call(path, { method: "OPTIONS", headers: { origin: "https://evil.example" } });
+    await pub.call(path, { method: "POST", body: "x" });
+    await pub.call(path, { method: "PUT", body: "x", headers: { origin: "https://evil.example" } });
+  }
+  await pub.call("/v1/nope");
+
+  // createUser.
+  await post(pub, create, PARTOO_USER); // 201
+  await post(pub, create, "{"); // 400
+  await post(adm, create, PARTOO_USER); // 401
+  await post(pub, create, PARTOO_USER, { origin: "https://evil.example" }); // 403 origin
+  await post(pub, create, { ...PARTOO_USER, role: "ORG_ADMIN" }); // 403 policy
+  await post(pub, "/v1/nope/users", PARTOO_USER); // 404
+  await pub.call(create, { method: "OPTIONS" }); // 204
+  await pub.call(create, { method: "OPTIONS", headers: { origin: "https://evil.example" } }); // 403
+  await pub.call(create, { method: "GET" }); // 405
+  await pub.call(create, { method: "GET", headers: { origin: "https://evil.example" } }); // 403 other method
+  up.script({ delayMs: 250 });
+  const k = "openapi-inflight";
+  await Promise.all([post(pub, create, { ...PARTOO_USER, email: "if@example.com" }, { "idempotency-key": k }), new Promise((r) => setTimeout(r, 80)).then(() => post(pub, create, { ...PARTOO_USER, email: "if@example.com" }, { "idempotency-key": k }))]); // 201 + 409
+  await post(pub, create, { ...PARTOO_USER, email: "other@example.com" }, { "idempotency-key": k }); // 422 key reused
+  await post(pub, create, { ...PARTOO_USER, last_name: "x".repeat(70_000) }); // 413
+  await pub.call(create, { method: "POST", body: "{}", headers: { "content-type": "text/plain" } }); // 415
+  await post(pub, create, { ...PARTOO_USER, email: "bad" }); // 422 validation
+  await post(pub, create, PARTOO_USER); // 422 already_exists
+  await post(limited, create, { ...PARTOO_USER, email: "l1@example.com" });
+  await post(limited, create, { ...PARTOO_USER, email: "l2@example.com" });
+  await post(limited, create, { ...PARTOO_USER, email: "l3@example.com" }); // 429 (ours)
+  up.script({ status: 500, body: {} });
+  await post(pub, create, { ...PARTOO_USER, email: "e@example.com" }); // 502
+  await post(bare, create, PARTOO_USER); // 503
+  up.script({ delayMs: 1_000 });
+  await post(pub, create, { ...PARTOO_USER, email: "t@example.com" }); // 504
+
+  // inviteUser.
+  const made = await post(adm, create, { ...PARTOO_USER, email: "inv@example.com", status: "invited" }, auth);
+  const id = made.body.id;
+  await adm.call(invite(id), { method: "POST", headers: auth }); // 200
+  await adm.call(invite(id), { method: "POST" }); // 401
+  await adm.call(invite(id), { method: "POST", headers: { ...auth, origin: "https://evil.example" } }); // 403 origin
+  await pub.call(invite(id), { method: "POST" }); // 403 policy
+  await adm.call(invite("000000000000000000000000"), { method: "POST", headers: auth }); // 404
+  await adm.call(invite(id), { method: "OPTIONS" }); // 204
+  await adm.call(invite(id), { method: "GET" }); // 405
+  up.script({ delayMs: 250 });
+  await Promise.all([adm.call(invite(id), { method: "POST", headers: { ...auth, "idempotency-key": "inv-k" } }), new Promise((r) => setTimeout(r, 80)).then(() => adm.call(invite(id), { method: "POST", headers: { ...auth, "idempotency-key": "inv-k" } }))]); // 200 + 409
+  await adm.call(invite(id), { method: "POST", headers: { ...auth, "content-length": "70000" }, body: "x".repeat(70_000) }); // 413
+  await adm.call(invite(id), { method: "POST", headers: { ...auth, "idempotency-key": "x".repeat(300) } }); // 422 validation
+  await adm.call(invite(id), { method: "POST", headers: { ...auth, "idempotency-key": k } }); // fresh key for adm scope → 200
+  up.script({ status: 400, body: { errors: { json: { email: ["This email is already used."] } } } });
+  await adm.call(invite(id), { method: "POST", headers: auth }); // 422 already_exists
+  await post(adm, create, { ...PARTOO_USER, email: "kr@example.com" }, { ...auth, "idempotency-key": "inv-k" }); // 422 key reused (create under an invite key)
+  await post(adm, create, { ...PARTOO_USER, email: "k2@example.com" }, { ...auth, "idempotency-key": "create-k" });
+  await adm.call(invite(id), { method: "POST", headers: { ...auth, "idempotency-key": "create-k" } }); // 422 key reused
+  await adm.call(invite(id), { method: "OPTIONS", headers: { origin: "https://evil.example" } }); // 403
+  await adm.call(invite(id), { method: "GET", headers: { origin: "https://evil.example" } }); // 403 other method
+  up.script({ status: 429, body: {}, headers: { "Retry-After": "3" } });
+  await adm.call(invite(id), { method: "POST", headers: auth }); // 429 (upstream)
+  up.script({ status: 500, body: {} });
+  await adm.call(invite(id), { method: "POST", headers: auth }); // 502
+  await bare.call(invite(id), { method: "POST" }); // 503
+  up.script({ delayMs: 1_000 });
+  await adm.call(invite(id), { method: "POST", headers: auth }); // 504
+  up.script({ status: 400, body: { errors: { json: { user_id: ["Not a valid id."] } } } });
+  await adm.call(invite(id), { method: "POST", headers: auth }); // 422 validation (provider)
+
+  // Compare with the document.
+  const seen = new Set([pub, adm, bare, limited].flatMap((w) => w.seen.map((s) => `${s.where} ${s.status} ${s.slug ?? ""}`.trim())));
+  const doc = pub.checker;
+  const { body: document } = await pub.call("/v1/openapi.json");
+  const expected = new Set();
+  const slugsOf = (response) => {
+    const text = JSON.stringify(response.$ref ? document.components.responses[response.$ref.split("/").pop()] : response);
+    return [...text.matchAll(/urn:enlist:problem:([a-z_]+)/g)].map((m) => m[1]);
+  };
+  const add = (where, responses, method) => {
+    for (const [status, r] of Object.entries(responses)) {
+      if (status === "500") continue; // last resort only: no input produces it (see the robustness test)
+      const slugs = [...new Set(slugsOf(r))];
+      const label = (slug) => `${where} ${status}${slug ? ` ${slug}` : ""}`;
+      if (method === "head" || slugs.length === 0) expected.add(`${where} ${status}`);
+      else slugs.forEach((s) => expected.add(label(s)));
+    }
+  };
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const m of ["get", "head", "post", "options"]) if (item[m]) add(`${m} ${path}`, item[m].responses, m);
+    add(`other method on ${path}`, item["x-enlist-other-methods"]);
+  }
+  add("x-enlist-unknown-paths", document["x-enlist-unknown-paths"].responses);
+  const missing = [...expected].filter((e) => !seen.has(e)).sort();
+  assert.deepEqual(missing, [], `documented but never produced:\n${missing.join("\n")}`);
+  assert.ok(doc);
+});
+
+test("odd inputs never produce a 500 or an undocumented answer", async () => {
+  const rnd = (() => {
+    let x = 0x2545f491;
+    return () => ((x ^= x << 13), (x ^= x >>> 17), (x ^= x << 5), (x >>> 0) / 2 ** 32);
+  })();
+  const pick = (xs) => xs[Math.floor(rnd() * xs.length)];
+  const values = [null, true, 0, -1, 1e308, "", " ", "x".repeat(300), "ORG_ADMIN", "Admin", [], [[]], {}, { a: 1 }, "ada@example.com", "+1", "\u0000", "é"];
+  const fields = ["email", "first_name", "last_name", "role", "lang", "org_id", "accesses", "business_ids", "sidebar_pages", "password", "user", "workspaces", "license", "status", "x", "__proto__", "constructor"];
+  const bodies = ["", "null", "[]", "{}", "{", '{"a":1}garbage', "\ufeff{}", '{"email":"\\ud800"}', JSON.stringify(PARTOO_USER), JSON.stringify(PANDADOC_USER), "[".repeat(5000) + "]".repeat(5000)];
+  for (let i = 0; i < 120; i++) {
+    const o = {};
+    for (let j = 0; j < 1 + Math.floor(rnd() * 6); j++) o[pick(fields)] = pick(values);
+    if (rnd() < 0.3) o.workspaces = [{ workspace_id: pick(values), role: pick(values) }];
+    if (rnd() < 0.3) o.user = { email: pick(values), phone_number: pick(values) };
+    bodies.push(JSON.stringify(o));
+  }
+  const paths = ["/v1/partoo/users", "/v1/pandadoc/users", "/v1/pandadoc/users?notify_user=maybe", "/v1/partoo/users?%zz", "/v1/partoo/users/a.b-c_d~e/invite"];
+  const types = ["application/json", "application/json; charset=utf-8", "application/problem+json", "text/plain"];
+  for (const [i, body] of bodies.entries()) {
+    for (const w of i % 3 === 0 ? [pub, adm] : [pub]) {
+      const res = await w.call(pick(paths), { method: "POST", body, headers: { "content-type": pick(types), ...(rnd() < 0.2 ? { "idempotency-key": `odd-${i}` } : {}), ...(w === adm ? auth : {}) } });
+      assert.notEqual(res.status, 500, body.slice(0, 200));
+    }
+  }
+  const lines = [...pub.lines(), ...adm.lines()];
+  assert.ok(!lines.some((l) => l.problem === "internal"));
+});
