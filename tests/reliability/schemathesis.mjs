@@ -94,6 +94,7 @@ async function fuzz(bin, args, mode) {
     stack.url,
     "--checks",
     "all",
+    "--continue-on-failure",
     "--max-examples",
     String(args.maxExamples),
     "--seed",

@@ -13,6 +13,10 @@ pub fn run(extra: &[String]) -> Result {
     if extra == ["reliability"] {
         return crate::reliability::bench();
     }
+    // `cargo xtask bench worker`: only the Worker against the JS baseline.
+    if extra == ["worker"] {
+        return worker_bench();
+    }
     let mut ran = false;
     if util::path("crates/enlist-core/benches").is_dir() {
         let mut cmd = util::cargo();
@@ -30,6 +34,7 @@ pub fn run(extra: &[String]) -> Result {
         ran = true;
     }
     if util::path("crates/enlist-worker/Cargo.toml").is_file() {
+        worker_bench()?;
         crate::reliability::bench()?;
         ran = true;
     }
@@ -37,4 +42,18 @@ pub fn run(extra: &[String]) -> Result {
         println!("note: no benchmarks to run yet");
     }
     Ok(())
+}
+
+/// Size, start-up, throughput and added latency of the Worker against the
+/// hand-written JavaScript baseline (bench/worker.mjs; docs/benchmarks.md
+/// "## Worker").
+fn worker_bench() -> Result {
+    use crate::tools::Tool;
+    for &tool in crate::worker::NEEDS.iter().chain(&[Tool::Wrk]) {
+        println!("{}: {}", tool.name(), tool.ensure()?);
+    }
+    crate::worker::build()?;
+    let mut cmd = util::command("node");
+    cmd.arg("bench/worker.mjs");
+    util::run(cmd)
 }

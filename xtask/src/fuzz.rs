@@ -125,6 +125,8 @@ struct Stats {
     exec_per_sec: Option<u64>,
     peak_rss_mb: Option<u64>,
     cov: Option<u64>,
+    /// Instrumented edges in the binary (`Loaded 1 modules (N inline 8-bit counters)`).
+    edges: Option<u64>,
     features: Option<u64>,
     corpus: Option<String>,
     took: Duration,
@@ -286,6 +288,13 @@ fn read_stats(line: &str, stats: &mut Stats) {
         stats.exec_per_sec = Some(n);
     } else if let Some(n) = value("stat::peak_rss_mb:") {
         stats.peak_rss_mb = Some(n);
+    } else if let Some(rest) = line.strip_prefix("INFO: Loaded 1 modules") {
+        // `INFO: Loaded 1 modules   (11113 inline 8-bit counters): …`
+        stats.edges = rest
+            .trim_start()
+            .strip_prefix('(')
+            .and_then(|r| r.split_whitespace().next())
+            .and_then(|n| n.parse().ok());
     } else if line.starts_with('#') {
         // `#4096 pulse  cov: 2964 ft: 9012 corp: 455/61Kb lim: 4096 exec/s: …`
         let mut words = line.split_whitespace();
@@ -312,18 +321,18 @@ fn print_summary(opts: &Options, results: &[(String, Stats)]) {
         opts.sanitizer
     );
     println!(
-        "  {:<8} {:<12} {:>12} {:>8} {:>6} {:>7} {:>12} {:>7} {:>8}",
-        "result", "target", "runs", "exec/s", "cov", "ft", "corpus", "rss MB", "time"
+        "  {:<8} {:<12} {:>12} {:>8} {:>12} {:>7} {:>12} {:>7} {:>8}",
+        "result", "target", "runs", "exec/s", "cov/edges", "ft", "corpus", "rss MB", "time"
     );
     let show = |n: Option<u64>| n.map_or_else(|| "?".to_string(), |n| n.to_string());
     for (target, s) in results {
         println!(
-            "  {:<8} {:<12} {:>12} {:>8} {:>6} {:>7} {:>12} {:>7} {:>8}",
+            "  {:<8} {:<12} {:>12} {:>8} {:>12} {:>7} {:>12} {:>7} {:>8}",
             if s.ok { "ok" } else { "FAILED" },
             target,
             show(s.runs),
             show(s.exec_per_sec),
-            show(s.cov),
+            format!("{}/{}", show(s.cov), show(s.edges)),
             show(s.features),
             s.corpus.as_deref().unwrap_or("?"),
             show(s.peak_rss_mb),
@@ -427,6 +436,7 @@ mod tests {
             "stat::number_of_executed_units: 1174624",
             "stat::average_exec_per_sec:     12907",
             "stat::peak_rss_mb:              512",
+            "INFO: Loaded 1 modules   (11113 inline 8-bit counters): 11113 [0x5579b8a2d260, 0x5579b8a2fdc9), ",
         ] {
             read_stats(line, &mut s);
         }
@@ -434,6 +444,7 @@ mod tests {
             (s.runs, s.exec_per_sec, s.peak_rss_mb),
             (Some(1_174_624), Some(12_907), Some(512))
         );
+        assert_eq!(s.edges, Some(11_113));
         assert_eq!(
             (s.cov, s.features, s.corpus.as_deref()),
             (Some(2964), Some(9012), Some("455/61Kb"))
