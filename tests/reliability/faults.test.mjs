@@ -226,3 +226,9 @@ describe("unreachable upstream", () => {
     });
   }
 });
+
+test("the Worker logged no error (no panic, no uncaught exception) through all of the above", () => {
+  const errors = stack.logs.filter((l) => l.level === "error" || /panicked|RuntimeError|Uncaught/i.test(l.line));
+  assert.deepEqual(errors.map((l) => l.line), []);
+  assert.ok(stack.jsonLogs().length > 0, "no log line captured: the capture is not working");
+});

@@ -3,7 +3,7 @@
 //! The WebAssembly side of the npm package `enlist`: a thin
 //! [wasm-bindgen](https://docs.rs/wasm-bindgen) shell over
 //! [`enlist_core`]. Every rule, message and code comes from the core, through
-//! its provider registry ([`enlist_core::provider`]); nothing here names a
+//! its provider registry ([`enlist_core::provider()`]); nothing here names a
 //! provider, so a provider added to the core registry is served without a
 //! change to this crate or to the JavaScript around it.
 //!

@@ -77,9 +77,12 @@ impl<'a> Call<'a> {
     /// Token check and rate limit. `Ok(client)`: the token fingerprint in admin
     /// mode, `None` in public mode.
     async fn admit(&mut self) -> Result<Option<String>, Handled> {
-        let client = self
-            .config
-            .authenticate(self.header("authorization").as_deref());
+        let client = match self.config.mode {
+            Mode::Public => Ok(None),
+            Mode::Admin => self
+                .config
+                .authenticate(self.header("authorization").as_deref()),
+        };
         let key = match &client {
             Ok(Some(fingerprint)) => format!("token:{fingerprint}"),
             _ => format!(
@@ -225,12 +228,15 @@ impl<'a> Call<'a> {
         }
     }
 
-    /// `Some(problem)` when the declared length is over the limit.
-    fn declared_too_large(&self) -> Option<Handled> {
+    /// The declared `Content-Length`, or the 413 when it is over the limit.
+    fn declared_length(&self) -> Result<Option<u64>, Handled> {
         let declared = self
             .header("content-length")
-            .and_then(|v| v.trim().parse::<u64>().ok())?;
-        (declared > MAX_BODY as u64).then(|| self.too_large())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        match declared {
+            Some(n) if n > MAX_BODY as u64 => Err(self.too_large()),
+            other => Ok(other),
+        }
     }
 
     fn too_large(&self) -> Handled {
@@ -300,10 +306,10 @@ pub async fn create_user(
             "The body must be JSON, sent with Content-Type: application/json.",
         )));
     }
-    if let Some(h) = call.declared_too_large() {
-        return Ok(h);
-    }
-    let declared = call.header("content-length").is_some();
+    let declared = match call.declared_length() {
+        Ok(d) => d.is_some(),
+        Err(h) => return Ok(h),
+    };
     let Some(body) = read_body(req, declared).await? else {
         return Ok(call.too_large());
     };
@@ -429,7 +435,7 @@ pub async fn invite(
         };
         return Ok(call.problem(Problem::new(Kind::Policy, detail).with_errors(vec![refusal])));
     }
-    if let Some(h) = call.declared_too_large() {
+    if let Err(h) = call.declared_length() {
         return Ok(h);
     }
     let key = match call.idempotency_key() {

@@ -85,7 +85,10 @@ fn every_error_is_reported_at_once() {
         ("/firstname", "unknown_field"),
         ("/last_name", "required"),
     ] {
-        assert!(found.contains(&expected), "{expected:?} missing from {found:?}");
+        assert!(
+            found.contains(&expected),
+            "{expected:?} missing from {found:?}"
+        );
     }
     let lang = report["errors"]
         .as_array()
@@ -112,19 +115,34 @@ fn the_report_is_the_core_report() {
 #[wasm_bindgen_test]
 fn allowed_email_domains_apply_until_reset() {
     let pandadoc = index("pandadoc");
-    assert_eq!(set_options(set_input(br#"{"allowedEmailDomains":["acme.com"]}"#)), 0);
+    assert_eq!(
+        set_options(set_input(br#"{"allowedEmailDomains":["acme.com"]}"#)),
+        0
+    );
     let report = json_out(validate(pandadoc, set_input(PANDADOC_EXAMPLE.as_bytes())));
     assert_eq!(report["errors"][0]["path"], "/user/email");
     assert_eq!(report["errors"][0]["code"], "domain");
-    assert_eq!(report["errors"][0]["params"]["allowed"], json!(["acme.com"]));
+    assert_eq!(
+        report["errors"][0]["params"]["allowed"],
+        json!(["acme.com"])
+    );
 
-    assert_eq!(set_options(set_input(br#"{"allowedEmailDomains":["PandaDoc.com"]}"#)), 0);
-    assert_eq!(validate(pandadoc, set_input(PANDADOC_EXAMPLE.as_bytes())), 0);
+    assert_eq!(
+        set_options(set_input(br#"{"allowedEmailDomains":["PandaDoc.com"]}"#)),
+        0
+    );
+    assert_eq!(
+        validate(pandadoc, set_input(PANDADOC_EXAMPLE.as_bytes())),
+        0
+    );
 
     let n = set_options(set_input(br#"{"allowedEmailDomains":"acme.com"}"#));
     assert!(output(n).contains("allowedEmailDomains"));
     // Rejected options leave the previous ones in force.
-    assert_eq!(validate(pandadoc, set_input(PANDADOC_EXAMPLE.as_bytes())), 0);
+    assert_eq!(
+        validate(pandadoc, set_input(PANDADOC_EXAMPLE.as_bytes())),
+        0
+    );
     no_options();
 }
 
@@ -194,7 +212,8 @@ fn many_rows_give_the_bulk_report() {
 fn build_request_uses_the_core_builders() {
     no_options();
     let pandadoc = index("pandadoc");
-    let settings = set_extra(br#"{"apiKey":"SECRET-KEY","notifyUser":true,"notifyWorkspaceAdmins":false}"#);
+    let settings =
+        set_extra(br#"{"apiKey":"SECRET-KEY","notifyUser":true,"notifyWorkspaceAdmins":false}"#);
     let n = build_request(pandadoc, set_input(PANDADOC_EXAMPLE.as_bytes()), settings);
     let built = json_out(n);
     assert_eq!(built["ok"], true);
@@ -202,9 +221,15 @@ fn build_request_uses_the_core_builders() {
         built["request"]["url"],
         "https://api.pandadoc.com/public/v1/users?notify_user=true&notify_ws_admins=false"
     );
-    assert_eq!(built["request"]["headers"]["Authorization"], "API-Key SECRET-KEY");
+    assert_eq!(
+        built["request"]["headers"]["Authorization"],
+        "API-Key SECRET-KEY"
+    );
     let body: Value = serde_json::from_str(built["request"]["body"].as_str().unwrap()).unwrap();
-    assert_eq!(body, serde_json::from_str::<Value>(PANDADOC_EXAMPLE).unwrap());
+    assert_eq!(
+        body,
+        serde_json::from_str::<Value>(PANDADOC_EXAMPLE).unwrap()
+    );
 
     // `wipe` zeroes what the settings and the output held.
     wipe(settings, n);
@@ -223,15 +248,26 @@ fn bad_settings_are_results_not_throws() {
     for (settings, code) in [
         (&br#"{}"#[..], "empty_api_key"),
         (br#"{"apiKey":"with space"}"#, "invalid_api_key"),
-        (br#"{"apiKey":"k","environment":"mars"}"#, "unknown_environment"),
+        (
+            br#"{"apiKey":"k","environment":"mars"}"#,
+            "unknown_environment",
+        ),
         (br#"{"apiKey":"k","baseUrl":"ftp://x"}"#, "invalid_base_url"),
         (br#"{"apiKey":"k","notifyUser":true}"#, "unknown_option"),
-        (br#"{"apiKey":"k","environment":"sandbox","sso":1}"#, "unknown_option"),
+        (
+            br#"{"apiKey":"k","environment":"sandbox","sso":1}"#,
+            "unknown_option",
+        ),
     ] {
         let s = set_extra(settings);
         let out = json_out(build_request(partoo, set_input(PARTOO_VALID.as_bytes()), s));
         assert_eq!(out["ok"], false);
-        assert_eq!(out["errors"][0]["code"], code, "{}", String::from_utf8_lossy(settings));
+        assert_eq!(
+            out["errors"][0]["code"],
+            code,
+            "{}",
+            String::from_utf8_lossy(settings)
+        );
         assert_eq!(out["errors"][0]["path"], "");
         assert!(!out.to_string().contains("with space"));
     }
@@ -252,7 +288,10 @@ fn responses_become_outcomes() {
         h,
         set_input(br#"{"id":"5309c3a237bbc544d8e26737","status":"success"}"#),
     ));
-    assert_eq!(o, json!({"kind":"created","provider":"partoo","status":200,"id":"5309c3a237bbc544d8e26737"}));
+    assert_eq!(
+        o,
+        json!({"kind":"created","provider":"partoo","status":200,"id":"5309c3a237bbc544d8e26737"})
+    );
 
     let h = set_extra(br#"[["Retry-After","30"],["Content-Type","application/json"]]"#);
     let o = json_out(parse_response(pandadoc, 429, h, set_input(b"")));
@@ -261,7 +300,12 @@ fn responses_become_outcomes() {
 
     for id in enlist_core::provider_ids() {
         let h = set_extra(b"[]");
-        let o = json_out(parse_response(index(id), 502, h, set_input(b"<html>Bad gateway</html>")));
+        let o = json_out(parse_response(
+            index(id),
+            502,
+            h,
+            set_input(b"<html>Bad gateway</html>"),
+        ));
         assert_eq!(o["kind"], "malformed", "{id}");
         assert_eq!(o["provider"], id);
         let o = json_out(parse_response(index(id), 401, h, set_input(b"{}")));
@@ -287,10 +331,17 @@ fn proxy_calls_are_planned_and_read() {
     no_options();
     let partoo = index("partoo");
     let extra = set_extra(br#"{"endpoint":"http://127.0.0.1:8787","idempotencyKey":"abc-1"}"#);
-    let plan = json_out(proxy_request(partoo, set_input(PARTOO_VALID.as_bytes()), extra));
+    let plan = json_out(proxy_request(
+        partoo,
+        set_input(PARTOO_VALID.as_bytes()),
+        extra,
+    ));
     assert_eq!(plan["kind"], "send");
     assert_eq!(plan["url"], "http://127.0.0.1:8787/v1/partoo/users");
-    assert!(plan["headers"].as_array().unwrap().contains(&json!(["Idempotency-Key", "abc-1"])));
+    assert!(plan["headers"]
+        .as_array()
+        .unwrap()
+        .contains(&json!(["Idempotency-Key", "abc-1"])));
 
     let plan = json_out(proxy_request(partoo, set_input(b"{}"), extra));
     assert_eq!(plan["kind"], "invalid");
