@@ -557,6 +557,42 @@ describe("createUser", () => {
     assert.deepEqual(JSON.parse(req.body), PARTOO_EXAMPLE);
   });
 
+  test("reads what the Worker relays: the provider's status, its warnings, replays", async () => {
+    reply = [
+      201,
+      { "content-type": "application/json", "idempotent-replayed": "true", "x-request-id": "req-h" },
+      '{"provider":"partoo","status":200,"id":"u-7","warnings":[{"path":"/accesses","code":"ignored","message":"m"}]}',
+    ];
+    const r = await enlist.createUser("partoo", ADA, { endpoint: base, idempotencyKey: "k-2" });
+    assert.deepEqual([r.kind, r.status, r.id, r.replayed, r.request_id], ["created", 200, "u-7", true, "req-h"]);
+    assert.deepEqual(r.warnings, [{ path: "/accesses", code: "ignored", message: "m" }]);
+  });
+
+  test("every problem type the Worker documents maps to a kind", async () => {
+    const doc = readFileSync(join(root, "crates/enlist-worker/src/openapi.json"), "utf8");
+    const found = new Map();
+    for (const m of doc.matchAll(/"const": "urn:enlist:problem:([a-z_]+)" }, "status": { "const": (\d+) }/g)) {
+      found.set(m[1], Number(m[2]));
+    }
+    for (const m of doc.matchAll(/"enum": \[([^\]]*urn:enlist:problem:[^\]]*)\] }, "status": { "const": (\d+) }/g)) {
+      for (const slug of m[1].matchAll(/urn:enlist:problem:([a-z_]+)/g)) found.set(slug[1], Number(m[2]));
+    }
+    assert.ok(found.size >= 10, `slugs found in openapi.json: ${[...found.keys()]}`);
+    const kinds = new Set(["bad_request", "unauthorized", "forbidden", "not_found", "timeout", "conflict", "already_exists", "too_large", "validation", "rate_limited", "upstream", "unavailable", "server_error"]);
+    for (const [slug, status] of found) {
+      reply = [status, { "content-type": "application/problem+json" }, problem(status, "T", { type: `urn:enlist:problem:${slug}` })];
+      const r = await enlist.createUser("partoo", ADA, { endpoint: base });
+      assert.ok(kinds.has(r.kind), `${slug} (${status}) -> ${r.kind}`);
+      assert.equal(r.type, `urn:enlist:problem:${slug}`);
+    }
+    const expected = { already_exists: "already_exists", idempotency_in_flight: "conflict", idempotency_key_reused: "bad_request", policy: "forbidden" };
+    for (const [slug, kind] of Object.entries(expected)) {
+      if (!found.has(slug)) continue;
+      reply = [found.get(slug), {}, problem(found.get(slug), "T", { type: `urn:enlist:problem:${slug}` })];
+      assert.equal((await enlist.createUser("partoo", ADA, { endpoint: base })).kind, kind, slug);
+    }
+  });
+
   test("sends nothing when validation fails", async () => {
     received.length = 0;
     const r = await enlist.createUser("partoo", { email: "nope", org_id: () => 1 }, { endpoint: base });

@@ -1,16 +1,19 @@
 // The packed `enlist` in the two other runtimes its `exports` serve:
 // - headless Chromium, unbundled ESM through an import map (the `browser`
 //   condition: `await init()` fetches enlist_bg.wasm next to the module);
-// - workerd through Miniflare, bundled the way wrangler does (esbuild with the
-//   `workerd` condition, the .wasm import kept as a compiled module).
+// - workerd through Miniflare, bundled by wrangler itself (`wrangler deploy
+//   --dry-run`: the `workerd` condition, the .wasm import kept as a compiled
+//   module).
 // Servers listen on 127.0.0.1 only and are stopped by the tests.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { readdirSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import { extname, join, normalize } from "node:path";
 import { after, before, test } from "node:test";
 
-import { packAndInstall } from "./pack.mjs";
+import { packAndInstall, root } from "./pack.mjs";
 
 const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
@@ -110,10 +113,8 @@ test("browser: unbundled ESM with an import map and `await init()`", async (t) =
   check(result);
 });
 
-test("workerd: bundled like wrangler, run in Miniflare", async (t) => {
-  const { build } = await import("esbuild");
+test("workerd: bundled by wrangler, run in Miniflare", async (t) => {
   const { Miniflare } = await import("miniflare");
-  const out = join(pkg.dir, "worker-dist");
   await writeFile(
     join(pkg.dir, "worker.js"),
     `import { validate, buildRequest, parseResponse, rules, providers } from "enlist";
@@ -124,19 +125,16 @@ export default {
   },
 };`,
   );
-  // wrangler's bundling: the `workerd`/`worker`/`browser` conditions, .wasm
-  // imports left as separate modules that workerd compiles.
-  await build({
-    entryPoints: [join(pkg.dir, "worker.js")],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["module", "main"],
-    loader: { ".wasm": "copy" },
-    outdir: out,
-    logLevel: "silent",
+  await writeFile(join(pkg.dir, "wrangler.toml"), 'name = "enlist-probe"\nmain = "worker.js"\ncompatibility_date = "2026-04-01"\n');
+  // wrangler's own bundling (the `workerd` condition, the .wasm import kept as
+  // a CompiledWasm module), offline: a dry run writes the upload to dist/.
+  execFileSync(join(root, "node_modules/.bin/wrangler"), ["deploy", "--dry-run", "--outdir", "dist"], {
+    cwd: pkg.dir,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
   });
+  const out = join(pkg.dir, "dist");
+  assert.ok(readdirSync(out).some((f) => f.endsWith("enlist_bg.wasm")), "the wasm is a separate module");
   const mf = new Miniflare({
     modules: true,
     scriptPath: join(out, "worker.js"),

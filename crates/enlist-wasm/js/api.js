@@ -561,6 +561,8 @@ export async function createUser(rt, provider, input, options) {
   }
   const [headersLen, bodyLen] = writeResponse(rt, response.headers, body);
   const outcome = readJson(rt, rt.w.proxy_response(p, response.status, headersLen, bodyLen) >>> 0);
-  if (outcome.kind === "created") outcome.warnings = plan.warnings;
+  // The proxy's warnings when it sent them (its policy may have changed the
+  // payload), else local validation's.
+  if (outcome.kind === "created" && outcome.warnings === undefined) outcome.warnings = plan.warnings;
   return outcome;
 }

@@ -128,6 +128,11 @@ pub fn validate(
 
 /// A problem with request settings, shaped like an [`Issue`] with `path: ""`
 /// and `code` a [`RequestError::code`].
+///
+/// ```
+/// let issue = enlist_wasm::ops::SettingsIssue::from_error(&enlist_core::RequestError::InvalidBaseUrl("has no host"));
+/// assert_eq!((issue.path, issue.code), ("", "invalid_base_url"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SettingsIssue {
     /// Always `""`.
@@ -504,6 +509,16 @@ pub fn proxy_request(
 
 /// One issue from a proxy's `errors` member (the core's issue shape, read
 /// back).
+///
+/// ```
+/// # use enlist_core::provider;
+/// let p = provider("partoo").ok_or("missing")?;
+/// let body = br#"{"status":422,"errors":[{"path":"/email","code":"email","message":"m","params":{"reason":"missing_at"}}]}"#;
+/// let issue = &enlist_wasm::ops::proxy_outcome(p, 422, &[], body).errors.ok_or("no errors")?[0];
+/// assert_eq!((issue.path.as_str(), issue.code.as_str()), ("/email", "email"));
+/// assert!(issue.params.is_some());
+/// # Ok::<(), &str>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProxyIssue {
     /// JSON Pointer.
@@ -519,10 +534,21 @@ pub struct ProxyIssue {
 
 /// An issue's `params` object read back: strings, integers, lists of strings
 /// (the core's `Param` kinds); other values are dropped.
+///
+/// ```
+/// use enlist_wasm::ops::{ParamValue, Params};
+/// let p = Params(vec![("min".into(), ParamValue::Int(8))]);
+/// assert_eq!(p.0[0].1, ParamValue::Int(8));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Params(pub Vec<(String, ParamValue)>);
 
 /// One value of [`Params`].
+///
+/// ```
+/// let v = enlist_wasm::ops::ParamValue::List(vec!["a".into()]);
+/// assert!(matches!(v, enlist_wasm::ops::ParamValue::List(_)));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParamValue {
     /// A number (written as an integer).
@@ -576,6 +602,14 @@ fn raw_params<S: serde::Serializer>(params: &Option<Params>, s: S) -> Result<S::
 /// The result of a `createUser` call that reached the proxy: `created`, or a
 /// problem whose `kind` follows from the HTTP status (see
 /// [`problem_kind`]).
+///
+/// ```
+/// # use enlist_core::provider;
+/// let p = provider("pandadoc").ok_or("missing")?;
+/// let o = enlist_wasm::ops::proxy_outcome(p, 201, &[], br#"{"provider":"pandadoc","id":"u1"}"#);
+/// assert_eq!((o.kind, o.id.as_deref()), ("created", Some("u1")));
+/// # Ok::<(), &str>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProxyOutcome {
     /// `created` or a problem kind.
@@ -583,7 +617,8 @@ pub struct ProxyOutcome {
     /// The provider (on `created`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provider: Option<&'static str>,
-    /// The proxy's HTTP status.
+    /// The proxy's HTTP status; on `created`, the provider's status as the proxy
+    /// relays it.
     pub status: u16,
     /// The new user's id (on `created`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -612,10 +647,60 @@ pub struct ProxyOutcome {
     /// Seconds to wait, from `Retry-After` (on `rate_limited`, and whenever sent).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
+    /// The proxy's validation warnings (on `created`, when it sent them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warnings: Option<Vec<ProxyIssue>>,
+    /// `true` when the proxy replayed a stored answer (`Idempotent-Replayed: true`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replayed: Option<bool>,
 }
 
-/// The problem kind for a non-2xx proxy status. `409` is `already_exists`
-/// when the problem's `errors` say so, else `conflict`.
+/// The `createUser` kind for each problem `type` the enlist Worker sends
+/// (`urn:enlist:problem:<slug>`, crates/enlist-worker/src/problem.rs). A slug
+/// not listed here falls back to the HTTP status ([`problem_kind`]).
+pub const PROBLEM_SLUGS: &[(&str, &str)] = &[
+    ("invalid_json", "bad_request"),
+    ("unauthorized", "unauthorized"),
+    ("origin_not_allowed", "forbidden"),
+    ("policy", "forbidden"),
+    ("not_found", "not_found"),
+    ("method_not_allowed", "bad_request"),
+    ("idempotency_in_flight", "conflict"),
+    ("payload_too_large", "too_large"),
+    ("unsupported_media_type", "bad_request"),
+    ("validation", "validation"),
+    ("already_exists", "already_exists"),
+    // A client bug (same key, another body): not worth retrying.
+    ("idempotency_key_reused", "bad_request"),
+    ("rate_limited", "rate_limited"),
+    ("upstream_error", "upstream"),
+    ("provider_not_configured", "unavailable"),
+    ("upstream_timeout", "timeout"),
+    ("internal", "server_error"),
+];
+
+/// The prefix of the enlist Worker's problem types.
+pub const PROBLEM_TYPE_PREFIX: &str = "urn:enlist:problem:";
+
+/// The kind for a problem `type`, when it is one of the enlist Worker's.
+///
+/// ```
+/// use enlist_wasm::ops::kind_for_type;
+/// assert_eq!(kind_for_type("urn:enlist:problem:already_exists"), Some("already_exists"));
+/// assert_eq!(kind_for_type("urn:enlist:problem:idempotency_in_flight"), Some("conflict"));
+/// assert_eq!(kind_for_type("about:blank"), None);
+/// ```
+pub fn kind_for_type(problem_type: &str) -> Option<&'static str> {
+    let slug = problem_type.strip_prefix(PROBLEM_TYPE_PREFIX)?;
+    PROBLEM_SLUGS
+        .iter()
+        .find(|(s, _)| *s == slug)
+        .map(|(_, kind)| *kind)
+}
+
+/// The problem kind for a non-2xx proxy status, when the problem `type` says
+/// nothing ([`kind_for_type`]). `409` is `already_exists` when the problem's
+/// `errors` say so, else `conflict`.
 ///
 /// ```
 /// use enlist_wasm::ops::problem_kind;
@@ -712,6 +797,10 @@ pub fn proxy_outcome(
         request_id,
         errors: None,
         retry_after: header("retry-after").and_then(parse_retry_after),
+        warnings: None,
+        replayed: header("idempotent-replayed")
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+            .then_some(true),
     };
     if (200..300).contains(&status) {
         let id = root
@@ -727,6 +816,18 @@ pub fn proxy_outcome(
                 outcome.provider = Some(provider.id());
                 outcome.id = Some(id);
                 outcome.workspaces = memberships(root);
+                // The Worker relays the provider's own status in the body.
+                if let Some(relayed) = root
+                    .and_then(|r| r.get("status"))
+                    .and_then(|s| s.as_i64())
+                    .and_then(|s| u16::try_from(s).ok())
+                {
+                    outcome.status = relayed;
+                }
+                outcome.warnings = root
+                    .and_then(|r| r.get("warnings"))
+                    .filter(|w| w.kind() == Kind::Array)
+                    .map(|w| w.elements().filter_map(read_issue).collect());
             }
             None => {
                 outcome.type_ = Some("about:blank".into());
@@ -745,7 +846,11 @@ pub fn proxy_outcome(
     let exists = errors
         .iter()
         .any(|i| i.code == Code::AlreadyExists.as_str());
-    outcome.kind = problem_kind(status, exists);
+    let problem_type = string_member(root, "type");
+    outcome.kind = problem_type
+        .as_deref()
+        .and_then(kind_for_type)
+        .unwrap_or_else(|| problem_kind(status, exists));
     let title = string_member(root, "title").map(|t| sanitize_message(&t));
     let detail = string_member(root, "detail").map(|d| sanitize_message(&d));
     outcome.message = Some(
@@ -754,7 +859,7 @@ pub fn proxy_outcome(
             .or_else(|| title.clone())
             .unwrap_or_else(|| format!("The enlist proxy answered HTTP {status}.")),
     );
-    outcome.type_ = Some(string_member(root, "type").unwrap_or_else(|| "about:blank".into()));
+    outcome.type_ = Some(problem_type.unwrap_or_else(|| "about:blank".into()));
     outcome.title = Some(title.unwrap_or_else(|| format!("HTTP {status}")));
     outcome.detail = detail;
     outcome.errors = (outcome.kind == "validation" || !errors.is_empty()).then_some(errors);
@@ -1025,6 +1130,50 @@ mod tests {
             o.message.as_deref(),
             Some("The enlist proxy answered HTTP 502.")
         );
+    }
+
+    #[test]
+    fn worker_problem_types_decide_the_kind() {
+        let p = partoo();
+        let problem =
+            |t: &str| format!(r#"{{"type":"urn:enlist:problem:{t}","title":"T","status":422}}"#);
+        let o = proxy_outcome(p, 422, &[], problem("already_exists").as_bytes());
+        assert_eq!(o.kind, "already_exists");
+        let o = proxy_outcome(p, 422, &[], problem("idempotency_key_reused").as_bytes());
+        assert_eq!(o.kind, "bad_request");
+        let o = proxy_outcome(p, 403, &[], problem("policy").as_bytes());
+        assert_eq!(o.kind, "forbidden");
+        let o = proxy_outcome(p, 503, &[], problem("provider_not_configured").as_bytes());
+        assert_eq!(o.kind, "unavailable");
+        let o = proxy_outcome(p, 418, &[], problem("something_new").as_bytes());
+        assert_eq!(o.kind, "bad_request");
+        let o = proxy_outcome(
+            p,
+            201,
+            &[("Idempotent-Replayed", "true")],
+            br#"{"provider":"partoo","status":200,"id":"u","warnings":[{"path":"/accesses","code":"ignored","message":"m"}]}"#,
+        );
+        assert_eq!((o.kind, o.status, o.replayed), ("created", 200, Some(true)));
+        assert_eq!(o.warnings.map(|w| w.len()), Some(1));
+        let kinds = [
+            "bad_request",
+            "unauthorized",
+            "forbidden",
+            "not_found",
+            "timeout",
+            "conflict",
+            "already_exists",
+            "too_large",
+            "validation",
+            "rate_limited",
+            "upstream",
+            "unavailable",
+            "server_error",
+            "malformed",
+        ];
+        for (slug, kind) in PROBLEM_SLUGS {
+            assert!(kinds.contains(kind), "{slug} -> {kind}");
+        }
     }
 
     #[test]

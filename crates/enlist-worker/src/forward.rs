@@ -182,6 +182,35 @@ pub fn email_path(schema: &ObjectSchema) -> Option<String> {
     None
 }
 
+/// A provider's field error as the proxy relays it: the path (reduced to
+/// field names and indices the schema knows, else `""`) and the code, with
+/// enlist's own message. The provider's text is never relayed: it could echo
+/// anything, including the API key or personal data.
+pub fn relayed_issue(provider: &dyn AnyProvider, issue: &Issue) -> Issue {
+    let mut names = Vec::new();
+    crate::log::field_names(provider.schema(), &mut names);
+    let path = crate::log::sanitize_path(&issue.path, &names);
+    let path = if path.contains("<other>") {
+        String::new()
+    } else {
+        path
+    };
+    let message = match issue.code {
+        Code::AlreadyExists => "A user with this email already exists.",
+        Code::Required => "The provider requires this field.",
+        Code::UnknownField => "The provider does not know this field.",
+        Code::Enum => "The provider does not accept this value.",
+        Code::Email => "The provider does not accept this email address.",
+        Code::Domain => "The provider does not accept this email domain.",
+        Code::Phone => "The provider does not accept this phone number.",
+        Code::Type => "The provider expects another type of value here.",
+        Code::MinLength => "The provider finds this value too short.",
+        Code::MaxLength => "The provider finds this value too long.",
+        _ => "The provider rejected this value.",
+    };
+    Issue::new(path, issue.code, message, Params::new())
+}
+
 fn upstream_error() -> Problem {
     Problem::new(
         Kind::UpstreamError,
@@ -216,7 +245,11 @@ pub fn reply_for(
             return Reply::json(200, body.to_string());
         }
         Outcome::Validation(f) => {
-            let mut errors = f.errors;
+            let mut errors: Vec<Issue> = f
+                .errors
+                .iter()
+                .map(|i| relayed_issue(provider, i))
+                .collect();
             if errors.is_empty() {
                 errors.push(Issue::new(
                     "",
@@ -235,8 +268,9 @@ pub fn reply_for(
         Outcome::AlreadyExists(f) => {
             let mut errors: Vec<Issue> = f
                 .errors
-                .into_iter()
+                .iter()
                 .filter(|i| i.code == Code::AlreadyExists)
+                .map(|i| relayed_issue(provider, i))
                 .collect();
             if errors.is_empty() {
                 errors.push(Issue::new(
@@ -449,6 +483,47 @@ mod tests {
         assert_eq!(
             json(&r),
             serde_json::json!({"provider": "partoo", "status": 200, "id": "u1"})
+        );
+    }
+
+    #[test]
+    fn provider_text_is_never_relayed() {
+        let echo = "KEY-123 Sup3r-secret! +14842634627 ada@example.com";
+        let body = format!(
+            r#"{{"errors":{{"json":{{"first_name":["{echo} is bad"],"{echo}":["x"],"email":["already used {echo}"]}}}}}}"#
+        );
+        for status in [400, 422] {
+            let r = reply("partoo", Op::Create, status, &[], &body);
+            assert_eq!(r.status, 422);
+            for part in echo.split(' ') {
+                assert!(!r.body.contains(part), "{part} in {}", r.body);
+            }
+        }
+        let r = reply(
+            "partoo",
+            Op::Create,
+            400,
+            &[],
+            r#"{"errors":{"json":{"lang":["Must be one of: fr."],"nick":["Unknown field."]}}}"#,
+        );
+        let paths: Vec<String> = json(&r)["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                format!(
+                    "{} {}",
+                    i["path"].as_str().unwrap(),
+                    i["message"].as_str().unwrap()
+                )
+            })
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "/lang The provider does not accept this value.",
+                " The provider does not know this field."
+            ]
         );
     }
 

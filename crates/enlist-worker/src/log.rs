@@ -102,7 +102,8 @@ fn standard_method(method: &str) -> &'static str {
         .unwrap_or("OTHER")
 }
 
-fn field_names(schema: &ObjectSchema, out: &mut Vec<&'static str>) {
+/// Every field name of a schema, at any depth.
+pub fn field_names(schema: &ObjectSchema, out: &mut Vec<&'static str>) {
     for field in schema.fields {
         out.push(field.name);
         let mut ty = &field.ty;
@@ -115,7 +116,9 @@ fn field_names(schema: &ObjectSchema, out: &mut Vec<&'static str>) {
     }
 }
 
-fn sanitize_path(path: &str, names: &[&str]) -> String {
+/// `path` with every segment that is neither one of `names` nor an array
+/// index replaced by `<other>`.
+pub fn sanitize_path(path: &str, names: &[&str]) -> String {
     let mut out = String::new();
     for token in path.split('/').skip(1) {
         out.push('/');
