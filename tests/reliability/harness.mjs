@@ -1,8 +1,8 @@
 // Shared pieces of the reliability suites (tests/reliability/): the built
 // Worker in Miniflare in front of the scriptable mock upstream, both on
-// 127.0.0.1 ports picked at random, with distinctive fake secrets; a fetch
-// that can never hang; payload makers; problem assertions; the Worker's log
-// lines, captured.
+// 127.0.0.1 ports picked at random, with distinctive fake secrets; an HTTP
+// client that can never hang; payload makers; problem assertions; the
+// Worker's log lines, captured.
 //
 //   import { startStack, FAKE } from "./harness.mjs";
 //   const stack = await startStack({ bindings: { UPSTREAM_TIMEOUT_MS: "500" } });

@@ -14,8 +14,9 @@
 // (Python ≥ 3.12: on 3.11.7 Hypothesis hits a CPython AST bug). Set
 // SCHEMATHESIS=/path/to/st to use another install.
 //
-// schemathesis_hooks.py makes each valid Idempotency-Key unique (the contract
-// refuses a key reused for another request). Each run is bounded
+// schemathesis_hooks.py gives each call a fresh valid Idempotency-Key and a
+// fresh email (the contract refuses a key reused for another request, and a
+// second user with the same email; generators reuse values like "0@0.com"). Each run is bounded
 // (--max-examples, plus a hard kill after --kill-after seconds). Reports land in tests/.tmp/schemathesis/ (git-ignored): JUnit and
 // a reproduction script per failure. Traffic stays on 127.0.0.1.
 import { spawn } from "node:child_process";
@@ -56,7 +57,10 @@ function schemathesisBin() {
 function run(bin, argv, killAfterS) {
   return new Promise((resolve, reject) => {
     const env = { ...process.env, NO_COLOR: "1", SCHEMATHESIS_HOOKS: join(ROOT, "tests/reliability/schemathesis_hooks.py") };
-    const child = spawn(bin, argv, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env });
+    // From tests/.tmp/ (git-ignored): schemathesis keeps a cache in ./.schemathesis/.
+    const cwd = join(ROOT, "tests/.tmp");
+    mkdirSync(cwd, { recursive: true });
+    const child = spawn(bin, argv, { cwd, stdio: ["ignore", "pipe", "pipe"], env });
     let out = "";
     child.stdout.on("data", (d) => {
       out += d;

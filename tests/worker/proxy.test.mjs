@@ -70,7 +70,7 @@ describe("health and document", () => {
     assert.equal(res.status, 200);
     assert.match(res.headers.get("content-type"), /^application\/json/);
     assert.equal(res.body.openapi, "3.1.0");
-    assert.deepEqual(res.body.components.parameters.Provider.schema.enum, ["partoo", "pandadoc"]);
+    assert.ok(res.body.paths["/v1/partoo/users"] && res.body.paths["/v1/pandadoc/users"]);
     const head = await w.call("/v1/openapi.json", { method: "HEAD" });
     assert.equal(head.status, 200);
   });

@@ -167,9 +167,13 @@ fn build() -> Result {
         .arg(&raw);
     util::run(bindgen)?;
 
-    let pkg = util::path(PKG_DIR);
+    // Lay the package out next to the scratch directory, then move it into
+    // place in one rename: a test reading pkg/ meanwhile never sees half of it.
+    // (In the repository's target/, so that the rename stays on one file
+    // system even when CARGO_TARGET_DIR points elsewhere.)
+    let pkg = util::path("target/enlist-wasm-pkg");
     let _ = std::fs::remove_dir_all(&pkg);
-    std::fs::create_dir_all(&pkg).map_err(|e| format!("cannot create {PKG_DIR}: {e}"))?;
+    std::fs::create_dir_all(&pkg).map_err(|e| format!("cannot create {}: {e}", util::rel(&pkg)))?;
 
     let mut opt = Command::new(tools::node_bin("wasm-opt")?);
     opt.args(WASM_OPT_FLAGS)
@@ -193,8 +197,12 @@ fn build() -> Result {
     types.arg(js.join("gen-types.mjs")).arg(&pkg);
     util::run(types)?;
 
+    let dest = util::path(PKG_DIR);
+    let _ = std::fs::remove_dir_all(&dest);
+    std::fs::rename(&pkg, &dest)
+        .map_err(|e| format!("cannot move {} to {PKG_DIR}: {e}", util::rel(&pkg)))?;
     for file in ["enlist_bg.wasm", "enlist.js", "api.js", "browser.js"] {
-        println!("  {file}: {}", util::size_report(&pkg.join(file)));
+        println!("  {file}: {}", util::size_report(&dest.join(file)));
     }
     Ok(())
 }

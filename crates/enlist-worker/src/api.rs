@@ -247,10 +247,32 @@ impl<'a> Call<'a> {
     }
 }
 
-/// Reads at most [`MAX_BODY`] bytes; `None` when the body is larger. With a
-/// declared (and already checked) `Content-Length` the runtime delivers at
-/// most that many bytes, so the body is read in one piece; otherwise it is
-/// streamed and reading stops at the limit.
+/// Most bytes read and thrown away to answer an oversized request on a clean
+/// connection (a client still sending its body when the answer comes may see
+/// a reset instead of the 413); larger bodies are not read at all.
+pub const DRAIN_LIMIT: usize = 1024 * 1024;
+
+/// Reads and discards the body, up to [`DRAIN_LIMIT`] bytes.
+async fn drain(req: &web_sys::Request) {
+    if let Some(stream) = req.body() {
+        drain_stream(ByteStream::from(stream), 0).await;
+    }
+}
+
+async fn drain_stream(mut stream: ByteStream, mut seen: usize) {
+    while seen <= DRAIN_LIMIT {
+        match stream.next().await {
+            Some(Ok(chunk)) => seen += chunk.len(),
+            _ => break,
+        }
+    }
+}
+
+/// Reads at most [`MAX_BODY`] bytes (nothing is kept beyond that); `None`
+/// when the body is larger. With a declared (and already checked)
+/// `Content-Length` the runtime delivers at most that many bytes, so the body
+/// is read in one piece; otherwise it is streamed and reading stops at the
+/// limit (the rest is drained, see [`DRAIN_LIMIT`]).
 async fn read_body(req: &web_sys::Request, declared: bool) -> worker::Result<Option<Vec<u8>>> {
     let Some(stream) = req.body() else {
         return Ok(Some(Vec::new()));
@@ -265,11 +287,23 @@ async fn read_body(req: &web_sys::Request, declared: bool) -> worker::Result<Opt
     while let Some(chunk) = stream.next().await {
         let chunk = chunk?;
         if body.len() + chunk.len() > MAX_BODY {
+            drain_stream(stream, body.len() + chunk.len()).await;
             return Ok(None);
         }
         body.extend_from_slice(&chunk);
     }
     Ok(Some(body))
+}
+
+/// Drains an oversized body whose declared length is within [`DRAIN_LIMIT`].
+async fn drain_declared(call: &Call<'_>, req: &web_sys::Request) {
+    let declared = call
+        .header("content-length")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(u64::MAX);
+    if declared <= DRAIN_LIMIT as u64 {
+        drain(req).await;
+    }
 }
 
 /// Whether a `Content-Type` is JSON (`application/json`, `…+json`, any
@@ -308,7 +342,10 @@ pub async fn create_user(
     }
     let declared = match call.declared_length() {
         Ok(d) => d.is_some(),
-        Err(h) => return Ok(h),
+        Err(h) => {
+            drain_declared(call, req).await;
+            return Ok(h);
+        }
     };
     let Some(body) = read_body(req, declared).await? else {
         return Ok(call.too_large());
@@ -410,6 +447,7 @@ pub async fn create_user(
 /// `POST /v1/{provider}/users/{id}/invite`. The body is ignored.
 pub async fn invite(
     call: &mut Call<'_>,
+    req: &web_sys::Request,
     provider: &'static dyn AnyProvider,
     user_id: &str,
 ) -> worker::Result<Handled> {
@@ -436,8 +474,11 @@ pub async fn invite(
         return Ok(call.problem(Problem::new(Kind::Policy, detail).with_errors(vec![refusal])));
     }
     if let Err(h) = call.declared_length() {
+        drain_declared(call, req).await;
         return Ok(h);
     }
+    // The body is ignored; read it so the connection stays usable.
+    drain(req).await;
     let key = match call.idempotency_key() {
         Ok(k) => k,
         Err(issue) => {

@@ -217,7 +217,7 @@ async fn handle(
                 query,
                 log,
             };
-            api::invite(&mut call, provider, user_id).await?
+            api::invite(&mut call, req, provider, user_id).await?
         }
     };
     let mut out = with_cors(Out::new(handled.reply));

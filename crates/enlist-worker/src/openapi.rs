@@ -7,6 +7,7 @@
 //! check it against the code's problem kinds and routes; the Node tests
 //! validate real responses against it.
 
+use enlist_core::schema::{ObjectSchema, Type, Unique};
 use enlist_core::{Code, REGISTRY};
 use serde_json::{json, Value};
 use std::cell::RefCell;
@@ -37,54 +38,185 @@ fn set(doc: &mut Value, pointer: &str, value: Value) {
 /// The document with the registry's data filled in.
 pub fn build() -> Value {
     let mut doc: Value = serde_json::from_str(SOURCE).unwrap_or_else(|_| json!({}));
-    let ids: Vec<&str> = REGISTRY.iter().map(|p| p.id()).collect();
-    set(
-        &mut doc,
-        "/components/parameters/Provider/schema/enum",
-        json!(ids),
-    );
     let codes: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
     set(&mut doc, "/components/schemas/IssueCode/enum", json!(codes));
 
-    // Query flags: one boolean parameter per flag name, saying who takes it.
-    let mut flags: Vec<(&str, &str, Vec<&str>)> = Vec::new();
+    // One path item per provider (and per invite call), from the templates.
+    let users = doc.pointer(USERS).cloned().unwrap_or_else(|| json!({}));
+    let invite = doc.pointer(INVITE).cloned().unwrap_or_else(|| json!({}));
+    let mut items = Vec::new();
     for p in REGISTRY {
-        for flag in p.flags() {
-            match flags.iter_mut().find(|(q, _, _)| *q == flag.query) {
-                Some((_, _, owners)) => owners.push(p.id()),
-                None => flags.push((flag.query, flag.description, vec![p.id()])),
+        let mut item = users.clone();
+        set(
+            &mut item,
+            "/post/operationId",
+            json!(format!("createUser_{}", p.id())),
+        );
+        set(
+            &mut item,
+            "/post/summary",
+            json!(format!("Create a user at {}", p.name())),
+        );
+        set(
+            &mut item,
+            "/post/requestBody/content/application~1json/schema",
+            object_schema(p.schema()),
+        );
+        if let Some(Value::Array(params)) = item.pointer_mut("/post/parameters") {
+            for flag in p.flags() {
+                params.push(json!({
+                    "name": flag.query,
+                    "in": "query",
+                    "required": false,
+                    "description": format!(
+                        "{} A value other than true or false, or any other query parameter, is a 422 `validation` issue at path \"\".",
+                        flag.description
+                    ),
+                    "schema": {"type": "boolean"}
+                }));
             }
         }
-    }
-    if let Some(Value::Array(params)) =
-        doc.pointer_mut("/paths/~1v1~1{provider}~1users/post/parameters")
-    {
-        for (query, description, owners) in flags {
-            params.push(json!({
-                "name": query,
-                "in": "query",
-                "required": false,
-                "description": format!(
-                    "{description} Only for: {}; any other query parameter, or a value other than true or false, is a 422 `validation` issue at path \"\".",
-                    owners.join(", ")
-                ),
-                "schema": {"type": "boolean"}
-            }));
+        items.push((format!("/v1/{}/users", p.id()), item));
+        if p.has_invite() {
+            let mut item = invite.clone();
+            set(
+                &mut item,
+                "/post/operationId",
+                json!(format!("inviteUser_{}", p.id())),
+            );
+            set(
+                &mut item,
+                "/post/summary",
+                json!(format!("Send a {} invitation email", p.name())),
+            );
+            items.push((format!("/v1/{}/users/{{id}}/invite", p.id()), item));
         }
     }
-
     let preflight = doc.pointer(PREFLIGHT).cloned();
-    if let (Some(preflight), Some(Value::Object(paths))) = (preflight, doc.get_mut("paths")) {
-        for item in paths.values_mut() {
-            if let Value::Object(item) = item {
-                item.insert("options".into(), preflight.clone());
+    if let Some(Value::Object(paths)) = doc.get_mut("paths") {
+        for (path, item) in items {
+            paths.insert(path, item);
+        }
+        if let Some(preflight) = preflight {
+            for (path, item) in paths.iter_mut() {
+                let mut options = preflight.clone();
+                // Only a path with a parameter can name something that is not there.
+                if !path.contains('{') {
+                    if let Some(Value::Object(responses)) = options.get_mut("responses") {
+                        responses.remove("404");
+                    }
+                }
+                if let Value::Object(item) = item {
+                    item.insert("options".into(), options);
+                }
             }
         }
     }
     if let Some(Value::Object(components)) = doc.get_mut("components") {
         components.remove("x-enlist-preflight");
+        components.remove("x-enlist-provider-paths");
     }
     doc
+}
+
+const USERS: &str = "/components/x-enlist-provider-paths/users";
+const INVITE: &str = "/components/x-enlist-provider-paths/invite";
+
+/// A JSON Schema (2020-12) of an enlist-core object schema: the structural
+/// part of its rules.
+pub fn object_schema(schema: &ObjectSchema) -> Value {
+    let mut properties = serde_json::Map::new();
+    let mut required = Vec::new();
+    for field in schema.fields {
+        let mut v = type_schema(&field.ty);
+        if let Value::Object(map) = &mut v {
+            let text = if field.description.is_empty() {
+                field.label.to_string()
+            } else {
+                format!("{}: {}", field.label, field.description)
+            };
+            map.insert("description".into(), json!(text));
+            if field.deprecated {
+                map.insert("deprecated".into(), json!(true));
+            }
+        }
+        if field.nullable {
+            v = json!({"anyOf": [v, {"type": "null"}]});
+        }
+        if field.required {
+            required.push(field.name);
+        }
+        properties.insert(field.name.to_string(), v);
+    }
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": required,
+        "properties": properties,
+    })
+}
+
+fn type_schema(ty: &Type) -> Value {
+    match ty {
+        Type::Text(t) => {
+            let mut v = json!({"type": "string", "maxLength": t.max_length});
+            if t.non_empty {
+                v["minLength"] = json!(1);
+                v["pattern"] = json!("\\S");
+            }
+            v
+        }
+        Type::Email => {
+            json!({"type": "string", "format": "email", "minLength": 3, "maxLength": 254})
+        }
+        Type::Password(p) => {
+            // A safe subset of enlist-core's rules: ASCII letters and
+            // punctuation stand for "uppercase", "lowercase" and "special".
+            let mut rules = Vec::new();
+            if p.uppercase {
+                rules.push(json!({"pattern": "[A-Z]"}));
+            }
+            if p.lowercase {
+                rules.push(json!({"pattern": "[a-z]"}));
+            }
+            if p.special {
+                rules.push(json!({"pattern": "[!-/:-@\\[-`{-~]"}));
+            }
+            json!({
+                "type": "string",
+                "format": "password",
+                "minLength": p.min_length,
+                "maxLength": p.max_length,
+                "allOf": rules,
+            })
+        }
+        Type::Phone { allow_empty } => {
+            // `+`, a country code not starting with 0, 7 to 15 digits in all,
+            // optionally grouped by spaces, dots or hyphens (enlist-core also
+            // accepts balanced parentheses).
+            let pattern = "^\\+[1-9](?:[ .-]?[0-9]){6,14}$";
+            if *allow_empty {
+                json!({"type": "string", "anyOf": [{"const": ""}, {"pattern": pattern}]})
+            } else {
+                json!({"type": "string", "pattern": pattern})
+            }
+        }
+        Type::Boolean => json!({"type": "boolean"}),
+        Type::Integer => json!({"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX}),
+        Type::Enum(values) => json!({"type": "string", "enum": values}),
+        Type::Array(a) => {
+            let mut v = json!({"type": "array", "items": type_schema(&a.items)});
+            if a.min_items > 0 {
+                v["minItems"] = json!(a.min_items);
+            }
+            if matches!(a.unique, Unique::Values) {
+                v["uniqueItems"] = json!(true);
+            }
+            v
+        }
+        Type::Object(o) => object_schema(o),
+        _ => json!({}),
+    }
 }
 
 #[cfg(test)]
@@ -146,10 +278,16 @@ mod tests {
         for r in refs {
             assert!(doc.pointer(r.trim_start_matches('#')).is_some(), "{r}");
         }
+        let paths: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
         assert_eq!(
-            doc.pointer("/components/parameters/Provider/schema/enum")
-                .unwrap(),
-            &json!(["partoo", "pandadoc"])
+            paths,
+            [
+                "/v1/health",
+                "/v1/openapi.json",
+                "/v1/pandadoc/users",
+                "/v1/partoo/users",
+                "/v1/partoo/users/{id}/invite"
+            ]
         );
         assert_eq!(
             doc.pointer("/components/schemas/IssueCode/enum")
@@ -159,22 +297,27 @@ mod tests {
                 .len(),
             Code::ALL.len()
         );
-        let params = doc
-            .pointer("/paths/~1v1~1{provider}~1users/post/parameters")
-            .unwrap()
-            .to_string();
         for p in REGISTRY {
-            for flag in p.flags() {
-                assert!(params.contains(flag.query), "{}", flag.query);
+            let params = doc
+                .pointer(&format!("/paths/~1v1~1{}~1users/post/parameters", p.id()))
+                .unwrap()
+                .to_string();
+            for q in ["notify_user", "notify_ws_admins"] {
+                assert_eq!(
+                    params.contains(q),
+                    p.flags().iter().any(|f| f.query == q),
+                    "{q}"
+                );
             }
         }
         assert!(doc.pointer(PREFLIGHT).is_none());
+        assert!(doc.pointer(USERS).is_none());
         assert!(document().starts_with('{'));
     }
 
     /// What the code can answer on each operation: success statuses and the
     /// problem kinds (see lib.rs `handle`, api.rs, forward.rs).
-    fn expected() -> Vec<(&'static str, &'static str, Vec<u16>, Vec<Kind>)> {
+    fn expected() -> Vec<(String, &'static str, Vec<u16>, Vec<Kind>)> {
         use Kind::*;
         let create = vec![
             OriginNotAllowed,
@@ -191,7 +334,6 @@ mod tests {
             IdempotencyKeyReused,
             UpstreamError,
             UpstreamTimeout,
-            NotFound,
             Internal,
         ];
         let invite = vec![
@@ -211,28 +353,47 @@ mod tests {
             Internal,
         ];
         let get = vec![OriginNotAllowed, Internal];
-        vec![
-            ("/v1/health", "get", vec![200], get.clone()),
-            ("/v1/health", "head", vec![200], get.clone()),
-            ("/v1/health", "options", vec![204], get.clone()),
-            ("/v1/openapi.json", "get", vec![200], get.clone()),
-            ("/v1/openapi.json", "head", vec![200], get.clone()),
-            ("/v1/openapi.json", "options", vec![204], get.clone()),
-            ("/v1/{provider}/users", "post", vec![201], create),
-            ("/v1/{provider}/users", "options", vec![204], get.clone()),
+        let options = vec![OriginNotAllowed, Internal];
+        let options_with_id = vec![OriginNotAllowed, NotFound, Internal];
+        let mut out = vec![
+            ("/v1/health".to_string(), "get", vec![200], get.clone()),
+            ("/v1/health".to_string(), "head", vec![200], get.clone()),
             (
-                "/v1/{provider}/users/{id}/invite",
-                "post",
-                vec![200],
-                invite,
-            ),
-            (
-                "/v1/{provider}/users/{id}/invite",
+                "/v1/health".to_string(),
                 "options",
                 vec![204],
-                get,
+                options.clone(),
             ),
-        ]
+            (
+                "/v1/openapi.json".to_string(),
+                "get",
+                vec![200],
+                get.clone(),
+            ),
+            (
+                "/v1/openapi.json".to_string(),
+                "head",
+                vec![200],
+                get.clone(),
+            ),
+            (
+                "/v1/openapi.json".to_string(),
+                "options",
+                vec![204],
+                options.clone(),
+            ),
+        ];
+        for p in REGISTRY {
+            let users = format!("/v1/{}/users", p.id());
+            out.push((users.clone(), "post", vec![201], create.clone()));
+            out.push((users, "options", vec![204], options.clone()));
+            if p.has_invite() {
+                let inv = format!("/v1/{}/users/{{id}}/invite", p.id());
+                out.push((inv.clone(), "post", vec![200], invite.clone()));
+                out.push((inv, "options", vec![204], options_with_id.clone()));
+            }
+        }
+        out
     }
 
     #[test]
@@ -241,7 +402,7 @@ mod tests {
         let paths = doc["paths"].as_object().unwrap();
         let mut seen_ops = 0;
         for (path, method, ok, kinds) in expected() {
-            let op = &paths[path][method];
+            let op = &paths[path.as_str()][method];
             let responses = op["responses"]
                 .as_object()
                 .unwrap_or_else(|| panic!("{path} {method}"));
