@@ -67,6 +67,13 @@ async function startBaseline(upstream) {
     compatibilityDate: COMPATIBILITY_DATE,
     cf: false,
     handleStructuredLogs: quiet,
+    // Same routing as the Rust Worker (wrangler.toml): the form's assets in
+    // front, the Worker first on /v1/*.
+    assets: {
+      directory: `${ROOT}www`,
+      binding: "ASSETS",
+      routerConfig: { has_user_worker: true, static_routing: { user_worker: ["/v1/*"] } },
+    },
     ratelimits: { RATE_LIMITER: { namespace_id: "1001", simple: RATE } },
     bindings: bindings(upstream),
   });
