@@ -181,6 +181,7 @@ async function main() {
   const baseRps = med(results.base, "rps");
   const added = (k) => med(results.rustLat, k) - med(results.direct, k);
   const addedBase = (k) => med(results.baseLat, k) - med(results.direct, k);
+  const lat = (list) => ["p50", "p90", "p99"].map((k) => med(list, k).toFixed(2)).join(" / ") + " ms";
 
   const rows = [
     ["Worker bundle: wasm", `${kib(sizes.wasmRaw)} KiB raw, ${kib(sizes.wasmGz)} KiB gzip`],
@@ -192,15 +193,16 @@ async function main() {
     [`POST create user, wrk -c${CONNECTIONS}: JS baseline`, `${baseRps.toFixed(0)} req/s`],
     ["ratio Rust / JS (target ≥ 0.90)", (rustRps / baseRps).toFixed(2)],
     [`GET /v1/health, wrk -c${CONNECTIONS}: Rust / JS`, `${med(results.rustHealth, "rps").toFixed(0)} / ${med(results.baseHealth, "rps").toFixed(0)} req/s`],
-    ["latency wrk -c1, direct to upstream p50 / p99", `${med(results.direct, "p50").toFixed(2)} / ${med(results.direct, "p99").toFixed(2)} ms`],
-    ["latency wrk -c1, via Rust Worker p50 / p99", `${med(results.rustLat, "p50").toFixed(2)} / ${med(results.rustLat, "p99").toFixed(2)} ms`],
-    ["latency wrk -c1, via JS baseline p50 / p99", `${med(results.baseLat, "p50").toFixed(2)} / ${med(results.baseLat, "p99").toFixed(2)} ms`],
-    ["added latency, Rust Worker p50 / p99 (target p99 ≤ 2 ms)", `${added("p50").toFixed(2)} / ${added("p99").toFixed(2)} ms`],
-    ["added latency, JS baseline p50 / p99", `${addedBase("p50").toFixed(2)} / ${addedBase("p99").toFixed(2)} ms`],
+    ["latency wrk -c1, direct to upstream p50 / p90 / p99", lat(results.direct)],
+    ["latency wrk -c1, via Rust Worker p50 / p90 / p99", lat(results.rustLat)],
+    ["latency wrk -c1, via JS baseline p50 / p90 / p99", lat(results.baseLat)],
+    ["added latency, Rust Worker p50 / p90 / p99 (target p99 ≤ 2 ms)", `${added("p50").toFixed(2)} / ${added("p90").toFixed(2)} / ${added("p99").toFixed(2)} ms`],
+    ["added latency, JS baseline p50 / p90 / p99", `${addedBase("p50").toFixed(2)} / ${addedBase("p90").toFixed(2)} / ${addedBase("p99").toFixed(2)} ms`],
     ["non-2xx answers during the runs", String(errors)],
   ];
   const width = Math.max(...rows.map((r) => r[0].length));
-  console.log(`\nWorker benchmark (${ROUNDS} rounds × ${DURATION} s, medians; Node ${process.version})`);
+  const load = (await import("node:os")).loadavg()[0].toFixed(2);
+  console.log(`\nWorker benchmark (${ROUNDS} rounds × ${DURATION} s, medians; Node ${process.version}; load average at the end ${load})`);
   for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
   console.log("\nper round (req/s): Rust", results.rust.map((r) => r.rps.toFixed(0)).join(", "), "| JS", results.base.map((r) => r.rps.toFixed(0)).join(", "));
   if (errors) process.exitCode = 1;

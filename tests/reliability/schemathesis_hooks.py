@@ -12,10 +12,28 @@ So that a schema-valid request is judged on its own, each call gets a fresh
 value for both, keeping its shape: a *valid* key (1-255 visible ASCII
 characters, as documented) gets a unique suffix, and an email whose local
 part is a plain dot-atom gets a unique prefix. Invalid keys and emails are
-sent as generated, so their rejection is still tested. Key reuse, replays and
-duplicate users are tested on purpose elsewhere (idempotency.test.mjs,
-faults.test.mjs, tests/worker/).
+sent as generated, so their rejection is still tested.
+
+`filter_failure` drops a "schema-valid request rejected" (ST202) in exactly
+these cases, and no other:
+
+- the answer is 422 `already_exists`: some checks send a case again (without
+  these hooks), and the provider then rightly says the user exists;
+- the answer is 422 `validation` and *every* issue is one of two rules JSON
+  Schema cannot state: an integer written with a fraction or exponent
+  (`1416.0`: JSON Schema compares values, and 1416.0 is the integer 1416;
+  enlist requires the digits) — code `type` with params expected "integer",
+  found "number"; and a list item repeating another's key (two PandaDoc
+  workspaces with the same `workspace_id`: "each once" in the document) —
+  code `duplicate`.
+
+Any other 422 (a rule the document could state and does not) still fails.
+
+Key reuse, replays and duplicate users are tested on purpose elsewhere
+(idempotency.test.mjs, faults.test.mjs, tests/worker/).
 """
+
+import json
 
 import re
 import uuid
@@ -23,6 +41,7 @@ import uuid
 import schemathesis
 
 VALID_KEY = re.compile(r"^[!-~]{1,255}$")
+FRESH = re.compile(r"^u[0-9a-f]{12}\.")
 DOT_ATOM = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 
 
@@ -32,6 +51,7 @@ def _fresh_emails(node):
         for name, value in node.items():
             if name == "email" and isinstance(value, str) and value.count("@") == 1:
                 local, domain = value.split("@")
+                local = FRESH.sub("", local)  # a case sent again: replace, not stack
                 fresh = f"u{uuid.uuid4().hex[:12]}.{local}"
                 if DOT_ATOM.match(local) and len(fresh) <= 64:
                     node[name] = f"{fresh}@{domain}"
@@ -53,3 +73,32 @@ def before_call(context, case, kwargs):
             headers[name] = f"{value[:200]}-{uuid.uuid4().hex}"
     if case.method.upper() == "POST" and isinstance(case.body, (dict, list)):
         _fresh_emails(case.body)
+
+
+def _inexpressible(issue):
+    """An issue from a rule JSON Schema cannot state (see the module doc)."""
+    if not isinstance(issue, dict):
+        return False
+    params = issue.get("params") or {}
+    if issue.get("code") == "type":
+        return params.get("expected") == "integer" and params.get("found") == "number"
+    return issue.get("code") == "duplicate"
+
+
+@schemathesis.hook
+def filter_failure(context, failure, case, response):
+    """False drops the failure (see the module doc); True keeps it."""
+    if getattr(failure, "code", None) != "ST202" or response is None or response.status_code != 422:
+        return True
+    try:
+        problem = json.loads(response.content)
+    except ValueError:
+        return True
+    if not isinstance(problem, dict):
+        return True
+    if problem.get("type") == "urn:enlist:problem:already_exists":
+        return False
+    errors = problem.get("errors") or []
+    if problem.get("type") == "urn:enlist:problem:validation" and errors and all(map(_inexpressible, errors)):
+        return False
+    return True
