@@ -75,12 +75,9 @@ export const PROVIDERS = Object.freeze({
  * Never follows redirects.
  *
  * A fresh connection per request (node:http, no agent) rather than fetch's
- * pool: workerd closes a keep-alive connection after answering a request
- * whose body the Worker did not read (405, 413, 415…) without saying
- * `Connection: close`, so a pooled client's next request on it can fail with
- * "other side closed" (see docs/reliability.md). These suites are about the
- * Worker's answers, not about connection reuse; the load suite counts those
- * closes.
+ * pool, so that no request depends on the fate of another's connection:
+ * these suites are about the Worker's answers. Connection reuse is tested on
+ * its own (keepalive.test.mjs) and under load (load.mjs).
  * @returns {Promise<{status: number, headers: Headers, text: string, json: any, ms: number}>}
  */
 export function request(url, { method = "GET", headers = {}, body, timeoutMs = REQUEST_TIMEOUT_MS } = {}) {

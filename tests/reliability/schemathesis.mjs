@@ -20,7 +20,7 @@
 // (--max-examples, plus a hard kill after --kill-after seconds). Reports land in tests/.tmp/schemathesis/ (git-ignored): JUnit and
 // a reproduction script per failure. Traffic stays on 127.0.0.1.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { FAKE, ROOT, report, startStack } from "./harness.mjs";
 
@@ -54,9 +54,9 @@ function schemathesisBin() {
 }
 
 /** Runs schemathesis to completion (or kills it); resolves to its exit code and output. */
-function run(bin, argv, killAfterS) {
+function run(bin, argv, killAfterS, filterLog) {
   return new Promise((resolve, reject) => {
-    const env = { ...process.env, NO_COLOR: "1", SCHEMATHESIS_HOOKS: join(ROOT, "tests/reliability/schemathesis_hooks.py") };
+    const env = { ...process.env, NO_COLOR: "1", SCHEMATHESIS_HOOKS: join(ROOT, "tests/reliability/schemathesis_hooks.py"), ENLIST_FILTER_LOG: filterLog };
     // From tests/.tmp/ (git-ignored): schemathesis keeps a cache in ./.schemathesis/.
     const cwd = join(ROOT, "tests/.tmp");
     mkdirSync(cwd, { recursive: true });
@@ -91,6 +91,7 @@ async function fuzz(bin, args, mode) {
   });
   const dir = join(ROOT, "tests/.tmp/schemathesis", mode);
   mkdirSync(dir, { recursive: true });
+  const filterLog = join(dir, "filtered.txt");
   const argv = [
     "run",
     `${stack.url}/v1/openapi.json`,
@@ -119,7 +120,8 @@ async function fuzz(bin, args, mode) {
   report(`\n==> schemathesis (${mode} mode) against ${stack.url}/v1/openapi.json: ${args.maxExamples} examples per operation, seed ${args.seed}`);
   let result;
   try {
-    result = await run(bin, argv, args.killAfter);
+    rmSync(filterLog, { force: true });
+    result = await run(bin, argv, args.killAfter, filterLog);
   } finally {
     await stack.close();
   }
@@ -128,7 +130,9 @@ async function fuzz(bin, args, mode) {
   const errors = stack.logs.filter((l) => l.level === "error");
   const cases = /(\d+) generated/.exec(result.out)?.[1] ?? "?";
   const line = result.out.split("\n").reverse().find((l) => /=+ .* in [\d.]+s =+/.test(l)) ?? "";
-  return { mode, code: result.code, cases, line: line.replace(/=+/g, "").trim(), workerErrors: errors.map((e) => e.line) };
+  const dropped = {};
+  if (existsSync(filterLog)) for (const reason of readFileSync(filterLog, "utf8").split("\n").filter(Boolean)) dropped[reason] = (dropped[reason] ?? 0) + 1;
+  return { mode, code: result.code, cases, line: line.replace(/=+/g, "").trim(), workerErrors: errors.map((e) => e.line), dropped };
 }
 
 async function main() {
@@ -144,6 +148,7 @@ async function main() {
     const ok = r.code === 0 && r.workerErrors.length === 0;
     failed ||= !ok;
     report(`  ${ok ? "ok    " : "FAILED"} ${r.mode} mode: ${r.cases} test cases; ${r.line} (exit ${r.code})`);
+    for (const [reason, n] of Object.entries(r.dropped)) report(`         dropped by schemathesis_hooks.py: ${n} × ${reason}`);
     for (const e of r.workerErrors.slice(0, 10)) report(`         worker error log: ${e}`);
   }
   if (failed) {

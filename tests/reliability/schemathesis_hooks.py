@@ -28,12 +28,15 @@ these cases, and no other:
   code `duplicate`.
 
 Any other 422 (a rule the document could state and does not) still fails.
+Each dropped failure's reason is appended to the file named by
+ENLIST_FILTER_LOG, which schemathesis.mjs tallies after the run.
 
 Key reuse, replays and duplicate users are tested on purpose elsewhere
 (idempotency.test.mjs, faults.test.mjs, tests/worker/).
 """
 
 import json
+import os
 
 import re
 import uuid
@@ -85,6 +88,15 @@ def _inexpressible(issue):
     return issue.get("code") == "duplicate"
 
 
+def _dropped(reason):
+    """Records why a failure was dropped (see ENLIST_FILTER_LOG)."""
+    path = os.environ.get("ENLIST_FILTER_LOG")
+    if path:
+        with open(path, "a", encoding="utf-8") as log:
+            log.write(reason + "\n")
+    return False
+
+
 @schemathesis.hook
 def filter_failure(context, failure, case, response):
     """False drops the failure (see the module doc); True keeps it."""
@@ -97,8 +109,9 @@ def filter_failure(context, failure, case, response):
     if not isinstance(problem, dict):
         return True
     if problem.get("type") == "urn:enlist:problem:already_exists":
-        return False
+        return _dropped("already_exists (a case sent again)")
     errors = problem.get("errors") or []
     if problem.get("type") == "urn:enlist:problem:validation" and errors and all(map(_inexpressible, errors)):
-        return False
+        codes = sorted({e.get("code") for e in errors})
+        return _dropped("validation: " + ", ".join("integer written with a fraction" if c == "type" else "duplicate list item" for c in codes))
     return True

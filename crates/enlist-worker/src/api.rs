@@ -268,6 +268,26 @@ async fn drain_stream(mut stream: ByteStream, mut seen: usize) {
     }
 }
 
+/// Reads and discards a body nothing has read yet, when its declared length
+/// is within [`DRAIN_LIMIT`]. Called after every request: workerd ends a
+/// keep-alive connection whose request body was left unread, without
+/// `Connection: close`, so a client's next request on it would fail
+/// (tests/reliability/keepalive.test.mjs).
+pub async fn drain_unread(req: &web_sys::Request) {
+    if req.body_used() {
+        return;
+    }
+    let declared = req
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > 0 && n <= DRAIN_LIMIT as u64) {
+        drain(req).await;
+    }
+}
+
 /// Reads at most [`MAX_BODY`] bytes (nothing is kept beyond that); `None`
 /// when the body is larger. With a declared (and already checked)
 /// `Content-Length` the runtime delivers at most that many bytes, so the body

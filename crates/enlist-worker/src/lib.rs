@@ -134,6 +134,8 @@ async fn fetch(
             Out::new(Reply::problem(&problem, &request_id))
         }
     };
+    // A body the handler left unread would end the keep-alive connection.
+    api::drain_unread(&req).await;
     log.status = out.reply.status;
     log.problem = out.reply.problem.clone();
     log.duration_ms = worker::js_sys::Date::now() - started;
