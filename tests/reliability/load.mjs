@@ -8,6 +8,7 @@
 //   node tests/reliability/load.mjs                 # 60 s, 32 connections (bench)
 //   node tests/reliability/load.mjs --smoke         # 10 s (cargo xtask test)
 //   node tests/reliability/load.mjs --duration 180 --check-memory # memory soak (bench)
+//   node tests/reliability/load.mjs --duration 180 --baseline     # same, trivial JS Worker
 //   node tests/reliability/load.mjs --duration 30 --connections 16 --json out.json
 //
 // Fails (exit 1) on any unexpected answer: a status or problem type outside
@@ -20,7 +21,8 @@
 import { spawn, spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { NO_RATE_LIMIT, report, startStack } from "./harness.mjs";
+import { COMPATIBILITY_DATE } from "../worker/serve.mjs";
+import { NO_RATE_LIMIT, report, request, startStack } from "./harness.mjs";
 
 const LUA = fileURLToPath(new URL("./load.lua", import.meta.url));
 
@@ -62,6 +64,7 @@ function parseArgs(argv) {
     else if (a === "--sample-every") args.sampleEvery = num();
     else if (a === "--json") args.json = argv[++i];
     else if (a === "--check-memory") args.checkMemory = true;
+    else if (a === "--baseline") args.baseline = true; // a trivial JS Worker instead (memory comparison)
     else if (a === "--only") args.only = argv[++i]; // comma-separated kinds of load.lua (diagnosis)
     else throw new Error(`unknown argument ${a}`);
   }
@@ -119,11 +122,35 @@ function runWrk(url, { duration, connections, threads, only }) {
 
 const fmtMs = (us) => `${(us / 1000).toFixed(1)} ms`;
 
+/**
+ * --baseline: the same Miniflare options with a trivial JavaScript Worker
+ * (reads the body, answers 200 {"status":"ok"}) instead of enlist's, to tell
+ * workerd's own memory behaviour from the Worker's.
+ */
+async function startBaseline() {
+  const { Miniflare } = await import("miniflare");
+  const mf = new Miniflare({
+    host: "127.0.0.1",
+    port: 0,
+    modules: true,
+    script: 'export default { async fetch(req) { await req.arrayBuffer(); return Response.json({ status: "ok" }); } };',
+    compatibilityDate: COMPATIBILITY_DATE,
+    cf: false,
+  });
+  const url = (await mf.ready).origin;
+  return {
+    url,
+    upstream: { reset() {} },
+    get: (path, _body, opts) => request(`${url}${path}`, opts),
+    close: () => mf.dispose(),
+  };
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (spawnSync("wrk", ["--version"]).error) throw new Error("wrk is not installed: apt-get install -y wrk (cargo xtask bench installs it)");
 
-  const stack = await startStack({ rateLimit: NO_RATE_LIMIT, captureLogs: false });
+  const stack = args.baseline ? await startBaseline() : await startStack({ rateLimit: NO_RATE_LIMIT, captureLogs: false });
   const samples = [];
   const failures = [];
   let wrk;

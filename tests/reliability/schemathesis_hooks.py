@@ -37,7 +37,6 @@ Key reuse, replays and duplicate users are tested on purpose elsewhere
 
 import json
 import os
-
 import re
 import uuid
 
