@@ -116,6 +116,40 @@ pub struct Membership {
     pub member_id: String,
 }
 
+impl Membership {
+    /// Reads a `workspaces` array of `{workspace_id, role, member_id}`
+    /// objects, as PandaDoc returns it and the enlist proxy relays it.
+    /// Elements that are not objects are skipped; a missing or non-text member
+    /// reads as `""`. Anything but an array gives an empty list.
+    ///
+    /// ```
+    /// use enlist_core::json::Document;
+    /// use enlist_core::outcome::Membership;
+    ///
+    /// let doc = Document::parse(r#"[{"workspace_id":"w1","role":"Admin","member_id":"m1"}, 3]"#)?;
+    /// let list = Membership::read_list(doc.root());
+    /// assert_eq!(list.len(), 1);
+    /// assert_eq!(list[0].role, "Admin");
+    /// # Ok::<(), enlist_core::json::SyntaxError>(())
+    /// ```
+    pub fn read_list(list: Node<'_, '_>) -> Vec<Membership> {
+        let text = |n: Node<'_, '_>, k: &str| {
+            n.get(k)
+                .and_then(|v| v.as_str())
+                .map(|s| s.into_owned())
+                .unwrap_or_default()
+        };
+        list.elements()
+            .filter(|e| e.kind() == Kind::Object)
+            .map(|e| Membership {
+                workspace_id: text(e, "workspace_id"),
+                role: text(e, "role"),
+                member_id: text(e, "member_id"),
+            })
+            .collect()
+    }
+}
+
 /// A sent invitation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Invited {

@@ -815,7 +815,10 @@ pub fn proxy_outcome(
                 outcome.kind = "created";
                 outcome.provider = Some(provider.id());
                 outcome.id = Some(id);
-                outcome.workspaces = memberships(root);
+                outcome.workspaces = root
+                    .and_then(|r| r.get("workspaces"))
+                    .map(Membership::read_list)
+                    .unwrap_or_default();
                 // The Worker relays the provider's own status in the body.
                 if let Some(relayed) = root
                     .and_then(|r| r.get("status"))
@@ -864,26 +867,6 @@ pub fn proxy_outcome(
     outcome.detail = detail;
     outcome.errors = (outcome.kind == "validation" || !errors.is_empty()).then_some(errors);
     outcome
-}
-
-fn memberships(root: Option<Node<'_, '_>>) -> Vec<Membership> {
-    let Some(list) = root.and_then(|r| r.get("workspaces")) else {
-        return Vec::new();
-    };
-    let text = |n: Node<'_, '_>, k: &str| {
-        n.get(k)
-            .and_then(|v| v.as_str())
-            .map(Cow::into_owned)
-            .unwrap_or_default()
-    };
-    list.elements()
-        .filter(|e| e.kind() == Kind::Object)
-        .map(|e| Membership {
-            workspace_id: text(e, "workspace_id"),
-            role: text(e, "role"),
-            member_id: text(e, "member_id"),
-        })
-        .collect()
 }
 
 // ---- CSV import --------------------------------------------------------------

@@ -272,24 +272,9 @@ fn created(status: u16, body: &[u8]) -> Outcome {
         if id.is_empty() {
             return None;
         }
-        let text = |n: Node<'_, '_>, k: &str| {
-            n.get(k)
-                .and_then(|v| v.as_str())
-                .map(|s| s.into_owned())
-                .unwrap_or_default()
-        };
         let workspaces = root
             .get("workspaces")
-            .map(|w| {
-                w.elements()
-                    .filter(|e| e.kind() == Kind::Object)
-                    .map(|e| Membership {
-                        workspace_id: text(e, "workspace_id"),
-                        role: text(e, "role"),
-                        member_id: text(e, "member_id"),
-                    })
-                    .collect()
-            })
+            .map(Membership::read_list)
             .unwrap_or_default();
         Some(Created {
             provider: PandaDoc::ID,
