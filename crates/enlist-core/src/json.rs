@@ -187,8 +187,17 @@ impl<'a> Document<'a> {
     }
 }
 
-/// Bytes that end a plain run inside a string: `"`, `\\` and controls.
-static STRING_STOP: [bool; 256] = {
+/// The bytes a JSON string cannot hold as they are: `"`, `\\` and the
+/// controls below 0x20. The reader stops a plain run of string bytes at them;
+/// a JSON writer must escape them.
+///
+/// ```
+/// use enlist_core::json::NEEDS_ESCAPE;
+///
+/// assert!(NEEDS_ESCAPE[usize::from(b'"')] && NEEDS_ESCAPE[0x0a]);
+/// assert!(!NEEDS_ESCAPE[usize::from(b'a')] && !NEEDS_ESCAPE[0xc3]);
+/// ```
+pub static NEEDS_ESCAPE: [bool; 256] = {
     let mut table = [false; 256];
     let mut b = 0;
     while b < 0x20 {
@@ -389,7 +398,7 @@ impl Parser<'_> {
         loop {
             // Fast scan over plain bytes (not a quote, backslash or control).
             while let Some(&b) = self.bytes.get(self.pos) {
-                if STRING_STOP[usize::from(b)] {
+                if NEEDS_ESCAPE[usize::from(b)] {
                     break;
                 }
                 self.pos += 1;

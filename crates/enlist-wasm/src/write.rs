@@ -13,6 +13,7 @@
 //! # Ok::<(), &str>(())
 //! ```
 
+use enlist_core::json::NEEDS_ESCAPE;
 use enlist_core::{BulkReport, Issue, Param, Report};
 
 /// Replaces `out` with `report` as JSON (`{"errors":[…],"warnings":[…]}`) and
@@ -139,26 +140,13 @@ fn int(out: &mut Vec<u8>, mut n: u64, negative: bool) {
     out.extend_from_slice(&buf[at..]);
 }
 
-/// The bytes JSON strings escape: `"`, `\\` and the controls below 0x20.
-static ESCAPED: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 0x20 {
-        table[b] = true;
-        b += 1;
-    }
-    table[b'"' as usize] = true;
-    table[b'\\' as usize] = true;
-    table
-};
-
 /// A JSON string, escaped as `serde_json` escapes it.
 fn string(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
     // Most strings (paths, codes, messages) need no escape: copy them at once.
-    let Some(first) = bytes.iter().position(|&b| ESCAPED[usize::from(b)]) else {
+    let Some(first) = bytes.iter().position(|&b| NEEDS_ESCAPE[usize::from(b)]) else {
         out.extend_from_slice(bytes);
         out.push(b'"');
         return;
