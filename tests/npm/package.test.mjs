@@ -703,6 +703,28 @@ describe("CSV import", () => {
   });
 });
 
+describe("the entry points", () => {
+  // node.js, workerd.js and browser.js each list the same forwarding
+  // functions (named exports, so bundlers can drop the unused ones); this
+  // keeps the three lists and the type declarations in step.
+  const exported = (file) => {
+    const text = readFileSync(join(pkg.dir, "node_modules/enlist", file), "utf8");
+    return [...text.matchAll(/^export (?:async )?(?:const|function) (\w+)|^export (default)\b/gm)]
+      .map((m) => m[1] ?? m[2])
+      .sort();
+  };
+  test("node, workerd and browser export the same names, all declared in the types", () => {
+    const names = exported("node.js");
+    assert.ok(names.includes("validate") && names.includes("createUser") && names.includes("default"));
+    assert.deepEqual(exported("workerd.js"), names);
+    assert.deepEqual(exported("browser.js"), names);
+    const types = readFileSync(join(pkg.dir, "node_modules/enlist/index.d.ts"), "utf8");
+    for (const name of names.filter((n) => n !== "default")) {
+      assert.match(types, new RegExp(`export (?:declare )?(?:function|const) ${name}\\b`), name);
+    }
+  });
+});
+
 describe("the browser entry", () => {
   test("needs init, then works", async () => {
     const browser = await import(pathToFileURL(join(pkg.dir, "node_modules/enlist/browser.js")).href);
