@@ -127,6 +127,17 @@ impl<'a> Call<'a> {
         }
     }
 
+    /// Both gates every provider call passes, in order: [`Call::admit`], then
+    /// [`Call::ready`]. `Ok((client, settings))`, or the refusal to send.
+    async fn admit_to(
+        &mut self,
+        provider: &dyn AnyProvider,
+    ) -> Result<(Option<String>, &'a Ready), Handled> {
+        let client = self.admit().await?;
+        let ready = self.ready(provider)?;
+        Ok((client, ready))
+    }
+
     /// The provider's settings, or the 503.
     fn ready(&mut self, provider: &dyn AnyProvider) -> Result<&'a Ready, Handled> {
         let config: &'a Config = self.config;
@@ -345,12 +356,8 @@ pub async fn create_user(
     req: &web_sys::Request,
     provider: &'static dyn AnyProvider,
 ) -> worker::Result<Handled> {
-    let client = match call.admit().await {
-        Ok(c) => c,
-        Err(h) => return Ok(h),
-    };
-    let ready = match call.ready(provider) {
-        Ok(r) => r,
+    let (client, ready) = match call.admit_to(provider).await {
+        Ok(admitted) => admitted,
         Err(h) => return Ok(h),
     };
     let content_type = call.header("content-type").unwrap_or_default();
@@ -471,12 +478,8 @@ pub async fn invite(
     provider: &'static dyn AnyProvider,
     user_id: &str,
 ) -> worker::Result<Handled> {
-    let client = match call.admit().await {
-        Ok(c) => c,
-        Err(h) => return Ok(h),
-    };
-    let ready = match call.ready(provider) {
-        Ok(r) => r,
+    let (client, ready) = match call.admit_to(provider).await {
+        Ok(admitted) => admitted,
         Err(h) => return Ok(h),
     };
     if !ready.policy.allows_invite() {

@@ -194,33 +194,24 @@ async fn handle(
         let problem = Problem::method_not_allowed(route.allow());
         return Ok(with_cors(Out::new(Reply::problem(&problem, request_id))));
     }
-    let handled = match route {
+    let (provider, invitee) = match route {
         Route::Health => return Ok(with_cors(Out::new(health(&config)))),
         Route::OpenApi => return Ok(with_cors(Out::new(Reply::json(200, openapi::document())))),
-        Route::CreateUser(provider) => {
-            let mut call = api::Call {
-                env,
-                config: &config,
-                headers: &headers,
-                request_id,
-                path,
-                query,
-                log,
-            };
-            api::create_user(&mut call, req, provider).await?
-        }
-        Route::Invite(provider, user_id) => {
-            let mut call = api::Call {
-                env,
-                config: &config,
-                headers: &headers,
-                request_id,
-                path,
-                query,
-                log,
-            };
-            api::invite(&mut call, req, provider, user_id).await?
-        }
+        Route::CreateUser(provider) => (provider, None),
+        Route::Invite(provider, user_id) => (provider, Some(user_id)),
+    };
+    let mut call = api::Call {
+        env,
+        config: &config,
+        headers: &headers,
+        request_id,
+        path,
+        query,
+        log,
+    };
+    let handled = match invitee {
+        None => api::create_user(&mut call, req, provider).await?,
+        Some(user_id) => api::invite(&mut call, req, provider, user_id).await?,
     };
     let mut out = with_cors(Out::new(handled.reply));
     out.replayed = handled.replayed;
