@@ -248,7 +248,13 @@ fn ensure_chromium() -> Result<String> {
              run `apt-get update && apt-get install -y chromium chromium-driver` as root, then retry"
         ));
     }
-    // Wait for another apt/dpkg run instead of failing on its lock.
+    apt_install(&["chromium", "chromium-driver"])?;
+    Ok("installed".into())
+}
+
+/// `apt-get update`, then `apt-get install -y PACKAGES` (as root), waiting for
+/// another apt/dpkg run instead of failing on its lock.
+fn apt_install(packages: &[&str]) -> Result {
     let lock_wait = "DPkg::Lock::Timeout=600";
     let mut update = Command::new("apt-get");
     update.args(["-o", lock_wait, "update"]);
@@ -256,10 +262,9 @@ fn ensure_chromium() -> Result<String> {
     let mut install = Command::new("apt-get");
     install
         .args(["-o", lock_wait, "install", "-y"])
-        .args(["chromium", "chromium-driver"])
+        .args(packages)
         .env("DEBIAN_FRONTEND", "noninteractive");
-    util::run(install)?;
-    Ok("installed".into())
+    util::run(install)
 }
 
 /// `NAME` on `PATH`, if there.
@@ -279,15 +284,7 @@ fn ensure_wrk() -> Result<String> {
                 .into(),
         );
     }
-    let lock_wait = "DPkg::Lock::Timeout=600";
-    let mut update = Command::new("apt-get");
-    update.args(["-o", lock_wait, "update"]);
-    util::run(update)?;
-    let mut install = Command::new("apt-get");
-    install
-        .args(["-o", lock_wait, "install", "-y", "wrk"])
-        .env("DEBIAN_FRONTEND", "noninteractive");
-    util::run(install)?;
+    apt_install(&["wrk"])?;
     Ok("installed".into())
 }
 

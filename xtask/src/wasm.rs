@@ -26,12 +26,10 @@ const TARGET: &str = "wasm32-unknown-unknown";
 const PROFILE: &str = "wasm-release";
 /// Hand-written JavaScript copied into the package as is.
 const JS_FILES: &[&str] = &["api.js", "node.js", "browser.js", "workerd.js"];
-/// npm binaryen's wasm-opt flags (TOOLCHAIN notes: the features wasm-bindgen's
-/// output uses must be enabled).
-const WASM_OPT_FLAGS: &[&str] = &[
-    "-Oz",
-    "--strip-debug",
-    "--strip-producers",
+/// The wasm features wasm-bindgen's output uses, which npm binaryen's
+/// wasm-opt must be told to enable (TOOLCHAIN notes). The Worker's build adds
+/// exception handling (workers-rs) to these.
+pub const WASM_OPT_FEATURES: &[&str] = &[
     "--enable-bulk-memory",
     "--enable-reference-types",
     "--enable-mutable-globals",
@@ -176,7 +174,8 @@ fn build() -> Result {
     std::fs::create_dir_all(&pkg).map_err(|e| format!("cannot create {}: {e}", util::rel(&pkg)))?;
 
     let mut opt = Command::new(tools::node_bin("wasm-opt")?);
-    opt.args(WASM_OPT_FLAGS)
+    opt.args(["-Oz", "--strip-debug", "--strip-producers"])
+        .args(WASM_OPT_FEATURES)
         .arg(scratch.join("enlist_bg.wasm"))
         .arg("-o")
         .arg(pkg.join("enlist_bg.wasm"));

@@ -18,18 +18,6 @@ pub const NEEDS: &[Tool] = &[
     Tool::NodeModules,
 ];
 
-/// wasm features of current wasm-bindgen + workers-rs output, for wasm-opt
-/// (the set worker-build itself enables).
-pub const WASM_OPT_FEATURES: &[&str] = &[
-    "--enable-bulk-memory",
-    "--enable-reference-types",
-    "--enable-mutable-globals",
-    "--enable-sign-ext",
-    "--enable-nontrapping-float-to-int",
-    "--enable-multivalue",
-    "--enable-exception-handling",
-];
-
 /// Builds the Worker into `build/`. The tools in [`NEEDS`] must be present.
 pub fn build() -> Result {
     if !util::path(CRATE_DIR).join("Cargo.toml").is_file() {
@@ -81,7 +69,8 @@ fn strip_debug(wasm_opt: &Path, wasm: &Path) -> Result {
         .arg("-o")
         .arg(&tmp)
         .arg("--strip-debug")
-        .args(WASM_OPT_FEATURES);
+        .args(crate::wasm::WASM_OPT_FEATURES)
+        .arg("--enable-exception-handling");
     util::run(cmd)?;
     std::fs::rename(&tmp, wasm).map_err(|e| {
         format!(
