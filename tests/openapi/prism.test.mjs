@@ -15,69 +15,13 @@
 // Run: node --test tests/openapi/
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { startPrism as startMock } from "./prism.mjs";
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
-const prismBin = `${root}node_modules/.bin/prism`;
 const doc = (name) => fileURLToPath(new URL(name, import.meta.url));
 
-/** A port that was free a moment ago on 127.0.0.1. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer().once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts `prism mock` and resolves once it listens; `stop()` kills it. */
-async function startPrism(file, { timeoutMs = 20_000 } = {}) {
-  const port = await freePort();
-  const started = Date.now();
-  const child = spawn(prismBin, ["mock", file, "--errors", "-p", String(port), "-h", "127.0.0.1"], {
-    cwd: root,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 2_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  let log = "";
-  try {
-    await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`Prism not ready after ${timeoutMs} ms:\n${log}`)), timeoutMs);
-      const onData = (chunk) => {
-        log += chunk;
-        if (log.includes("Prism is listening on")) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      child.stdout.on("data", onData);
-      child.stderr.on("data", onData);
-      child.once("error", (err) => (clearTimeout(timer), reject(err)));
-      child.once("exit", (code, signal) => {
-        clearTimeout(timer);
-        reject(new Error(`Prism exited early (${code ?? signal}):\n${log}`));
-      });
-    });
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  // Keep draining the pipes so a chatty Prism never blocks on a full buffer.
-  child.stdout.resume();
-  child.stderr.resume();
-  return { url: `http://127.0.0.1:${port}`, startupMs: Date.now() - started, stop, child };
-}
+/** Prism with `--errors` (see above). */
+const startPrism = (file) => startMock(file, { timeoutMs: 20_000, errors: true });
 
 /** POSTs JSON (or a raw string) and returns status, headers, parsed body, violations. */
 async function post(url, { headers = {}, body, contentType = "application/json" } = {}) {

@@ -8,23 +8,12 @@
 //   headers (Host, absolute URLs, chunked bodies), for the security tests.
 // - `startPrism(file)`: Prism mocking a provider from tests/openapi/*.yaml.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import http from "node:http";
-import { createServer } from "node:net";
 import { readdirSync, readFileSync } from "node:fs";
 import Ajv2020 from "ajv/dist/2020.js";
 import { ROOT, startWorker } from "./serve.mjs";
 
-/** A port that was free a moment ago on 127.0.0.1. */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer().once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort, startPrism } from "../openapi/prism.mjs";
 
 // ---- OpenAPI conformance ---------------------------------------------------
 
@@ -165,51 +154,6 @@ export function raw(origin, path, { method = "GET", headers = {}, body, chunked 
     if (body !== undefined) req.write(body);
     req.end();
   });
-}
-
-// ---- Prism -----------------------------------------------------------------
-
-/** Starts `prism mock FILE` on a free port; resolves once it listens. */
-export async function startPrism(file, { timeoutMs = 30_000 } = {}) {
-  const port = await freePort();
-  const child = spawn(`${ROOT}node_modules/.bin/prism`, ["mock", file, "-p", String(port), "-h", "127.0.0.1"], {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 2_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  let log = "";
-  try {
-    await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`Prism not ready after ${timeoutMs} ms:\n${log}`)), timeoutMs);
-      const onData = (chunk) => {
-        log += chunk;
-        if (log.includes("Prism is listening on")) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      child.stdout.on("data", onData);
-      child.stderr.on("data", onData);
-      child.once("exit", (code) => {
-        clearTimeout(timer);
-        reject(new Error(`Prism exited early (${code}):\n${log}`));
-      });
-    });
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  child.stdout.resume();
-  child.stderr.resume();
-  process.once("exit", () => child.kill("SIGKILL"));
-  return { url: `http://127.0.0.1:${port}`, stop };
 }
 
 /**
