@@ -42,33 +42,39 @@ function mem(rt) {
   return u8;
 }
 
-function writeInput(rt, text) {
-  // UTF-8 needs at most 3 bytes per UTF-16 code unit.
-  const need = text.length * 3;
+/** Where `need` bytes of input go in wasm memory (the buffer is reused and grown). */
+function inputAt(rt, need) {
   if (need > rt.inCap) {
     rt.inPtr = rt.w.input_buffer(need) >>> 0;
     rt.inCap = need;
   }
-  return encoder.encodeInto(text, mem(rt).subarray(rt.inPtr, rt.inPtr + need)).written;
+  return rt.inPtr;
 }
 
-function writeInputBytes(rt, bytes) {
-  const need = bytes.length;
-  if (need > rt.inCap) {
-    rt.inPtr = rt.w.input_buffer(need) >>> 0;
-    rt.inCap = need;
-  }
-  mem(rt).set(bytes, rt.inPtr);
-  return need;
-}
-
-function writeExtra(rt, text) {
-  const need = text.length * 3;
+/** The same for the second buffer (options, headers). */
+function extraAt(rt, need) {
   if (need > rt.exCap) {
     rt.exPtr = rt.w.extra_buffer(need) >>> 0;
     rt.exCap = need;
   }
-  return encoder.encodeInto(text, mem(rt).subarray(rt.exPtr, rt.exPtr + need)).written;
+  return rt.exPtr;
+}
+
+/** Writes `text` as UTF-8 through `at(rt, need)`; returns the byte count. */
+function encodeText(rt, text, at) {
+  // UTF-8 needs at most 3 bytes per UTF-16 code unit.
+  const need = text.length * 3;
+  const p = at(rt, need);
+  return encoder.encodeInto(text, mem(rt).subarray(p, p + need)).written;
+}
+
+const writeInput = (rt, text) => encodeText(rt, text, inputAt);
+const writeExtra = (rt, text) => encodeText(rt, text, extraAt);
+
+function writeInputBytes(rt, bytes) {
+  const p = inputAt(rt, bytes.length); // first: growing the buffer renews mem(rt)
+  mem(rt).set(bytes, p);
+  return bytes.length;
 }
 
 function readText(rt, n) {
