@@ -327,18 +327,9 @@ function objectGroup(field, ctx) {
   const g = group(field, "t-object");
   const view = new ObjectView(field.fields ?? [], ctx);
   g.fs.append(view.el, g.msgs);
-  const node = {
+  const node = nestedNode(view, {
     field,
     el: g.fs,
-    get target() {
-      return view.nodes[0]?.target;
-    },
-    get touched() {
-      return view.nodes.some((n) => n.touched);
-    },
-    set touched(v) {
-      for (const n of view.nodes) n.touched = v;
-    },
     read: () => {
       // A required object is sent even when empty, so that the core reports
       // the missing fields inside it, next to their inputs.
@@ -353,8 +344,26 @@ function objectGroup(field, ctx) {
     show(errors, warnings) {
       g.render(errors, warnings);
     },
-  };
+  });
   return node;
+}
+
+/**
+ * Gives a control made of a nested view (an object group, one item of a
+ * repeatable group) the `target` (its first input, for focus) and `touched`
+ * (any of its inputs) of that view's nodes.
+ */
+function nestedNode(view, node) {
+  return Object.defineProperties(node, {
+    target: { get: () => view.nodes[0]?.target, enumerable: true },
+    touched: {
+      get: () => view.nodes.some((n) => n.touched),
+      set: (v) => {
+        for (const n of view.nodes) n.touched = v;
+      },
+      enumerable: true,
+    },
+  });
 }
 
 function repeatGroup(field, ctx) {
@@ -408,20 +417,7 @@ function repeatGroup(field, ctx) {
     const [msgs, render] = messages(msgId);
     const fs = h("fieldset", { class: "item" }, legend, view.el, msgs, remove);
     const it = { view, legend, remove, fs };
-    it.node = {
-      field,
-      el: fs,
-      get target() {
-        return view.nodes[0]?.target;
-      },
-      get touched() {
-        return view.nodes.some((n) => n.touched);
-      },
-      set touched(v) {
-        for (const n of view.nodes) n.touched = v;
-      },
-      show: (errors, warnings) => render(errors, warnings),
-    };
+    it.node = nestedNode(view, { field, el: fs, show: (errors, warnings) => render(errors, warnings) });
     remove.addEventListener("click", () => {
       const i = items.indexOf(it);
       items.splice(i, 1);
