@@ -13,19 +13,9 @@ import { createServer } from "node:http";
 import { extname, join, normalize } from "node:path";
 import { after, before, test } from "node:test";
 
+import { CHROMIUM, CHROMIUM_ARGS } from "../e2e/harness.mjs";
 import { packAndInstall, root } from "./pack.mjs";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 /** What each runtime computes with the package; the same checks apply to both. */
 const PROBE = `
