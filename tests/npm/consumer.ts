@@ -124,6 +124,7 @@ export async function main(form: unknown, body: Uint8Array): Promise<string[]> {
   const created: CreateUserResult<"partoo"> = await createUser("partoo", partooUser, {
     endpoint: new URL("https://enlist.example.com"),
     idempotencyKey: "7b0c1f2e",
+    token: "client-token-1",
     signal: controller.signal,
     fetch: globalThis.fetch,
   });

@@ -557,6 +557,19 @@ describe("createUser", () => {
     assert.deepEqual(JSON.parse(req.body), PARTOO_EXAMPLE);
   });
 
+  test("sends a client token as a bearer token, only when given", async () => {
+    received.length = 0;
+    reply = [201, { "content-type": "application/json" }, '{"provider":"partoo","id":"u-1"}'];
+    assert.equal((await enlist.createUser("partoo", ADA, { endpoint: base, token: "admin-tok_1" })).kind, "created");
+    assert.equal((await enlist.createUser("partoo", ADA, { endpoint: base })).kind, "created");
+    assert.equal(received[0].headers.authorization, "Bearer admin-tok_1");
+    assert.equal(received[1].headers.authorization, undefined);
+    reply = [401, { "content-type": "application/problem+json" }, problem(401, "Unauthorized")];
+    const r = await enlist.createUser("partoo", ADA, { endpoint: base, token: "wrong" });
+    assert.equal(r.kind, "unauthorized");
+    assert.doesNotMatch(JSON.stringify(r), /wrong/);
+  });
+
   test("reads what the Worker relays: the provider's status, its warnings, replays", async () => {
     reply = [
       201,
@@ -666,9 +679,18 @@ describe("createUser", () => {
       { endpoint: base, idempotencyKey: "" },
       { endpoint: base, idempotencyKey: "has space" },
       { endpoint: base, fetch: 42 },
+      { endpoint: base, token: "" },
+      { endpoint: base, token: "two words" },
+      { endpoint: base, token: 12345 },
     ]) {
       await assert.rejects(enlist.createUser("partoo", ADA, options), TypeError, JSON.stringify(options));
     }
+    // The message names the option, never the token.
+    await assert.rejects(enlist.createUser("partoo", ADA, { endpoint: base, token: "s3cr3t tok" }), (e) => {
+      assert.match(e.message, /options\.token/);
+      assert.doesNotMatch(e.message, /s3cr3t/);
+      return true;
+    });
     await assert.rejects(enlist.createUser("nope", ADA, { endpoint: base }), TypeError);
     assert.equal(received.length, 0);
   });

@@ -544,6 +544,7 @@ export async function createUser(rt, provider, input, options) {
   const where = JSON.stringify({
     endpoint: typeof endpoint === "object" && endpoint !== null ? String(endpoint) : endpoint,
     idempotencyKey: options.idempotencyKey,
+    token: options.token,
   });
   const extraLen = writeExtra(rt, where);
   const plan = readJson(rt, rt.w.proxy_request(p, writeInput(rt, text), extraLen) >>> 0);

@@ -382,12 +382,21 @@ pub fn header_pairs(headers: &[(String, String)]) -> Vec<(&str, &str)> {
 /// Longest `Idempotency-Key` accepted, in bytes.
 pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
 
+/// Longest client token accepted, in bytes.
+pub const MAX_CLIENT_TOKEN_LEN: usize = 4096;
+
+/// 1 to `max` visible ASCII characters: what the proxy accepts in its
+/// `Idempotency-Key` and `Authorization: Bearer` headers.
+fn visible_ascii(text: &str, max: usize) -> bool {
+    !text.is_empty() && text.len() <= max && text.bytes().all(|b| (0x21..=0x7e).contains(&b))
+}
+
 #[derive(Serialize)]
 struct SendPlan<'a> {
     kind: &'static str,
     method: &'static str,
     url: String,
-    headers: Vec<(&'static str, &'a str)>,
+    headers: Vec<(&'static str, Cow<'a, str>)>,
     warnings: &'a [Issue],
 }
 
@@ -405,10 +414,13 @@ struct PlanInvalid<'a> {
 }
 
 /// Plans a `createUser` call to an enlist proxy. `extra` is
-/// `{"endpoint": string, "idempotencyKey"?: string}`.
+/// `{"endpoint": string, "idempotencyKey"?: string, "token"?: string}`;
+/// `token` is a client token of a proxy in admin mode, sent as
+/// `Authorization: Bearer <token>`.
 ///
-/// Writes `{"kind":"error","message"}` when the endpoint or key is unusable
-/// (JavaScript throws a `TypeError`), else validates the payload and writes
+/// Writes `{"kind":"error","message"}` when the endpoint, key or token is
+/// unusable (the message never quotes the token; JavaScript throws a
+/// `TypeError`), else validates the payload and writes
 /// `{"kind":"invalid","errors","warnings"}` (nothing may be sent), else
 /// `{"kind":"send","method":"POST","url":"<endpoint>/v1/<provider>/users",
 /// "headers":[[name, value]…],"warnings"}`; the body to send is the validated
@@ -461,17 +473,29 @@ pub fn proxy_request(
         .and_then(|r| r.get("idempotencyKey"))
         .is_some_and(|k| !k.is_null());
     if has_key {
-        let usable = key.as_deref().is_some_and(|k| {
-            !k.is_empty()
-                && k.len() <= MAX_IDEMPOTENCY_KEY_LEN
-                && k.bytes().all(|b| (0x21..=0x7e).contains(&b))
-        });
+        let usable = key
+            .as_deref()
+            .is_some_and(|k| visible_ascii(k, MAX_IDEMPOTENCY_KEY_LEN));
         if !usable {
             return error(
                 out,
                 format!("options.idempotencyKey must be a string of 1 to {MAX_IDEMPOTENCY_KEY_LEN} visible ASCII characters."),
             );
         }
+    }
+    let token = text("token");
+    let has_token = root
+        .and_then(|r| r.get("token"))
+        .is_some_and(|t| !t.is_null());
+    if has_token
+        && !token
+            .as_deref()
+            .is_some_and(|t| visible_ascii(t, MAX_CLIENT_TOKEN_LEN))
+    {
+        return error(
+            out,
+            format!("options.token must be a string of 1 to {MAX_CLIENT_TOKEN_LEN} visible ASCII characters."),
+        );
     }
     let report = provider.check_json(json, options);
     if !report.is_ok() {
@@ -485,11 +509,17 @@ pub fn proxy_request(
         );
     }
     let mut headers = vec![
-        ("Content-Type", "application/json"),
-        ("Accept", "application/json, application/problem+json"),
+        ("Content-Type", Cow::Borrowed("application/json")),
+        (
+            "Accept",
+            Cow::Borrowed("application/json, application/problem+json"),
+        ),
     ];
-    if let Some(k) = key.as_deref() {
+    if let Some(k) = key {
         headers.push(("Idempotency-Key", k));
+    }
+    if let Some(t) = token {
+        headers.push(("Authorization", Cow::Owned(format!("Bearer {t}"))));
     }
     write_json(
         out,
@@ -1060,12 +1090,51 @@ mod tests {
             br#"{"endpoint":"http://x","idempotencyKey":""}"#,
             br#"{"endpoint":"http://x","idempotencyKey":"a\nb"}"#,
             br#"{"endpoint":"http://x","idempotencyKey":3}"#,
+            br#"{"endpoint":"http://x","token":""}"#,
+            br#"{"endpoint":"http://x","token":"se cret"}"#,
+            br#"{"endpoint":"http://x","token":"secret\r\nX-Evil: 1"}"#,
+            br#"{"endpoint":"http://x","token":7}"#,
             b"not json",
         ] {
             let mut out = Vec::new();
             proxy_request(p, valid, extra, &Options::default(), &mut out);
-            assert!(text(out).starts_with(r#"{"kind":"error""#));
+            let out = text(out);
+            assert!(out.starts_with(r#"{"kind":"error""#), "{out}");
+            assert!(!out.contains("secret") && !out.contains("cret"), "{out}");
         }
+    }
+
+    #[test]
+    fn proxy_request_sends_the_client_token_as_a_bearer_token() {
+        let valid = br#"{"email":"ada@example.com","first_name":"Ada","last_name":"L"}"#;
+        let mut out = Vec::new();
+        proxy_request(
+            partoo(),
+            valid,
+            br#"{"endpoint":"http://x","token":"tok-123_~","idempotencyKey":null}"#,
+            &Options::default(),
+            &mut out,
+        );
+        let out = text(out);
+        assert!(
+            out.contains(r#"["Authorization","Bearer tok-123_~"]"#),
+            "{out}"
+        );
+        assert!(!out.contains("Idempotency-Key"), "{out}");
+        // An invalid payload is never planned, token or not.
+        let mut out = Vec::new();
+        proxy_request(
+            partoo(),
+            b"{}",
+            br#"{"endpoint":"http://x","token":"tok"}"#,
+            &Options::default(),
+            &mut out,
+        );
+        let out = text(out);
+        assert!(
+            out.starts_with(r#"{"kind":"invalid""#) && !out.contains("tok\""),
+            "{out}"
+        );
     }
 
     #[test]
