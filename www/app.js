@@ -3,6 +3,7 @@
 // `rules(provider)`. No provider, field or rule is named in this page.
 
 import init, * as api from "./vendor/enlist/index.js";
+import { Access } from "./access.js";
 import { BulkImport } from "./bulk.js";
 import { UserForm } from "./form.js";
 import { h } from "./util.js";
@@ -104,6 +105,8 @@ async function main() {
   const [wantProvider, wantMode] = decodeURIComponent(location.hash.slice(1)).split("/");
   state.provider = ids.includes(wantProvider) ? wantProvider : ids[0];
 
+  const access = new Access();
+  access.detect();
   const views = new Map();
   const bulkReady = typeof api.csvToRows === "function" && typeof api.csvTemplate === "function";
   const t = tabs([
@@ -116,8 +119,8 @@ async function main() {
     let v = views.get(id);
     if (!v) {
       v = {
-        form: new UserForm(api, id),
-        bulk: bulkReady ? new BulkImport(api, id) : null,
+        form: new UserForm(api, id, access),
+        bulk: bulkReady ? new BulkImport(api, id, access) : null,
       };
       views.set(id, v);
     }
@@ -146,7 +149,7 @@ async function main() {
       ),
     ),
   );
-  app.replaceChildren(heading, h("div", { class: "bar" }, switcher, t.list), ...t.bodies);
+  app.replaceChildren(heading, h("div", { class: "bar" }, switcher, t.list), access.el, ...t.bodies);
   show(state.provider);
   if (wantMode === "bulk") t.select(1, false);
   app.removeAttribute("aria-busy");

@@ -2,6 +2,7 @@
 // call (`validateMany`), shown as an editable table with per-cell errors, and
 // sent row by row through the Worker with bounded concurrency.
 
+import { badToken } from "./access.js";
 import { csvLine, debounce, download, h, n, newKey, owner, uid } from "./util.js";
 
 /** Requests in flight at once. */
@@ -70,8 +71,9 @@ const STATUS_TEXT = {
 };
 
 export class BulkImport {
-  constructor(api, provider) {
+  constructor(api, provider, access) {
     this.api = api;
+    this.access = access;
     this.provider = provider;
     this.rules = api.rules(provider);
     this.rows = [];
@@ -396,10 +398,13 @@ export class BulkImport {
       row.status = "sending";
       this.paint(r);
       try {
-        out = await this.api.createUser(this.provider, row.value, { endpoint: location.origin, idempotencyKey: row.key });
+        out = await this.api.createUser(this.provider, row.value, this.access.options({ idempotencyKey: row.key }));
       } catch (err) {
-        out = { kind: "network", status: 0, message: err instanceof Error ? err.message : String(err) };
+        out = badToken(err)
+          ? { kind: "unauthorized", status: 0, message: "The client token is not one word of visible characters." }
+          : { kind: "network", status: 0, message: err instanceof Error ? err.message : String(err) };
       }
+      if (out.kind === "unauthorized") this.access.refused();
       if ((out.kind === "rate_limited" || out.kind === "conflict") && waits < MAX_WAITS) {
         // Everyone waits: the budget is the client's, not the row's.
         this.pauseUntil = Math.max(this.pauseUntil, Date.now() + Math.max(1, out.retry_after ?? 1) * 1000);

@@ -1,6 +1,7 @@
 // One user at a time: a form rendered from `rules(provider)`, validated by the
 // core as you type, sent through `createUser` to the enlist Worker.
 
+import { badToken } from "./access.js";
 import { ObjectView, route } from "./controls.js";
 import { debounce, h, newKey, uid } from "./util.js";
 
@@ -11,9 +12,11 @@ export class UserForm {
   /**
    * @param {object} api the `enlist` module (validate, createUser, …)
    * @param {string} provider a provider id from `providers()`
+   * @param {import("./access.js").Access} access the server's endpoint and client token
    */
-  constructor(api, provider) {
+  constructor(api, provider, access) {
     this.api = api;
+    this.access = access;
     this.provider = provider;
     this.rules = api.rules(provider);
     this.submitted = false;
@@ -160,9 +163,10 @@ export class UserForm {
     this.say("info", "Sending…");
     let out;
     try {
-      out = await this.api.createUser(this.provider, payload, { endpoint: location.origin, idempotencyKey: this.key });
+      out = await this.api.createUser(this.provider, payload, this.access.options({ idempotencyKey: this.key }));
     } catch (err) {
-      out = { kind: "network", status: 0, message: err instanceof Error ? err.message : String(err) };
+      if (badToken(err)) out = { kind: "bad_token", message: err.message };
+      else out = { kind: "network", status: 0, message: err instanceof Error ? err.message : String(err) };
     } finally {
       this.setBusy(false);
     }
@@ -203,6 +207,11 @@ export class UserForm {
           return;
         }
         break;
+      case "unauthorized":
+      case "bad_token":
+        this.say("error", "Nothing was created: this server needs a valid client token (under Access above).", ref);
+        this.access.refused(out.kind === "bad_token" ? "A client token is one word of visible characters, without spaces." : undefined);
+        return;
       case "rate_limited":
       case "conflict":
         this.countdown(out.retry_after ?? (out.kind === "conflict" ? 2 : 5), out.kind);

@@ -35,9 +35,10 @@ export function missing() {
 
 /**
  * Starts mock providers, the Worker and Chromium.
- * @param {{ rateLimit?: { limit?: number, period?: 10 | 60 } }} [options]
+ * @param {{ rateLimit?: { limit?: number, period?: 10 | 60 }, bindings?: Record<string, string> }} [options]
+ *   `bindings`: more vars and secrets for the Worker (e.g. `CLIENT_TOKENS`).
  */
-export async function startStack({ rateLimit } = {}) {
+export async function startStack({ rateLimit, bindings = {} } = {}) {
   const why = missing();
   if (why) throw new Error(why);
   const up = await startUpstream({ partooKey: KEYS.partoo, pandadocKey: KEYS.pandadoc });
@@ -45,7 +46,7 @@ export async function startStack({ rateLimit } = {}) {
   let browser;
   try {
     worker = await startWorker({
-      bindings: { PARTOO_API_KEY: KEYS.partoo, PANDADOC_API_KEY: KEYS.pandadoc },
+      bindings: { PARTOO_API_KEY: KEYS.partoo, PANDADOC_API_KEY: KEYS.pandadoc, ...bindings },
       upstreams: { partoo: up.url, pandadoc: up.url },
       rateLimit,
     });
