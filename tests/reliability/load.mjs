@@ -9,6 +9,8 @@
 //   node tests/reliability/load.mjs --smoke         # 10 s (cargo xtask test)
 //   node tests/reliability/load.mjs --duration 180 --check-memory # memory soak (bench)
 //   node tests/reliability/load.mjs --duration 180 --baseline     # same, trivial JS Worker
+//   node tests/reliability/load.mjs --only partoo_valid --baseline proxy
+//                                  # the JS proxy of bench/worker-baseline instead
 //   node tests/reliability/load.mjs --duration 30 --connections 16 --json out.json
 //
 // Fails (exit 1) on any unexpected answer: a status or problem type outside
@@ -22,7 +24,8 @@ import { spawn, spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { COMPATIBILITY_DATE } from "../worker/serve.mjs";
-import { NO_RATE_LIMIT, report, request, startStack } from "./harness.mjs";
+import { FAKE, NO_RATE_LIMIT, report, request, startStack } from "./harness.mjs";
+import { startUpstream } from "../mocks/upstream.mjs";
 
 const LUA = fileURLToPath(new URL("./load.lua", import.meta.url));
 
@@ -64,7 +67,11 @@ function parseArgs(argv) {
     else if (a === "--sample-every") args.sampleEvery = num();
     else if (a === "--json") args.json = argv[++i];
     else if (a === "--check-memory") args.checkMemory = true;
-    else if (a === "--baseline") args.baseline = true; // a trivial JS Worker instead (memory comparison)
+    else if (a === "--baseline") {
+      // A JS Worker instead (memory comparison): "trivial" (the default), or
+      // "proxy", bench/worker-baseline's hand-written proxy to the same mock.
+      args.baseline = argv[i + 1] === "proxy" || argv[i + 1] === "trivial" ? argv[++i] : "trivial";
+    }
     else if (a === "--only") args.only = argv[++i]; // comma-separated kinds of load.lua (diagnosis)
     else throw new Error(`unknown argument ${a}`);
   }
@@ -127,22 +134,36 @@ const fmtMs = (us) => `${(us / 1000).toFixed(1)} ms`;
  * (reads the body, answers 200 {"status":"ok"}) instead of enlist's, to tell
  * workerd's own memory behaviour from the Worker's.
  */
-async function startBaseline() {
+async function startBaseline(kind) {
   const { Miniflare } = await import("miniflare");
-  const mf = new Miniflare({
-    host: "127.0.0.1",
-    port: 0,
-    modules: true,
-    script: 'export default { async fetch(req) { await req.arrayBuffer(); return Response.json({ status: "ok" }); } };',
-    compatibilityDate: COMPATIBILITY_DATE,
-    cf: false,
-  });
+  const upstream =
+    kind === "proxy" ? await startUpstream({ partooKey: FAKE.partooKey, pandadocKey: FAKE.pandadocKey }) : { reset() {}, close() {} };
+  const worker =
+    kind === "proxy"
+      ? {
+          scriptPath: fileURLToPath(new URL("../../bench/worker-baseline/index.js", import.meta.url)),
+          ratelimits: { RATE_LIMITER: { namespace_id: "1001", simple: { limit: 1_000_000_000, period: 60 } } },
+          bindings: {
+            PARTOO_API_KEY: FAKE.partooKey,
+            PANDADOC_API_KEY: FAKE.pandadocKey,
+            PARTOO_BASE_URL: upstream.url,
+            PANDADOC_BASE_URL: upstream.url,
+            ALLOWED_ORIGINS: "",
+            UPSTREAM_TIMEOUT_MS: "10000",
+          },
+          handleStructuredLogs: () => {},
+        }
+      : { script: 'export default { async fetch(req) { await req.arrayBuffer(); return Response.json({ status: "ok" }); } };' };
+  const mf = new Miniflare({ host: "127.0.0.1", port: 0, modules: true, compatibilityDate: COMPATIBILITY_DATE, cf: false, ...worker });
   const url = (await mf.ready).origin;
   return {
     url,
-    upstream: { reset() {} },
+    upstream,
     get: (path, _body, opts) => request(`${url}${path}`, opts),
-    close: () => mf.dispose(),
+    close: async () => {
+      await mf.dispose();
+      await upstream.close();
+    },
   };
 }
 
@@ -150,7 +171,7 @@ async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (spawnSync("wrk", ["--version"]).error) throw new Error("wrk is not installed: apt-get install -y wrk (cargo xtask bench installs it)");
 
-  const stack = args.baseline ? await startBaseline() : await startStack({ rateLimit: NO_RATE_LIMIT, captureLogs: false });
+  const stack = args.baseline ? await startBaseline(args.baseline) : await startStack({ rateLimit: NO_RATE_LIMIT, captureLogs: false });
   const samples = [];
   const failures = [];
   let wrk;
