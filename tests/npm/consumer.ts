@@ -128,6 +128,10 @@ export async function main(form: unknown, body: Uint8Array): Promise<string[]> {
     signal: controller.signal,
     fetch: globalThis.fetch,
   });
+  // The provider's flags, typed per provider.
+  await createUser("pandadoc", {}, { endpoint: "https://enlist.example.com", notifyUser: true, notifyWorkspaceAdmins: null });
+  // @ts-expect-error: Partoo has no notifyUser option
+  await createUser("partoo", {}, { endpoint: "https://enlist.example.com", notifyUser: true });
   switch (created.kind) {
     case "created":
       seen.push(`${created.id} ${created.request_id ?? ""} ${created.warnings.length}`);

@@ -557,6 +557,21 @@ describe("createUser", () => {
     assert.deepEqual(JSON.parse(req.body), PARTOO_EXAMPLE);
   });
 
+  test("passes the provider's flags as query parameters", async () => {
+    received.length = 0;
+    reply = [201, { "content-type": "application/json" }, '{"provider":"pandadoc","id":"p-1"}'];
+    const opts = { endpoint: base, notifyUser: false, notifyWorkspaceAdmins: true, signal: new AbortController().signal };
+    assert.equal((await enlist.createUser("pandadoc", PANDADOC_EXAMPLE, opts)).kind, "created");
+    assert.equal((await enlist.createUser("pandadoc", PANDADOC_EXAMPLE, { endpoint: base, notifyUser: null })).kind, "created");
+    assert.deepEqual(
+      received.map((r) => r.url),
+      ["/v1/pandadoc/users?notify_user=false&notify_ws_admins=true", "/v1/pandadoc/users"],
+    );
+    await assert.rejects(enlist.createUser("pandadoc", PANDADOC_EXAMPLE, { endpoint: base, notifyUser: "yes" }), /notifyUser/);
+    await assert.rejects(enlist.createUser("pandadoc", PANDADOC_EXAMPLE, { endpoint: base, notifyUser: 1n }), TypeError);
+    assert.equal(received.length, 2);
+  });
+
   test("sends a client token as a bearer token, only when given", async () => {
     received.length = 0;
     reply = [201, { "content-type": "application/json" }, '{"provider":"partoo","id":"u-1"}'];

@@ -541,11 +541,20 @@ export async function createUser(rt, provider, input, options) {
     }
   }
   const endpoint = options.endpoint;
-  const where = JSON.stringify({
-    endpoint: typeof endpoint === "object" && endpoint !== null ? String(endpoint) : endpoint,
-    idempotencyKey: options.idempotencyKey,
-    token: options.token,
-  });
+  let where;
+  try {
+    // The provider's flags (`notifyUser`, …) go along by name; the core
+    // knows which ones the provider has.
+    where = JSON.stringify({
+      ...options,
+      endpoint: typeof endpoint === "object" && endpoint !== null ? String(endpoint) : endpoint,
+      signal: undefined,
+      fetch: undefined,
+      allowedEmailDomains: undefined,
+    });
+  } catch {
+    throw new TypeError("enlist: createUser options must be plain data (besides signal and fetch)");
+  }
   const extraLen = writeExtra(rt, where);
   const plan = readJson(rt, rt.w.proxy_request(p, writeInput(rt, text), extraLen) >>> 0);
   if (plan.kind === "error") throw new TypeError(`enlist: ${plan.message}`);

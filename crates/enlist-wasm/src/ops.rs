@@ -414,9 +414,12 @@ struct PlanInvalid<'a> {
 }
 
 /// Plans a `createUser` call to an enlist proxy. `extra` is
-/// `{"endpoint": string, "idempotencyKey"?: string, "token"?: string}`;
-/// `token` is a client token of a proxy in admin mode, sent as
-/// `Authorization: Bearer <token>`.
+/// `{"endpoint": string, "idempotencyKey"?: string, "token"?: string,
+/// <flag>?: boolean | null…}`; `token` is a client token of a proxy in admin
+/// mode, sent as `Authorization: Bearer <token>`; each of the provider's
+/// [flags](enlist_core::AnyProvider::flags) set to a boolean becomes a query
+/// parameter of the proxy URL (the proxy passes it on). Other members are
+/// ignored.
 ///
 /// Writes `{"kind":"error","message"}` when the endpoint, key or token is
 /// unusable (the message never quotes the token; JavaScript throws a
@@ -497,6 +500,26 @@ pub fn proxy_request(
             format!("options.token must be a string of 1 to {MAX_CLIENT_TOKEN_LEN} visible ASCII characters."),
         );
     }
+    let mut query = String::new();
+    for flag in provider.flags() {
+        match root.and_then(|r| r.get(flag.option)) {
+            None => {}
+            Some(v) if v.is_null() => {}
+            Some(v) => match v.as_bool() {
+                Some(b) => {
+                    query.push(if query.is_empty() { '?' } else { '&' });
+                    query.push_str(flag.query);
+                    query.push_str(if b { "=true" } else { "=false" });
+                }
+                None => {
+                    return error(
+                        out,
+                        format!("options.{} must be true, false or null.", flag.option),
+                    )
+                }
+            },
+        }
+    }
     let report = provider.check_json(json, options);
     if !report.is_ok() {
         return write_json(
@@ -527,7 +550,7 @@ pub fn proxy_request(
             kind: "send",
             method: "POST",
             url: format!(
-                "{}/v1/{}/users",
+                "{}/v1/{}/users{query}",
                 base.as_str(),
                 encode_path_segment(provider.id())
             ),
@@ -1102,6 +1125,46 @@ mod tests {
             assert!(out.starts_with(r#"{"kind":"error""#), "{out}");
             assert!(!out.contains("secret") && !out.contains("cret"), "{out}");
         }
+    }
+
+    #[test]
+    fn proxy_request_passes_the_providers_flags_as_query_parameters() {
+        let p = provider("pandadoc").unwrap();
+        let valid = br#"{"user":{"email":"a@acme.com"},"license":"Guest","workspaces":[{"workspace_id":"w","role":"Member"}]}"#;
+        let plan = |extra: &[u8]| {
+            let mut out = Vec::new();
+            proxy_request(p, valid, extra, &Options::default(), &mut out);
+            text(out)
+        };
+        let out =
+            plan(br#"{"endpoint":"http://x","notifyWorkspaceAdmins":false,"notifyUser":true}"#);
+        assert!(
+            out.contains(
+                r#""url":"http://x/v1/pandadoc/users?notify_user=true&notify_ws_admins=false""#
+            ),
+            "{out}"
+        );
+        let out =
+            plan(br#"{"endpoint":"http://x","notifyUser":null,"notify_user":true,"other":1}"#);
+        assert!(
+            out.contains(r#""url":"http://x/v1/pandadoc/users""#),
+            "{out}"
+        );
+        let out = plan(br#"{"endpoint":"http://x","notifyUser":"yes"}"#);
+        assert!(
+            out.starts_with(r#"{"kind":"error","message":"options.notifyUser must be"#),
+            "{out}"
+        );
+        // Partoo has no flags: the names mean nothing there.
+        let mut out = Vec::new();
+        proxy_request(
+            partoo(),
+            br#"{"email":"ada@example.com","first_name":"Ada","last_name":"L"}"#,
+            br#"{"endpoint":"http://x","notifyUser":true}"#,
+            &Options::default(),
+            &mut out,
+        );
+        assert!(text(out).contains(r#""url":"http://x/v1/partoo/users""#));
     }
 
     #[test]
