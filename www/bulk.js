@@ -3,6 +3,7 @@
 // sent row by row through the Worker with bounded concurrency.
 
 import { badToken } from "./access.js";
+import { requestOptions } from "./controls.js";
 import { csvLine, debounce, download, h, n, newKey, owner, uid } from "./util.js";
 
 /** Requests in flight at once. */
@@ -100,6 +101,7 @@ export class BulkImport {
       this.progress,
       this.progressText,
     );
+    this.options = requestOptions(this.rules.options, name);
     this.el = h(
       "section",
       { class: "bulk", "aria-label": `Bulk import of ${name} users`, "data-provider": provider },
@@ -121,6 +123,7 @@ export class BulkImport {
       this.alert,
       this.summary,
       this.wrap,
+      this.options?.el,
       h("div", { class: "actions" }, this.sendBtn, this.retryBtn, this.resultsBtn),
       this.progressBox,
     );
@@ -381,8 +384,8 @@ export class BulkImport {
   }
 
   async sendRow(row, r) {
-    const body = JSON.stringify(row.value);
-    // One key per row content: a retry of the same row is the same request.
+    const body = JSON.stringify([row.value, this.options?.values()]);
+    // One key per row content (and options): a retry of the same row is the same request.
     if (body !== row.keyBody) {
       row.key = newKey();
       row.keyBody = body;
@@ -398,7 +401,7 @@ export class BulkImport {
       row.status = "sending";
       this.paint(r);
       try {
-        out = await this.api.createUser(this.provider, row.value, this.access.options({ idempotencyKey: row.key }));
+        out = await this.api.createUser(this.provider, row.value, this.access.options({ ...this.options?.values(), idempotencyKey: row.key }));
       } catch (err) {
         out = badToken(err)
           ? { kind: "unauthorized", status: 0, message: "The client token is not one word of visible characters." }

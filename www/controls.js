@@ -285,6 +285,31 @@ function jsonArea(field, ctx) {
 }
 
 /** The controls of an object's fields, with `onlyWhen` relevance. */
+/**
+ * The provider's request options (`rules(provider).options`: PandaDoc's
+ * notification flags), one select each: the provider's default (not sent),
+ * yes or no. `values()` gives them as `createUser` options. Null when the
+ * provider has none.
+ */
+export function requestOptions(options, providerName) {
+  if (!options?.length) return null;
+  const selects = options.map((o) => {
+    const id = uid("opt");
+    const sel = h(
+      "select",
+      { id, name: o.option },
+      h("option", { value: "" }, `${providerName}'s default`),
+      h("option", { value: "true" }, "Yes"),
+      h("option", { value: "false" }, "No"),
+    );
+    return [o.option, sel, h("div", { class: "field" }, h("label", { for: id }, o.description), sel)];
+  });
+  return {
+    el: h("fieldset", { class: "group request-options" }, h("legend", {}, "Options"), ...selects.map(([, , el]) => el)),
+    values: () => Object.fromEntries(selects.filter(([, sel]) => sel.value !== "").map(([name, sel]) => [name, sel.value === "true"])),
+  };
+}
+
 export class ObjectView {
   constructor(fields, ctx) {
     this.nodes = fields.map((f) => control(f, ctx));

@@ -2,7 +2,7 @@
 // core as you type, sent through `createUser` to the enlist Worker.
 
 import { badToken } from "./access.js";
-import { ObjectView, route } from "./controls.js";
+import { ObjectView, requestOptions, route } from "./controls.js";
 import { debounce, h, newKey, uid } from "./util.js";
 
 /** What to tell the user for each `createUser` outcome kind that is not a success. */
@@ -35,6 +35,7 @@ export class UserForm {
       },
     };
     this.view = new ObjectView(this.rules.fields, ctx);
+    this.options = requestOptions(this.rules.options, this.rules.name);
     this.summary = h("div", { class: "summary", tabindex: "-1", hidden: true });
     this.status = h("div", { class: "status", role: "status", "aria-live": "polite" });
     this.button = h("button", { type: "submit", class: "primary" }, `Create ${this.rules.name} user`);
@@ -50,6 +51,7 @@ export class UserForm {
       note,
       this.summary,
       this.view.el,
+      this.options?.el,
       h("div", { class: "actions" }, this.button),
       this.status,
     );
@@ -154,7 +156,7 @@ export class UserForm {
     }
     // Same payload → same key: a retry or a second click is the same request
     // to the Worker, which answers it once.
-    const body = JSON.stringify(payload);
+    const body = JSON.stringify([payload, this.options?.values()]);
     if (body !== this.keyBody) {
       this.key = newKey();
       this.keyBody = body;
@@ -163,7 +165,7 @@ export class UserForm {
     this.say("info", "Sending…");
     let out;
     try {
-      out = await this.api.createUser(this.provider, payload, this.access.options({ idempotencyKey: this.key }));
+      out = await this.api.createUser(this.provider, payload, this.access.options({ ...this.options?.values(), idempotencyKey: this.key }));
     } catch (err) {
       if (badToken(err)) out = { kind: "bad_token", message: err.message };
       else out = { kind: "network", status: 0, message: err instanceof Error ? err.message : String(err) };

@@ -168,8 +168,12 @@ describe("bulk onboarding", { skip: skip ?? false }, () => {
     assert.equal(await cell(page, 3, "workspaces.1.workspace_id").getAttribute("aria-invalid"), "true");
     assert.equal(await cell(page, 4, "license").getAttribute("aria-invalid"), "true");
     assert.match(await row(page, 4).locator("td.other").textContent(), /\S/);
+    // The provider's request options apply to every row sent.
+    const [notifyUser] = enlist.rules("pandadoc").options;
+    await page.locator("section.bulk:visible").getByLabel(notifyUser.description).selectOption("false");
     await page.getByRole("button", { name: "Send 1 valid row" }).click();
     await until(async () => /^Created/.test(await statusOf(page, 2)), 10000, "created");
+    assert.deepEqual(stack.up.requests[0].query, { [notifyUser.query]: "false" });
     const body = JSON.parse(stack.up.requests[0].body);
     assert.deepEqual(body.workspaces, [
       { workspace_id: "Ab123", role: "Member" },

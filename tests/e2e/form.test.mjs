@@ -127,10 +127,15 @@ describe("the one-user form", { skip: skip ?? false }, () => {
     assert.equal(await page.evaluate(() => document.activeElement.name), "workspace_id");
     await page.keyboard.type("Cd456");
     await field(page, "Role").nth(1).selectOption("Collaborator");
+    // The provider's request options (query flags), from rules().options.
+    const [notifyUser, notifyAdmins] = enlist.rules("pandadoc").options;
+    await page.locator("form.user-form:visible").getByLabel(notifyUser.description).selectOption("true");
+    await page.locator("form.user-form:visible").getByLabel(notifyAdmins.description).selectOption("false");
     await submit(page).click();
     await page.locator(".created-id").waitFor();
     const sent = calls("/public/v1/users");
     assert.equal(sent.length, 1);
+    assert.deepEqual(sent[0].query, { [notifyUser.query]: "true", [notifyAdmins.query]: "false" });
     assert.deepEqual(JSON.parse(sent[0].body), {
       user: { email: "new@acme.com", phone_number: "+14842634627" },
       license: "Full",
@@ -140,6 +145,15 @@ describe("the one-user form", { skip: skip ?? false }, () => {
       ],
     });
     assert.match(await page.locator(".created-id").textContent(), /^[2-9A-Za-z]{22}$/);
+    // Left at the provider's default, an option is not sent at all.
+    await page.getByRole("button", { name: "Create another user" }).click();
+    await field(page, "Email").fill("other@acme.com");
+    await field(page, "License").selectOption("Full");
+    await field(page, "Workspace id").fill("Ab123");
+    await field(page, "Role").selectOption("Member");
+    await submit(page).click();
+    await until(async () => calls("/public/v1/users").length === 2, 10_000, "second create");
+    assert.deepEqual(calls("/public/v1/users")[1].query, {});
     assert.deepEqual(page.errors, []);
   });
 
