@@ -305,7 +305,12 @@ export function requestOptions(options, providerName) {
     return [o.option, sel, h("div", { class: "field" }, h("label", { for: id }, o.description), sel)];
   });
   return {
-    el: h("fieldset", { class: "group request-options" }, h("legend", {}, "Options"), ...selects.map(([, , el]) => el)),
+    el: h(
+      "fieldset",
+      { class: "group request-options" },
+      h("legend", {}, "Options"),
+      h("div", { class: "fields" }, selects.map(([, , el]) => el)),
+    ),
     values: () => Object.fromEntries(selects.filter(([, sel]) => sel.value !== "").map(([name, sel]) => [name, sel.value === "true"])),
   };
 }
