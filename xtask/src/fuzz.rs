@@ -30,7 +30,7 @@ use std::time::Duration;
 use crate::util::{self, Result};
 
 /// Seconds per target in the `cargo xtask test` smoke run.
-pub const SMOKE_SECONDS: u64 = 20;
+pub const SMOKE_SECONDS: u64 = 30;
 
 /// Longest input per target (`-max_len`); others get [`DEFAULT_MAX_LEN`].
 const MAX_LEN: &[(&str, usize)] = &[
