@@ -86,38 +86,6 @@ pub enum Mode {
     Admin,
 }
 
-/// Built-in policies for public mode, by provider id (JSON, same format as
-/// an operator entry).
-///
-/// - **partoo**: the role is `BUSINESS_MANAGER` (set when absent; no
-///   `ORG_ADMIN`, `ORG_MANAGER`, `GROUP_MANAGER` or `PUBLISHER`); the caller
-///   may not pick the organization (`org_id`), a custom role (which may carry
-///   any permission), businesses (`business_ids`) or groups (`accesses`); no
-///   invite calls.
-/// - **pandadoc**: workspace roles are `Member` or `Collaborator` (no `Admin`
-///   or `Manager`); no invite calls (PandaDoc has none anyway).
-///
-/// A provider missing here has no public default: public mode needs an
-/// operator entry for it.
-pub const BUILTIN_PUBLIC: &[(&str, &str)] = &[
-    (
-        "partoo",
-        r#"{
-            "allow": { "/role": ["BUSINESS_MANAGER"] },
-            "default": { "/role": "BUSINESS_MANAGER" },
-            "forbid": ["/org_id", "/custom_role", "/business_ids", "/accesses"],
-            "invite": false
-        }"#,
-    ),
-    (
-        "pandadoc",
-        r#"{
-            "allow": { "/workspaces/*/role": ["Member", "Collaborator"] },
-            "invite": false
-        }"#,
-    ),
-];
-
 /// Why a policy document was refused. Messages name the place in the policy
 /// document (`/partoo/allow/~1rol`) and never repeat configured values.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -656,11 +624,10 @@ fn parse_entry(schema: &ObjectSchema, value: &Value, at: &str) -> Result<Policy,
     Ok(policy)
 }
 
-/// The built-in public-mode policy of a provider, if it has one (see
-/// [`BUILTIN_PUBLIC`]).
+/// The built-in public-mode policy of a provider, if it has one: its
+/// [`Provider::PUBLIC_POLICY`](crate::Provider::PUBLIC_POLICY), parsed.
 pub fn builtin_public(provider: &dyn AnyProvider) -> Option<Policy> {
-    let (_, json) = BUILTIN_PUBLIC.iter().find(|(id, _)| *id == provider.id())?;
-    let value: Value = serde_json::from_str(json).ok()?;
+    let value: Value = serde_json::from_str(provider.public_policy()?).ok()?;
     parse_entry(provider.schema(), &value, "").ok()
 }
 
@@ -812,61 +779,24 @@ mod tests {
     }
 
     #[test]
-    fn builtin_defaults_parse_for_every_listed_provider() {
-        for (id, _) in BUILTIN_PUBLIC {
-            let p = provider(id).expect("listed providers are registered");
-            let policy = builtin_public(p).expect("built-in policy parses");
-            assert!(!policy.is_empty(), "{id}");
-            assert!(!policy.allows_invite(), "{id}");
+    fn every_built_in_public_policy_parses_restricts_and_refuses_invites() {
+        let mut with_defaults = 0;
+        for p in crate::REGISTRY {
+            let Some(json) = p.public_policy() else {
+                assert!(PolicySet::default().effective(*p, Mode::Public).is_none());
+                continue;
+            };
+            with_defaults += 1;
+            let value: Value = serde_json::from_str(json).expect("JSON");
+            let policy =
+                parse_entry(p.schema(), &value, "").expect("a valid entry for its own schema");
+            assert!(!policy.is_empty(), "{}", p.id());
+            assert!(!policy.allows_invite(), "{}", p.id());
+            assert_eq!(builtin_public(*p), Some(policy));
         }
-    }
-
-    #[test]
-    fn public_partoo_cannot_create_admins_or_managers() {
-        let set = PolicySet::parse("").unwrap();
-        let policy = set.effective(partoo(), Mode::Public).unwrap();
-        for role in ["ORG_ADMIN", "ORG_MANAGER", "GROUP_MANAGER", "PUBLISHER"] {
-            let body = with(PARTOO_USER, &format!(r#"{{"role":"{role}"}}"#));
-            let ev = policy.evaluate(partoo(), &body);
-            assert_eq!(paths(&ev.refusals), ["/role"], "{role}");
-            assert_eq!(ev.refusals[0].code, Code::Policy);
-            assert_eq!(ev.refusals[0].params.get_str("rule"), Some("allow"));
-        }
-        let ok = with(PARTOO_USER, r#"{"role":"BUSINESS_MANAGER"}"#);
-        let ev = policy.evaluate(partoo(), &ok);
-        assert!(ev.refusals.is_empty());
-        assert_eq!(ev.body, None, "nothing to change");
-        // Absent role: the default is set, so the provider's own default never applies.
-        let ev = policy.evaluate(partoo(), PARTOO_USER.as_bytes());
-        assert!(ev.refusals.is_empty());
-        let sent: Value = serde_json::from_slice(ev.body.as_deref().unwrap()).unwrap();
-        assert_eq!(sent["role"], "BUSINESS_MANAGER");
-        // Privilege-bearing fields are refused.
-        let body = with(
-            PARTOO_USER,
-            r#"{"org_id":1,"custom_role":"admin","business_ids":["b"],"accesses":[[1]]}"#,
-        );
-        let ev = policy.evaluate(partoo(), &body);
-        let mut got = paths(&ev.refusals);
-        got.sort_unstable();
-        assert_eq!(
-            got,
-            ["/accesses", "/business_ids", "/custom_role", "/org_id"]
-        );
-    }
-
-    #[test]
-    fn public_pandadoc_cannot_create_workspace_admins() {
-        let policy = PolicySet::default()
-            .effective(pandadoc(), Mode::Public)
-            .unwrap();
-        let body = br#"{"user":{"email":"a@acme.com"},"license":"Full","workspaces":[
-            {"workspace_id":"w1","role":"Member"},{"workspace_id":"w2","role":"Admin"},
-            {"workspace_id":"w3","role":"Manager"}]}"#;
-        let ev = policy.evaluate(pandadoc(), body);
-        assert_eq!(
-            paths(&ev.refusals),
-            ["/workspaces/1/role", "/workspaces/2/role"]
+        assert!(
+            with_defaults >= 2,
+            "partoo and pandadoc have public defaults"
         );
     }
 

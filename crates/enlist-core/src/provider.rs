@@ -161,6 +161,12 @@ pub trait Provider: Sized + 'static {
     const FLAGS: &'static [Flag] = &[];
     /// Whether the provider has a separate invite call.
     const INVITE: bool = false;
+    /// What public callers may do when the operator's policy says nothing
+    /// more: a policy entry in the format of [`crate::policy`] (JSON), kept
+    /// next to the rules it restricts. `None`: no built-in restriction, so a
+    /// proxy in public mode refuses this provider until an operator entry
+    /// exists (fail closed).
+    const PUBLIC_POLICY: Option<&'static str> = None;
 
     /// The typed create-user payload.
     type User: Serialize + DeserializeOwned + fmt::Debug;
@@ -465,6 +471,8 @@ pub trait AnyProvider: Sync {
     fn environments(&self) -> &'static [Environment];
     /// See [`Provider::INVITE`].
     fn has_invite(&self) -> bool;
+    /// See [`Provider::PUBLIC_POLICY`].
+    fn public_policy(&self) -> Option<&'static str>;
     /// Metadata a UI renders a form from.
     fn rules(&self) -> Rules;
     /// Every problem with a JSON payload.
@@ -550,6 +558,10 @@ impl<P: Provider> AnyProvider for Handle<P> {
 
     fn has_invite(&self) -> bool {
         P::INVITE
+    }
+
+    fn public_policy(&self) -> Option<&'static str> {
+        P::PUBLIC_POLICY
     }
 
     fn rules(&self) -> Rules {

@@ -204,6 +204,15 @@ impl NewUser {
 #[derive(Debug, Clone, Copy)]
 pub struct PandaDoc;
 
+/// What a public caller may create (see [`Provider::PUBLIC_POLICY`]): workspace
+/// members and collaborators only (no `Admin` or `Manager`); no invite calls
+/// (PandaDoc has none anyway). Which workspaces and license are not pinned
+/// here: they are the operator's to pin.
+pub const PUBLIC_POLICY: &str = r#"{
+    "allow": { "/workspaces/*/role": ["Member", "Collaborator"] },
+    "invite": false
+}"#;
+
 impl Provider for PandaDoc {
     const ID: &'static str = "pandadoc";
     const NAME: &'static str = "PandaDoc";
@@ -212,6 +221,7 @@ impl Provider for PandaDoc {
         name: "production",
         base_url: "https://api.pandadoc.com",
     }];
+    const PUBLIC_POLICY: Option<&'static str> = Some(PUBLIC_POLICY);
     const FLAGS: &'static [Flag] = &[
         Flag {
             option: "notifyUser",

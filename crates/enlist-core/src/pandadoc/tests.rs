@@ -334,3 +334,20 @@ fn responses_are_classified() {
         "upstream"
     );
 }
+
+// ---- public mode: PUBLIC_POLICY ----------------------------------------------
+
+#[test]
+fn public_callers_cannot_create_workspace_admins_or_managers() {
+    let registered = crate::provider(PandaDoc::ID).expect("registered");
+    let policy = crate::policy::PolicySet::default()
+        .effective(registered, crate::policy::Mode::Public)
+        .expect("PandaDoc has a public policy");
+    let body = br#"{"user":{"email":"a@acme.com"},"license":"Full","workspaces":[
+        {"workspace_id":"w1","role":"Member"},{"workspace_id":"w2","role":"Admin"},
+        {"workspace_id":"w3","role":"Manager"},{"workspace_id":"w4","role":"Collaborator"}]}"#;
+    let ev = policy.evaluate(registered, body);
+    let paths: Vec<&str> = ev.refusals.iter().map(|i| i.path.as_str()).collect();
+    assert_eq!(paths, ["/workspaces/1/role", "/workspaces/2/role"]);
+    assert!(!policy.allows_invite());
+}

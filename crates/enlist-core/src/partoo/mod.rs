@@ -398,6 +398,18 @@ impl AsRef<str> for Environment {
     }
 }
 
+/// What a public caller may create (see [`Provider::PUBLIC_POLICY`]): a
+/// business manager (the role is set when absent; no `ORG_ADMIN`,
+/// `ORG_MANAGER`, `GROUP_MANAGER` or `PUBLISHER`), without picking the
+/// organization (`org_id`), a custom role (which may carry any permission),
+/// businesses (`business_ids`) or groups (`accesses`); no invite calls.
+pub const PUBLIC_POLICY: &str = r#"{
+    "allow": { "/role": ["BUSINESS_MANAGER"] },
+    "default": { "/role": "BUSINESS_MANAGER" },
+    "forbid": ["/org_id", "/custom_role", "/business_ids", "/accesses"],
+    "invite": false
+}"#;
+
 /// The Partoo provider.
 #[derive(Debug, Clone, Copy)]
 pub struct Partoo;
@@ -417,6 +429,7 @@ impl Provider for Partoo {
         },
     ];
     const INVITE: bool = true;
+    const PUBLIC_POLICY: Option<&'static str> = Some(PUBLIC_POLICY);
 
     type User = NewUser;
 

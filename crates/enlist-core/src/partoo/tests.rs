@@ -667,3 +667,57 @@ fn invite_responses() {
         "not_found"
     );
 }
+
+// ---- public mode: PUBLIC_POLICY ----------------------------------------------
+
+fn public_policy() -> crate::policy::Policy {
+    crate::policy::PolicySet::default()
+        .effective(registered(), crate::policy::Mode::Public)
+        .expect("Partoo has a public policy")
+}
+
+fn registered() -> &'static dyn crate::AnyProvider {
+    crate::provider(Partoo::ID).expect("registered")
+}
+
+fn refused_paths(ev: &crate::policy::Evaluation) -> Vec<&str> {
+    let mut paths: Vec<&str> = ev.refusals.iter().map(|i| i.path.as_str()).collect();
+    paths.sort_unstable();
+    paths
+}
+
+#[test]
+fn public_callers_cannot_create_admins_or_managers() {
+    let policy = public_policy();
+    for role in ["ORG_ADMIN", "ORG_MANAGER", "GROUP_MANAGER", "PUBLISHER"] {
+        let body = with(base(), "role", json!(role)).to_string();
+        let ev = policy.evaluate(registered(), body.as_bytes());
+        assert_eq!(refused_paths(&ev), ["/role"], "{role}");
+        assert_eq!(ev.refusals[0].code, Code::Policy);
+        assert_eq!(ev.refusals[0].params.get_str("rule"), Some("allow"));
+    }
+    let ok = with(base(), "role", json!("BUSINESS_MANAGER")).to_string();
+    let ev = policy.evaluate(registered(), ok.as_bytes());
+    assert!(ev.refusals.is_empty());
+    assert_eq!(ev.body, None, "nothing to change");
+    // Absent role: the default is set, so Partoo's own default never applies.
+    let ev = policy.evaluate(registered(), base().to_string().as_bytes());
+    assert!(ev.refusals.is_empty());
+    let sent: Value = serde_json::from_slice(ev.body.as_deref().expect("changed")).expect("JSON");
+    assert_eq!(sent["role"], "BUSINESS_MANAGER");
+}
+
+#[test]
+fn public_callers_cannot_pick_an_organization_role_businesses_or_groups() {
+    let mut body = base();
+    body["org_id"] = json!(1);
+    body["custom_role"] = json!("admin");
+    body["business_ids"] = json!(["b"]);
+    body["accesses"] = json!([[1]]);
+    let ev = public_policy().evaluate(registered(), body.to_string().as_bytes());
+    assert_eq!(
+        refused_paths(&ev),
+        ["/accesses", "/business_ids", "/custom_role", "/org_id"]
+    );
+    assert!(!public_policy().allows_invite());
+}
