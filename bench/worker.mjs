@@ -122,7 +122,7 @@ async function wrk(url, { connections = CONNECTIONS, duration = DURATION, post =
  * the last byte read). wrk's latency figures at -c1 are not used: they do not
  * add up with its own request count (e.g. 32,489 requests in 10.0 s on one
  * connection, so 0.31 ms each on average, reported as "avg 2.33 ms, p99
- * 42 ms").
+ * 42 ms"; see wg/wrk#438).
  */
 async function sequential(url, { post = true, seconds = Math.max(3, DURATION / 2) } = {}) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
