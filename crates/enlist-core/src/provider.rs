@@ -146,6 +146,32 @@ pub struct Flag {
     pub description: &'static str,
 }
 
+/// The query string for flag values given by query name: `?a=true&b=false`,
+/// in the order `declared` lists the flags; names not declared are left out;
+/// `""` when none is set.
+///
+/// ```
+/// use enlist_core::provider::{flag_query, Flag};
+/// const FLAGS: &[Flag] = &[
+///     Flag { option: "a", query: "a_q", description: "" },
+///     Flag { option: "b", query: "b_q", description: "" },
+/// ];
+/// assert_eq!(flag_query(FLAGS, &[("b_q", false), ("a_q", true)]), "?a_q=true&b_q=false");
+/// assert_eq!(flag_query(FLAGS, &[]), "");
+/// ```
+pub fn flag_query(declared: &[Flag], set: &[(&str, bool)]) -> String {
+    let mut query = String::new();
+    for flag in declared {
+        if let Some((_, value)) = set.iter().find(|(q, _)| *q == flag.query) {
+            query.push(if query.is_empty() { '?' } else { '&' });
+            query.push_str(flag.query);
+            query.push('=');
+            query.push_str(if *value { "true" } else { "false" });
+        }
+    }
+    query
+}
+
 /// One provider's create-user API. Implement this (and add one line to
 /// [`REGISTRY`]) to add a provider.
 pub trait Provider: Sized + 'static {
@@ -365,18 +391,9 @@ impl<P: Provider> Client<P> {
     }
 
     /// `?a=true&b=false` for the flags set, in the provider's declared order; `""`
-    /// when none is set.
+    /// when none is set (see [`flag_query`]).
     pub(crate) fn query(&self) -> String {
-        let mut query = String::new();
-        for flag in P::FLAGS {
-            if let Some((_, value)) = self.flags.iter().find(|(q, _)| *q == flag.query) {
-                query.push(if query.is_empty() { '?' } else { '&' });
-                query.push_str(flag.query);
-                query.push('=');
-                query.push_str(if *value { "true" } else { "false" });
-            }
-        }
-        query
+        flag_query(P::FLAGS, &self.flags)
     }
 
     /// The create-user request for a validated user.

@@ -20,6 +20,7 @@
 use enlist_core::http::{encode_path_segment, BaseUrl, RequestError};
 use enlist_core::json::{Document, Kind, Node};
 use enlist_core::outcome::{parse_retry_after, sanitize_message, Membership};
+use enlist_core::provider::flag_query;
 use enlist_core::{AnyProvider, BuildError, Code, Issue, Options, Report, Settings};
 use serde::Serialize;
 use std::borrow::Cow;
@@ -471,46 +472,34 @@ pub fn proxy_request(
             )
         }
     };
-    let key = text("idempotencyKey");
-    let has_key = root
-        .and_then(|r| r.get("idempotencyKey"))
-        .is_some_and(|k| !k.is_null());
-    if has_key {
-        let usable = key
-            .as_deref()
-            .is_some_and(|k| visible_ascii(k, MAX_IDEMPOTENCY_KEY_LEN));
-        if !usable {
-            return error(
-                out,
-                format!("options.idempotencyKey must be a string of 1 to {MAX_IDEMPOTENCY_KEY_LEN} visible ASCII characters."),
-            );
-        }
-    }
-    let token = text("token");
-    let has_token = root
-        .and_then(|r| r.get("token"))
-        .is_some_and(|t| !t.is_null());
-    if has_token
-        && !token
-            .as_deref()
-            .is_some_and(|t| visible_ascii(t, MAX_CLIENT_TOKEN_LEN))
-    {
-        return error(
-            out,
-            format!("options.token must be a string of 1 to {MAX_CLIENT_TOKEN_LEN} visible ASCII characters."),
-        );
-    }
-    let mut query = String::new();
+    // An optional text option: absent or null → None; else 1 to `max`
+    // visible ASCII characters, or the error (which never quotes the value).
+    let visible_option = |name: &str, max: usize| match root.and_then(|r| r.get(name)) {
+        None => Ok(None),
+        Some(v) if v.is_null() => Ok(None),
+        Some(v) => v
+            .as_str()
+            .filter(|t| visible_ascii(t, max))
+            .map(Some)
+            .ok_or_else(|| {
+                format!("options.{name} must be a string of 1 to {max} visible ASCII characters.")
+            }),
+    };
+    let key = match visible_option("idempotencyKey", MAX_IDEMPOTENCY_KEY_LEN) {
+        Ok(key) => key,
+        Err(message) => return error(out, message),
+    };
+    let token = match visible_option("token", MAX_CLIENT_TOKEN_LEN) {
+        Ok(token) => token,
+        Err(message) => return error(out, message),
+    };
+    let mut flags = Vec::new();
     for flag in provider.flags() {
         match root.and_then(|r| r.get(flag.option)) {
             None => {}
             Some(v) if v.is_null() => {}
             Some(v) => match v.as_bool() {
-                Some(b) => {
-                    query.push(if query.is_empty() { '?' } else { '&' });
-                    query.push_str(flag.query);
-                    query.push_str(if b { "=true" } else { "=false" });
-                }
+                Some(b) => flags.push((flag.query, b)),
                 None => {
                     return error(
                         out,
@@ -520,6 +509,7 @@ pub fn proxy_request(
             },
         }
     }
+    let query = flag_query(provider.flags(), &flags);
     let report = provider.check_json(json, options);
     if !report.is_ok() {
         return write_json(
