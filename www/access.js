@@ -4,6 +4,7 @@
 // `createUser` as `Authorization: Bearer …`. It is not a provider's API key:
 // those never leave the server.
 
+import { messages } from "./controls.js";
 import { h } from "./util.js";
 
 export class Access {
@@ -17,7 +18,7 @@ export class Access {
       "aria-describedby": "client-token-hint client-token-msgs",
       oninput: () => this.clear(),
     });
-    this.msgs = h("div", { class: "msgs", id: "client-token-msgs" });
+    [this.msgs, this.render] = messages("client-token-msgs");
     this.el = h(
       "fieldset",
       { class: "access group", hidden: true },
@@ -58,13 +59,13 @@ export class Access {
     this.el.hidden = false;
     const text =
       message ?? (this.input.value.trim() ? "This client token was not accepted." : "This server needs a client token.");
-    this.msgs.replaceChildren(h("p", { class: "err" }, h("span", { class: "vh" }, "Error: "), text));
+    this.render([{ message: text }], []);
     this.input.setAttribute("aria-invalid", "true");
     this.input.focus();
   }
 
   clear() {
-    this.msgs.replaceChildren();
+    this.render([], []);
     this.input.removeAttribute("aria-invalid");
   }
 }

@@ -49,7 +49,7 @@ function labelText(field, group = false) {
 }
 
 /** A message list below a control; returns [element, render(errors, warnings)]. */
-function messages(id) {
+export function messages(id) {
   const el = h("div", { class: "msgs", id });
   const render = (errors, warnings) => {
     el.replaceChildren(
