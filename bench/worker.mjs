@@ -15,7 +15,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { Miniflare } from "miniflare";
-import { COMPATIBILITY_DATE, ROOT, SCRIPT_PATH, WASM_PATH, startWorker } from "../tests/worker/serve.mjs";
+import { SCRIPT_PATH, WASM_PATH, startWorker } from "../tests/worker/serve.mjs";
+import { baselineOptions } from "./worker-baseline/miniflare.mjs";
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -62,20 +63,7 @@ async function startBaseline(upstream) {
   const mf = new Miniflare({
     host: "127.0.0.1",
     port: 0,
-    modules: true,
-    scriptPath: `${ROOT}bench/worker-baseline/index.js`,
-    compatibilityDate: COMPATIBILITY_DATE,
-    cf: false,
-    handleStructuredLogs: quiet,
-    // Same routing as the Rust Worker (wrangler.toml): the form's assets in
-    // front, the Worker first on /v1/*.
-    assets: {
-      directory: `${ROOT}www`,
-      binding: "ASSETS",
-      routerConfig: { has_user_worker: true, static_routing: { user_worker: ["/v1/*"] } },
-    },
-    ratelimits: { RATE_LIMITER: { namespace_id: "1001", simple: RATE } },
-    bindings: bindings(upstream),
+    ...baselineOptions({ upstreamUrl: upstream.url, partooKey: KEY, withAssets: true }),
   });
   const ready = await mf.ready;
   return { url: ready.origin, dispose: () => mf.dispose() };

@@ -26,6 +26,7 @@ import { fileURLToPath } from "node:url";
 import { COMPATIBILITY_DATE } from "../worker/serve.mjs";
 import { FAKE, NO_RATE_LIMIT, report, request, startStack } from "./harness.mjs";
 import { startUpstream } from "../mocks/upstream.mjs";
+import { baselineOptions } from "../../bench/worker-baseline/miniflare.mjs";
 
 const LUA = fileURLToPath(new URL("./load.lua", import.meta.url));
 
@@ -140,19 +141,7 @@ async function startBaseline(kind) {
     kind === "proxy" ? await startUpstream({ partooKey: FAKE.partooKey, pandadocKey: FAKE.pandadocKey }) : { reset() {}, close() {} };
   const worker =
     kind === "proxy"
-      ? {
-          scriptPath: fileURLToPath(new URL("../../bench/worker-baseline/index.js", import.meta.url)),
-          ratelimits: { RATE_LIMITER: { namespace_id: "1001", simple: { limit: 1_000_000_000, period: 60 } } },
-          bindings: {
-            PARTOO_API_KEY: FAKE.partooKey,
-            PANDADOC_API_KEY: FAKE.pandadocKey,
-            PARTOO_BASE_URL: upstream.url,
-            PANDADOC_BASE_URL: upstream.url,
-            ALLOWED_ORIGINS: "",
-            UPSTREAM_TIMEOUT_MS: "10000",
-          },
-          handleStructuredLogs: () => {},
-        }
+      ? baselineOptions({ upstreamUrl: upstream.url, partooKey: FAKE.partooKey, pandadocKey: FAKE.pandadocKey })
       : { script: 'export default { async fetch(req) { await req.arrayBuffer(); return Response.json({ status: "ok" }); } };' };
   const mf = new Miniflare({ host: "127.0.0.1", port: 0, modules: true, compatibilityDate: COMPATIBILITY_DATE, cf: false, ...worker });
   const url = (await mf.ready).origin;
