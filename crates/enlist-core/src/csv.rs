@@ -23,10 +23,10 @@
 //! # Ok::<(), enlist_core::csv::CsvError>(())
 //! ```
 
+use crate::json::{self, Document, Kind, Node};
 use crate::report::push_token;
 use crate::schema::{ObjectSchema, Type};
 use serde::Serialize;
-use serde_json::{Map, Value};
 use std::fmt;
 
 /// Most data rows one import may have.
@@ -176,26 +176,128 @@ fn type_at(schema: &ObjectSchema, path: &[&str]) -> Option<&'static Type> {
     Some(ty)
 }
 
+/// A row being assembled: just enough of a JSON tree to nest columns
+/// (`workspaces.0.role`) into JSON cells, written out once at the end.
+/// Object keys stay sorted and unique, a later value replacing an earlier one.
+#[derive(Debug, Clone, PartialEq)]
+enum Cell {
+    /// A scalar, as JSON text (`true`, `42`, `"Ada"`, `null`).
+    Scalar(String),
+    Array(Vec<Cell>),
+    Object(Vec<(String, Cell)>),
+}
+
+impl Cell {
+    fn string(text: &str) -> Cell {
+        let mut out = Vec::with_capacity(text.len() + 2);
+        json::write_string(&mut out, text);
+        Cell::Scalar(String::from_utf8(out).unwrap_or_default())
+    }
+
+    fn null() -> Cell {
+        Cell::Scalar("null".into())
+    }
+
+    /// Copies a parsed JSON value; `None` when it nests more than `budget`
+    /// containers deep (a scalar needs none, `[]` one).
+    fn from_node(node: Node<'_, '_>, budget: usize) -> Option<Cell> {
+        Some(match node.kind() {
+            Kind::Array => {
+                let inner = budget.checked_sub(1)?;
+                Cell::Array(
+                    node.elements()
+                        .map(|e| Cell::from_node(e, inner))
+                        .collect::<Option<_>>()?,
+                )
+            }
+            Kind::Object => {
+                let inner = budget.checked_sub(1)?;
+                let mut members = Vec::new();
+                for (key, value) in node.members() {
+                    set_member(&mut members, &key.as_str(), Cell::from_node(value, inner)?);
+                }
+                Cell::Object(members)
+            }
+            Kind::String => Cell::string(&node.as_str().unwrap_or_default()),
+            Kind::Number => Cell::Scalar(node.number_text().unwrap_or("0").to_string()),
+            Kind::Bool => Cell::Scalar((node.as_bool() == Some(true)).to_string()),
+            Kind::Null => Cell::null(),
+        })
+    }
+
+    fn write(&self, out: &mut Vec<u8>) {
+        match self {
+            Cell::Scalar(text) => out.extend_from_slice(text.as_bytes()),
+            Cell::Array(items) => {
+                out.push(b'[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    item.write(out);
+                }
+                out.push(b']');
+            }
+            Cell::Object(members) => {
+                out.push(b'{');
+                for (i, (key, value)) in members.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    json::write_string(out, key);
+                    out.push(b':');
+                    value.write(out);
+                }
+                out.push(b'}');
+            }
+        }
+    }
+}
+
+/// Sets `key` in sorted `members`, replacing an existing value.
+fn set_member(members: &mut Vec<(String, Cell)>, key: &str, value: Cell) {
+    match members.binary_search_by(|(k, _)| k.as_str().cmp(key)) {
+        Ok(at) => members[at].1 = value,
+        Err(at) => members.insert(at, (key.to_string(), value)),
+    }
+}
+
+/// The value at `key` in sorted `members`, inserted from `make` if missing.
+fn member_or_insert<'m>(
+    members: &'m mut Vec<(String, Cell)>,
+    key: &str,
+    make: impl FnOnce() -> Cell,
+) -> &'m mut Cell {
+    let at = match members.binary_search_by(|(k, _)| k.as_str().cmp(key)) {
+        Ok(at) => at,
+        Err(at) => {
+            members.insert(at, (key.to_string(), make()));
+            at
+        }
+    };
+    &mut members[at].1
+}
+
 /// Converts one cell by the type the schema expects there.
-fn convert(cell: &str, ty: Option<&Type>) -> Value {
+fn convert(cell: &str, ty: Option<&Type>) -> Cell {
     let trimmed = cell.trim();
     if trimmed.starts_with('[') || trimmed.starts_with('{') {
-        if let Ok(value) = serde_json::from_str::<Value>(trimmed) {
-            if depth(&value) <= MAX_CELL_DEPTH {
+        if let Ok(doc) = Document::parse(trimmed) {
+            if let Some(value) = Cell::from_node(doc.root(), MAX_CELL_DEPTH) {
                 return value;
             }
         }
     }
     match ty {
         Some(Type::Boolean) => match trimmed.to_ascii_lowercase().as_str() {
-            "true" => Value::Bool(true),
-            "false" => Value::Bool(false),
-            _ => Value::String(cell.to_string()),
+            "true" => Cell::Scalar("true".into()),
+            "false" => Cell::Scalar("false".into()),
+            _ => Cell::string(cell),
         },
         Some(Type::Integer) => trimmed
             .parse::<i64>()
-            .map_or_else(|_| Value::String(cell.to_string()), Value::from),
-        Some(Type::Array(a)) => Value::Array(
+            .map_or_else(|_| Cell::string(cell), |n| Cell::Scalar(n.to_string())),
+        Some(Type::Array(a)) => Cell::Array(
             trimmed
                 .split(';')
                 .map(str::trim)
@@ -204,69 +306,49 @@ fn convert(cell: &str, ty: Option<&Type>) -> Value {
                 .collect(),
         ),
         // Passwords keep their spaces; other text is trimmed.
-        Some(Type::Password(_)) => Value::String(cell.to_string()),
-        _ => Value::String(trimmed.to_string()),
-    }
-}
-
-/// Nesting depth of a JSON value (a scalar is 0, `[]` is 1).
-fn depth(value: &Value) -> usize {
-    match value {
-        Value::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
-        Value::Object(map) => 1 + map.values().map(depth).max().unwrap_or(0),
-        _ => 0,
+        Some(Type::Password(_)) => Cell::string(cell),
+        _ => Cell::string(trimmed),
     }
 }
 
 /// Puts `value` at the dotted `path` in `row`, creating objects and arrays.
-fn insert(row: &mut Map<String, Value>, path: &[&str], value: Value) {
+fn insert(row: &mut Vec<(String, Cell)>, path: &[&str], value: Cell) {
     let Some((first, rest)) = path.split_first() else {
         return;
     };
-    if rest.is_empty() {
-        row.insert((*first).to_string(), value);
-        return;
+    match rest.first() {
+        None => set_member(row, first, value),
+        Some(next) => {
+            let slot = member_or_insert(row, first, || container_for(next));
+            insert_into(slot, rest, value);
+        }
     }
-    let slot = row
-        .entry((*first).to_string())
-        .or_insert_with(|| container_for(rest[0]));
-    insert_into(slot, rest, value);
 }
 
-fn container_for(segment: &str) -> Value {
+fn container_for(segment: &str) -> Cell {
     if segment.parse::<usize>().is_ok() {
-        Value::Array(Vec::new())
+        Cell::Array(Vec::new())
     } else {
-        Value::Object(Map::new())
+        Cell::Object(Vec::new())
     }
 }
 
-fn insert_into(slot: &mut Value, path: &[&str], value: Value) {
+fn insert_into(slot: &mut Cell, path: &[&str], value: Cell) {
     let Some((first, rest)) = path.split_first() else {
         return;
     };
     match slot {
-        Value::Object(map) => {
-            if rest.is_empty() {
-                map.insert((*first).to_string(), value);
-            } else {
-                let next = map
-                    .entry((*first).to_string())
-                    .or_insert_with(|| container_for(rest[0]));
-                insert_into(next, rest, value);
-            }
-        }
-        Value::Array(items) => {
+        Cell::Object(members) => insert(members, path, value),
+        Cell::Array(items) => {
             let Ok(index) = first.parse::<usize>() else {
                 return;
             };
             // Column indices are bounded by MAX_COLUMNS, so this stays small.
             let index = index.min(MAX_COLUMNS);
             while items.len() <= index {
-                items.push(if rest.is_empty() {
-                    Value::Null
-                } else {
-                    container_for(rest[0])
+                items.push(match rest.first() {
+                    None => Cell::null(),
+                    Some(next) => container_for(next),
                 });
             }
             if rest.is_empty() {
@@ -275,7 +357,7 @@ fn insert_into(slot: &mut Value, path: &[&str], value: Value) {
                 insert_into(&mut items[index], rest, value);
             }
         }
-        _ => {}
+        Cell::Scalar(_) => {}
     }
 }
 
@@ -306,7 +388,7 @@ pub fn to_rows(schema: &ObjectSchema, text: &str) -> Result<Table, CsvError> {
             return Err(error(
                 header_line,
                 "duplicate_column",
-                format!("The column {column:?} appears twice."),
+                format!("The column \"{column}\" appears twice."),
             ));
         }
         let mut path: Vec<&str> = column.split('.').collect();
@@ -327,23 +409,29 @@ pub fn to_rows(schema: &ObjectSchema, text: &str) -> Result<Table, CsvError> {
             pointer
         })
         .collect();
-    let mut rows = Vec::new();
+    let mut rows = Vec::with_capacity(text.len() + 2);
+    rows.push(b'[');
     let mut lines = Vec::new();
     for (line, record) in records {
-        let mut row = Map::new();
+        let mut row = Vec::new();
         for (i, cell) in record.iter().enumerate().take(columns.len()) {
             if cell.trim().is_empty() {
                 continue;
             }
             insert(&mut row, &paths[i], convert(cell, types[i]));
         }
-        rows.push(Value::Object(row));
+        if !lines.is_empty() {
+            rows.push(b',');
+        }
+        Cell::Object(row).write(&mut rows);
         lines.push(line);
     }
+    rows.push(b']');
     Ok(Table {
         columns,
         pointers,
-        rows: Value::Array(rows).to_string(),
+        // Built from `&str` pieces and escaped strings only.
+        rows: String::from_utf8(rows).unwrap_or_default(),
         lines,
     })
 }
@@ -384,7 +472,7 @@ fn collect_columns(schema: &ObjectSchema, prefix: &str, out: &mut Vec<String>) {
 mod tests {
     use super::*;
     use crate::{pandadoc, partoo};
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn rows(schema: &ObjectSchema, text: &str) -> Value {
         let table = to_rows(schema, text).expect("readable");
@@ -503,6 +591,37 @@ mod tests {
         let cell = "[".repeat(MAX_CELL_DEPTH) + &"]".repeat(MAX_CELL_DEPTH);
         let table = to_rows(&partoo::SCHEMA, &format!("{column}\n{cell}\n")).expect("readable");
         assert!(crate::json::Document::parse(&table.rows).is_ok());
+    }
+
+    #[test]
+    fn json_cells_are_copied_as_written_and_columns_nest_into_them() {
+        // Keys sorted, a repeated key's last value kept, numbers as written,
+        // strings re-escaped.
+        let table = to_rows(
+            &partoo::SCHEMA,
+            "accesses\n\"{\"\"b\"\":1,\"\"a\"\":[1.50,2e3,-0],\"\"b\"\":\"\"x\\n\\u00e9\"\"}\"\n",
+        )
+        .expect("readable");
+        assert_eq!(
+            table.rows,
+            r#"[{"accesses":{"a":[1.50,2e3,-0],"b":"x\né"}}]"#
+        );
+        // A column nested into a JSON cell given in an earlier column.
+        let v = rows(
+            &pandadoc::SCHEMA,
+            "workspaces,workspaces.0.role,user.email\n\"[{\"\"workspace_id\"\":\"\"w1\"\"}]\",Member,a@b.co\n",
+        );
+        assert_eq!(
+            v,
+            json!([{"user": {"email": "a@b.co"}, "workspaces": [{"role": "Member", "workspace_id": "w1"}]}])
+        );
+        // One level deeper than allowed stays text, for validation to report.
+        let cell = "[".repeat(MAX_CELL_DEPTH + 1) + &"]".repeat(MAX_CELL_DEPTH + 1);
+        let v = rows(&partoo::SCHEMA, &format!("first_name\n{cell}\n"));
+        assert_eq!(v[0]["first_name"], json!(cell));
+        let cell = "[".repeat(MAX_CELL_DEPTH) + &"]".repeat(MAX_CELL_DEPTH);
+        let v = rows(&partoo::SCHEMA, &format!("first_name\n{cell}\n"));
+        assert!(v[0]["first_name"].is_array());
     }
 
     #[test]

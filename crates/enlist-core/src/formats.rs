@@ -134,14 +134,20 @@ pub fn check_domain(domain: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// The domain part of an address, lowercased, if it has exactly one `@`.
+/// The domain part of an address with ASCII letters lowercased, if it has an
+/// `@`. Letters outside ASCII are kept as written: a full Unicode case
+/// mapping would cost its tables in the wasm bundle, and internationalized
+/// domains are written in lowercase in practice.
 ///
 /// ```
-/// assert_eq!(enlist_core::formats::email_domain("a@Example.COM").as_deref(), Some("example.com"));
+/// use enlist_core::formats::email_domain;
+///
+/// assert_eq!(email_domain("a@Example.COM").as_deref(), Some("example.com"));
+/// assert_eq!(email_domain("a@ÉCOLE.fr").as_deref(), Some("École.fr"));
 /// ```
 pub fn email_domain(email: &str) -> Option<String> {
     let (_, domain) = email.split_once('@')?;
-    Some(domain.to_lowercase())
+    Some(domain.to_ascii_lowercase())
 }
 
 /// Fewest digits (country code included) accepted in a phone number.

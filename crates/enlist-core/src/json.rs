@@ -209,6 +209,55 @@ pub static NEEDS_ESCAPE: [bool; 256] = {
     table
 };
 
+/// Appends `s` to `out` as a JSON string, escaped exactly as `serde_json`
+/// escapes it (`\"`, `\\`, `\n`, `\r`, `\t`, `\b`, `\f`, other controls
+/// as `\u00XX`; everything else as it is). A string with nothing to escape is
+/// copied in one go.
+///
+/// ```
+/// let mut out = Vec::new();
+/// enlist_core::json::write_string(&mut out, "say \"hi\"\n");
+/// assert_eq!(out, br#""say \"hi\"\n""#);
+/// ```
+pub fn write_string(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    // Most strings (paths, codes, messages) need no escape: copy them at once.
+    let Some(first) = bytes.iter().position(|&b| NEEDS_ESCAPE[usize::from(b)]) else {
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    };
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate().skip(first) {
+        let escape: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            0x00..=0x1f => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(&bytes[start..i]);
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(b >> 4)]);
+                out.push(HEX[usize::from(b & 0xf)]);
+                start = i + 1;
+                continue;
+            }
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        out.extend_from_slice(escape);
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
 struct Parser<'b> {
     bytes: &'b [u8],
     pos: usize,
@@ -832,9 +881,21 @@ pub(crate) mod de {
 
     impl std::error::Error for Error {}
 
+    // The typed models are only ever read from documents that passed
+    // validation, so these errors do not occur in practice. They name the
+    // problem without printing the offending value: serde's default wording
+    // would format floats and bring that code into the wasm bundle.
     impl de::Error for Error {
         fn custom<T: fmt::Display>(msg: T) -> Self {
             Error(msg.to_string())
+        }
+
+        fn invalid_type(_: de::Unexpected<'_>, expected: &dyn de::Expected) -> Self {
+            Error(format!("invalid type, expected {expected}"))
+        }
+
+        fn invalid_value(_: de::Unexpected<'_>, expected: &dyn de::Expected) -> Self {
+            Error(format!("invalid value, expected {expected}"))
         }
     }
 
@@ -852,7 +913,8 @@ pub(crate) mod de {
                     } else if let Ok(u) = text.parse::<u64>() {
                         visitor.visit_u64(u)
                     } else {
-                        visitor.visit_f64(text.parse().unwrap_or(f64::NAN))
+                        // No model has a fractional field.
+                        Err(de::Error::custom("expected an integer"))
                     }
                 }
                 Kind::String => match self.as_str().unwrap_or_default() {

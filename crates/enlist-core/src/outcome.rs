@@ -305,7 +305,7 @@ pub fn sanitize_message(message: &str) -> String {
 
 /// Maps a provider's message to enlist's closest code.
 pub(crate) fn code_for_message(message: &str) -> Code {
-    let m = message.to_lowercase();
+    let m = message.to_ascii_lowercase();
     let has = |w: &str| m.contains(w);
     if has("already") && (has("exist") || has("used") || has("taken") || has("registered")) {
         Code::AlreadyExists

@@ -404,7 +404,7 @@ impl<'o> Walker<'o> {
         }
         if let Some(allowed) = &self.options.allowed_email_domains {
             let domain = formats::email_domain(email).unwrap_or_default();
-            if !allowed.iter().any(|d| d.to_lowercase() == domain) {
+            if !allowed.iter().any(|d| d.eq_ignore_ascii_case(&domain)) {
                 let message = if allowed.len() == 1 {
                     format!("The email address must be at {}.", allowed[0])
                 } else {
@@ -464,13 +464,12 @@ impl<'o> Walker<'o> {
     fn enum_error(&mut self, allowed: &'static [&'static str], text: &str) {
         let mut message = format!("Must be one of: {}.", allowed.join(", "));
         let mut params = Params::new().with("allowed", Param::List(Cow::Borrowed(allowed)));
-        let folded = text.trim().to_lowercase().replace(['-', ' '], "_");
+        let folded = text.trim().to_ascii_lowercase().replace(['-', ' '], "_");
         // Fold each allowed value on the fly (no allocation per candidate).
         let fold = |c: char| if c == '-' || c == ' ' { '_' } else { c };
         if let Some(hit) = allowed.iter().find(|a| {
             a.chars()
-                .flat_map(char::to_lowercase)
-                .map(fold)
+                .map(|c| fold(c.to_ascii_lowercase()))
                 .eq(folded.chars())
         }) {
             message.push_str(&format!(" Did you mean \"{hit}\"?"));
@@ -633,7 +632,7 @@ pub(crate) fn suggest_field(schema: &ObjectSchema, key: &str) -> Option<&'static
         out.extend(
             s.chars()
                 .filter(|c| c.is_alphanumeric())
-                .flat_map(char::to_lowercase),
+                .map(|c| c.to_ascii_lowercase()),
         );
     }
     if key.len() > 64 {

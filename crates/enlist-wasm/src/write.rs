@@ -13,7 +13,6 @@
 //! # Ok::<(), &str>(())
 //! ```
 
-use enlist_core::json::NEEDS_ESCAPE;
 use enlist_core::{BulkReport, Issue, Param, Report};
 
 /// Replaces `out` with `report` as JSON (`{"errors":[…],"warnings":[…]}`) and
@@ -142,42 +141,7 @@ fn int(out: &mut Vec<u8>, mut n: u64, negative: bool) {
 
 /// A JSON string, escaped as `serde_json` escapes it.
 fn string(out: &mut Vec<u8>, s: &str) {
-    let bytes = s.as_bytes();
-    out.reserve(bytes.len() + 2);
-    out.push(b'"');
-    // Most strings (paths, codes, messages) need no escape: copy them at once.
-    let Some(first) = bytes.iter().position(|&b| NEEDS_ESCAPE[usize::from(b)]) else {
-        out.extend_from_slice(bytes);
-        out.push(b'"');
-        return;
-    };
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate().skip(first) {
-        let escape: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0x08 => b"\\b",
-            0x0c => b"\\f",
-            0x00..=0x1f => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                out.extend_from_slice(&bytes[start..i]);
-                out.extend_from_slice(b"\\u00");
-                out.push(HEX[usize::from(b >> 4)]);
-                out.push(HEX[usize::from(b & 0xf)]);
-                start = i + 1;
-                continue;
-            }
-            _ => continue,
-        };
-        out.extend_from_slice(&bytes[start..i]);
-        out.extend_from_slice(escape);
-        start = i + 1;
-    }
-    out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
+    enlist_core::json::write_string(out, s);
 }
 
 #[cfg(test)]
