@@ -55,6 +55,17 @@ const sizes = {
     const wasm = gz(readFileSync(join(pkg, "enlist_bg.wasm")));
     return { total: js + wasm, detail: `wasm ${kb(wasm)} + JS ${kb(js)}` };
   })(),
+  // Not a column of the table: the browser client flavour, for the record.
+  enlistClient: await (async () => {
+    const js = await bundle(
+      `import init, { validate, createUser, rules } from "enlist/client";
+       await init();
+       globalThis.out = [validate, createUser, rules];`,
+      { "enlist/client": join(pkg, "client.js") },
+    );
+    const wasm = gz(readFileSync(join(pkg, "enlist_client_bg.wasm")));
+    return { total: js + wasm, detail: `wasm ${kb(wasm)} + JS ${kb(js)}` };
+  })(),
   ajv: {
     total: await bundle(
       `import { ajvValidator } from "./bench/npm-ajv.mjs";
@@ -220,4 +231,7 @@ row("10,000 rows (JSON text in)", [
 ]);
 console.log(`\nenlist validateJson (valid object as a string): ${fmt(enlistJson)}`);
 console.log(`bundle details: ${libs.map((l) => `${l}: ${sizes[l].detail}`).join("; ")}`);
+console.log(
+  `enlist/client (validate, createUser, rules; no buildRequest/parseResponse): ${kb(sizes.enlistClient.total)} gzip (${sizes.enlistClient.detail})`,
+);
 console.log("(numbers in parentheses: errors that library reports where enlist reports a different number)");

@@ -22,6 +22,7 @@ import init, {
   type Rules,
   type ValidationResult,
 } from "enlist";
+import initClient, * as client from "enlist/client";
 
 export async function main(form: unknown, body: Uint8Array): Promise<string[]> {
   await init();
@@ -154,4 +155,22 @@ export async function main(form: unknown, body: Uint8Array): Promise<string[]> {
   // @ts-expect-error: the endpoint is required
   await createUser("partoo", partooUser, {});
   return seen;
+}
+
+// `enlist/client`: the same functions and types, without the two that build
+// and read provider requests.
+export async function clientMain(form: unknown, csv: string): Promise<number> {
+  await initClient(new URL("https://cdn.example/enlist_client_bg.wasm"));
+  client.initSync(new Uint8Array(0));
+  const result: client.ValidationResult = client.validate("pandadoc", form);
+  const rules: client.Rules<"partoo"> = client.rules("partoo");
+  const table = client.csvToRows("partoo", csv);
+  const outcome: client.CreateUserResult<"partoo"> = await client.createUser("partoo", form, {
+    endpoint: "https://enlist.example",
+  });
+  // @ts-expect-error: no buildRequest in the client flavour
+  client.buildRequest("partoo", form, { apiKey: "k" });
+  // @ts-expect-error: no parseResponse in the client flavour
+  client.parseResponse("partoo", 201, {}, "");
+  return (result.ok ? 1 : 0) + rules.fields.length + (table.ok ? 1 : 0) + (outcome.kind === "created" ? 1 : 0);
 }

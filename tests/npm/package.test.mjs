@@ -59,8 +59,12 @@ describe("the tarball", () => {
       "README.md",
       "api.js",
       "browser.js",
+      "client.d.ts",
+      "client.js",
       "enlist.js",
       "enlist_bg.wasm",
+      "enlist_client.js",
+      "enlist_client_bg.wasm",
       "index.d.ts",
       "node.js",
       "package.json",
@@ -78,6 +82,7 @@ describe("the tarball", () => {
     const cargo = readFileSync(join(root, "Cargo.toml"), "utf8");
     assert.match(cargo, new RegExp(`version = "${meta.version.replace(/\./g, "\\.")}"`));
     assert.deepEqual(Object.keys(meta.exports["."]), ["types", "workerd", "node", "browser", "default"]);
+    assert.deepEqual(meta.exports["./client"], { types: "./client.d.ts", default: "./client.js" });
   });
 
   test("contains no API key", () => {
@@ -746,19 +751,75 @@ describe("the entry points", () => {
   // keeps the three lists and the type declarations in step.
   const exported = (file) => {
     const text = readFileSync(join(pkg.dir, "node_modules/enlist", file), "utf8");
-    return [...text.matchAll(/^export (?:async )?(?:const|function) (\w+)|^export (default)\b/gm)]
-      .map((m) => m[1] ?? m[2])
-      .sort();
+    const single = [...text.matchAll(/^export (?:async )?(?:const|function) (\w+)|^export (default)\b/gm)];
+    const lists = [...text.matchAll(/^export \{([^}]*)\}/gm)].flatMap((m) =>
+      m[1].split(",").map((n) => n.trim()).filter(Boolean),
+    );
+    return [...single.map((m) => m[1] ?? m[2]), ...lists].sort();
   };
   test("node, workerd and browser export the same names, all declared in the types", () => {
     const names = exported("node.js");
     assert.ok(names.includes("validate") && names.includes("createUser") && names.includes("default"));
+    assert.ok(names.includes("init") && names.includes("initSync"), names.join());
     assert.deepEqual(exported("workerd.js"), names);
     assert.deepEqual(exported("browser.js"), names);
+    const server = ["buildRequest", "parseResponse"];
+    assert.deepEqual(exported("client.js"), names.filter((n) => !server.includes(n)));
     const types = readFileSync(join(pkg.dir, "node_modules/enlist/index.d.ts"), "utf8");
     for (const name of names.filter((n) => n !== "default")) {
       assert.match(types, new RegExp(`export (?:declare )?(?:function|const) ${name}\\b`), name);
     }
+  });
+});
+
+describe("the client entry (enlist/client)", () => {
+  const file = (name) => join(pkg.dir, "node_modules/enlist", name);
+
+  test("resolves through the package exports", () => {
+    const keys = execFileSync(
+      process.execPath,
+      ["--input-type=module", "-e", 'const m = await import("enlist/client"); console.log(Object.keys(m).sort().join())'],
+      { cwd: pkg.dir, encoding: "utf8" },
+    ).trim();
+    assert.ok(keys.split(",").includes("validate"), keys);
+    assert.ok(!keys.split(",").includes("buildRequest"), keys);
+  });
+
+  test("its wasm has no request building and is smaller", async () => {
+    const exports = (name) =>
+      WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(file(name)))).map((e) => e.name);
+    const full = exports("enlist_bg.wasm");
+    const slim = exports("enlist_client_bg.wasm");
+    assert.ok(full.includes("build_request") && full.includes("parse_response"));
+    assert.ok(!slim.includes("build_request") && !slim.includes("parse_response"));
+    assert.deepEqual(
+      slim,
+      full.filter((n) => n !== "build_request" && n !== "parse_response"),
+    );
+    assert.ok(statSync(file("enlist_client_bg.wasm")).size < statSync(file("enlist_bg.wasm")).size * 0.8);
+  });
+
+  test("needs init, then gives the same results as the full package", async () => {
+    const client = await import(pathToFileURL(file("client.js")).href);
+    assert.throws(() => client.validate("partoo", ADA), /init/);
+    client.initSync(readFileSync(file("enlist_client_bg.wasm")));
+    await client.init();
+    assert.equal(client.buildRequest, undefined);
+    assert.deepEqual(client.providers(), enlist.providers());
+    assert.deepEqual(client.codes(), enlist.codes());
+    for (const id of enlist.providers()) {
+      assert.deepEqual(client.rules(id), enlist.rules(id));
+      assert.equal(client.csvTemplate(id), enlist.csvTemplate(id));
+    }
+    const bad = { ...ADA, email: "ada@", lang: "pt-BR", password: "short" };
+    assert.deepEqual(client.validate("partoo", bad), enlist.validate("partoo", bad));
+    assert.deepEqual(client.validateMany("partoo", [ADA, bad, 7]), enlist.validateMany("partoo", [ADA, bad, 7]));
+    const csv = "email,first_name,last_name,send_invitation\nada@example.com,Ada,L,TRUE\nx,,,maybe\n";
+    assert.deepEqual(client.csvToRows("partoo", csv), enlist.csvToRows("partoo", csv));
+    // createUser validates first and sends nothing for an invalid payload.
+    const outcome = await client.createUser("partoo", bad, { endpoint: "http://127.0.0.1:9" });
+    assert.equal(outcome.kind, "invalid");
+    assert.deepEqual(outcome.errors, enlist.validate("partoo", bad).errors);
   });
 });
 

@@ -5,7 +5,8 @@
 //! --profile wasm-release -p enlist-wasm --lib --crate-type cdylib` (release
 //! with opt-level "s", fat LTO), the wasm-bindgen CLI (`--target web`: one glue
 //! file that the Node, browser and workerd entries share), npm binaryen's
-//! `wasm-opt -Oz`, then the hand-written JavaScript entries from
+//! `wasm-opt -Oz` — all of it twice, for the whole API and for the client
+//! flavour ([`FLAVOURS`]) — then the hand-written JavaScript entries from
 //! `crates/enlist-wasm/js/`, a `package.json` with the crate's version, the
 //! README, and `index.d.ts` (its provider types generated from the core's
 //! registry by `js/gen-types.mjs`).
@@ -25,7 +26,19 @@ const TARGET: &str = "wasm32-unknown-unknown";
 /// The cargo profile (root Cargo.toml: release with opt-level "s").
 const PROFILE: &str = "wasm-release";
 /// Hand-written JavaScript copied into the package as is.
-const JS_FILES: &[&str] = &["api.js", "node.js", "browser.js", "workerd.js"];
+const JS_FILES: &[&str] = &[
+    "api.js",
+    "node.js",
+    "browser.js",
+    "workerd.js",
+    "client.js",
+    "client.d.ts",
+];
+/// The two wasm builds in the package: the whole API (`enlist`), and the
+/// browser client flavour (`enlist/client`, the crate's `client` feature:
+/// no `build_request`/`parse_response`). Each is (cargo features, the
+/// wasm-bindgen `--out-name`, so `<name>.js` and `<name>_bg.wasm`).
+pub const FLAVOURS: &[(&str, &str)] = &[("", "enlist"), ("client", "enlist_client")];
 /// The wasm features wasm-bindgen's output uses, which npm binaryen's
 /// wasm-opt must be told to enable (TOOLCHAIN notes). The Worker's build adds
 /// exception handling (workers-rs) to these.
@@ -98,7 +111,12 @@ fn package_json(version: &str) -> String {
       "browser": "./browser.js",
       "default": "./browser.js"
     }},
+    "./client": {{
+      "types": "./client.d.ts",
+      "default": "./client.js"
+    }},
     "./enlist_bg.wasm": "./enlist_bg.wasm",
+    "./enlist_client_bg.wasm": "./enlist_client_bg.wasm",
     "./package.json": "./package.json"
   }},
   "files": [
@@ -109,6 +127,10 @@ fn package_json(version: &str) -> String {
     "node.js",
     "browser.js",
     "workerd.js",
+    "client.js",
+    "client.d.ts",
+    "enlist_client.js",
+    "enlist_client_bg.wasm",
     "README.md"
   ]
 }}
@@ -135,53 +157,17 @@ pub fn build_npm_package() -> Result {
 }
 
 fn build() -> Result {
-    // `cargo rustc --crate-type cdylib`: the crate is also an rlib (for its
-    // tests), and cargo skips LTO for a crate built as an rlib too — which
-    // costs about 7% of the gzipped wasm and some speed.
-    let mut cargo = util::cargo();
-    cargo
-        .args(["rustc", "--profile", PROFILE, "--target", TARGET])
-        .args(["-p", "enlist-wasm", "--lib", "--crate-type", "cdylib"]);
-    util::run(cargo)?;
-    let raw = target_dir()
-        .join(TARGET)
-        .join(PROFILE)
-        .join("enlist_wasm.wasm");
-
-    // wasm-bindgen writes into a scratch directory; only what we keep goes to pkg/.
-    let scratch = target_dir().join("enlist-wasm-bindgen");
-    let _ = std::fs::remove_dir_all(&scratch);
-    let mut bindgen = Command::new(tools::wasm_bindgen_bin());
-    bindgen
-        .args([
-            "--target",
-            "web",
-            "--no-typescript",
-            "--out-name",
-            "enlist",
-            "--out-dir",
-        ])
-        .arg(&scratch)
-        .arg(&raw);
-    util::run(bindgen)?;
-
-    // Lay the package out next to the scratch directory, then move it into
-    // place in one rename: a test reading pkg/ meanwhile never sees half of it.
-    // (In the repository's target/, so that the rename stays on one file
-    // system even when CARGO_TARGET_DIR points elsewhere.)
+    // Lay the package out next to pkg/, then move it into place in one
+    // rename: a test reading pkg/ meanwhile never sees half of it. (In the
+    // repository's target/, so that the rename stays on one file system even
+    // when CARGO_TARGET_DIR points elsewhere.)
     let pkg = util::path("target/enlist-wasm-pkg");
     let _ = std::fs::remove_dir_all(&pkg);
     std::fs::create_dir_all(&pkg).map_err(|e| format!("cannot create {}: {e}", util::rel(&pkg)))?;
+    for &(features, name) in FLAVOURS {
+        build_wasm(features, name, &pkg)?;
+    }
 
-    let mut opt = Command::new(tools::node_bin("wasm-opt")?);
-    opt.args(["-Oz", "--strip-debug", "--strip-producers"])
-        .args(WASM_OPT_FEATURES)
-        .arg(scratch.join("enlist_bg.wasm"))
-        .arg("-o")
-        .arg(pkg.join("enlist_bg.wasm"));
-    util::run(opt)?;
-
-    copy(&scratch.join("enlist.js"), &pkg.join("enlist.js"))?;
     let js = util::path(CRATE_DIR).join("js");
     for file in JS_FILES {
         copy(&js.join(file), &pkg.join(file))?;
@@ -200,15 +186,70 @@ fn build() -> Result {
     let _ = std::fs::remove_dir_all(&dest);
     std::fs::rename(&pkg, &dest)
         .map_err(|e| format!("cannot move {} to {PKG_DIR}: {e}", util::rel(&pkg)))?;
-    for file in ["enlist_bg.wasm", "enlist.js", "api.js", "browser.js"] {
+    for file in [
+        "enlist_bg.wasm",
+        "enlist_client_bg.wasm",
+        "enlist.js",
+        "api.js",
+        "browser.js",
+    ] {
         println!("  {file}: {}", util::size_report(&dest.join(file)));
     }
     Ok(())
 }
 
+/// One wasm build into `pkg`: `<name>_bg.wasm` (wasm-opt'd) and its glue
+/// `<name>.js`.
+fn build_wasm(features: &str, name: &str, pkg: &Path) -> Result {
+    // `cargo rustc --crate-type cdylib`: the crate is also an rlib (for its
+    // tests), and cargo skips LTO for a crate built as an rlib too — which
+    // costs about 7% of the gzipped wasm and some speed.
+    let mut cargo = util::cargo();
+    cargo
+        .args(["rustc", "--profile", PROFILE, "--target", TARGET])
+        .args(["-p", "enlist-wasm", "--lib", "--crate-type", "cdylib"]);
+    if !features.is_empty() {
+        cargo.args(["--features", features]);
+    }
+    util::run(cargo)?;
+    let raw = target_dir()
+        .join(TARGET)
+        .join(PROFILE)
+        .join("enlist_wasm.wasm");
+
+    // wasm-bindgen writes into a scratch directory; only what we keep goes to pkg/.
+    let scratch = target_dir().join("enlist-wasm-bindgen").join(name);
+    let _ = std::fs::remove_dir_all(&scratch);
+    let mut bindgen = Command::new(tools::wasm_bindgen_bin());
+    bindgen
+        .args([
+            "--target",
+            "web",
+            "--no-typescript",
+            "--out-name",
+            name,
+            "--out-dir",
+        ])
+        .arg(&scratch)
+        .arg(&raw);
+    util::run(bindgen)?;
+
+    let wasm = format!("{name}_bg.wasm");
+    let mut opt = Command::new(tools::node_bin("wasm-opt")?);
+    opt.args(["-Oz", "--strip-debug", "--strip-producers"])
+        .args(WASM_OPT_FEATURES)
+        .arg(scratch.join(&wasm))
+        .arg("-o")
+        .arg(pkg.join(&wasm));
+    util::run(opt)?;
+    let glue = format!("{name}.js");
+    copy(&scratch.join(&glue), &pkg.join(&glue))
+}
+
 // ---- test steps ------------------------------------------------------------------
 
-/// `cargo clippy` on the wasm crate for wasm32 (its tests included).
+/// `cargo clippy` on the wasm crate for wasm32 (its tests included), then on
+/// the library of each other flavour ([`FLAVOURS`]).
 pub fn clippy_wasm32() -> Result {
     let mut cmd = util::cargo();
     cmd.args([
@@ -220,7 +261,14 @@ pub fn clippy_wasm32() -> Result {
         TARGET,
     ])
     .args(["--", "-D", "warnings"]);
-    util::run(cmd)
+    util::run(cmd)?;
+    for &(features, _) in FLAVOURS.iter().filter(|(f, _)| !f.is_empty()) {
+        let mut cmd = util::cargo();
+        cmd.args(["clippy", "-p", "enlist-wasm", "--lib", "--target", TARGET])
+            .args(["--features", features, "--", "-D", "warnings"]);
+        util::run(cmd)?;
+    }
+    Ok(())
 }
 
 /// Runs `cmd`, echoing its output, and returns stdout + stderr.
@@ -313,12 +361,16 @@ pub fn lint_package() -> Result {
     util::run(publint)?;
 
     let mut attw = Command::new(tools::node_bin("attw")?);
-    // ESM only (CommonJS gets it through `import()`); the raw .wasm subpath
-    // has no types by nature.
+    // ESM only (CommonJS gets it through `import()`); the raw .wasm subpaths
+    // have no types by nature.
     attw.arg("--pack")
         .arg(&pkg)
         .args(["--profile", "esm-only", "--format", "table-flipped"])
-        .args(["--exclude-entrypoints", "./enlist_bg.wasm"])
+        .args([
+            "--exclude-entrypoints",
+            "./enlist_bg.wasm",
+            "./enlist_client_bg.wasm",
+        ])
         .current_dir(util::root());
     util::run(attw)?;
 

@@ -1,6 +1,7 @@
-//! The form (`www/`): vendors the npm package's browser entry into
-//! `www/vendor/enlist/` (git-ignored) so the page loads it without a bundler,
-//! and takes the README screenshots.
+//! The form (`www/`): vendors the npm package's client entry
+//! (`enlist/client`: the browser API without `buildRequest`/`parseResponse`,
+//! from the smaller wasm) into `www/vendor/enlist/` (git-ignored) so the page
+//! loads it without a bundler, and takes the README screenshots.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -12,18 +13,20 @@ use crate::{wasm, worker};
 /// Where the page imports the package from (`www/app.js`: `./vendor/enlist/index.js`).
 pub const VENDOR_DIR: &str = "www/vendor/enlist";
 
-/// The `browser` entry named in the package's `package.json` (`./browser.js`).
-fn browser_entry(package_json: &str) -> String {
-    let key = "\"browser\"";
+/// The `./client` export's `default` entry named in the package's
+/// `package.json` (`./client.js`).
+fn client_entry(package_json: &str) -> String {
+    let key = "\"default\"";
     package_json
-        .find(key)
-        .map(|i| &package_json[i + key.len()..])
+        .find("\"./client\"")
+        .map(|at| &package_json[at..])
+        .and_then(|rest| rest.find(key).map(|i| &rest[i + key.len()..]))
         .and_then(|rest| rest.trim_start().strip_prefix(':'))
         .and_then(|rest| rest.trim_start().strip_prefix('"'))
         .and_then(|rest| rest.split('"').next())
         .map(|s| s.trim_start_matches("./").to_string())
         .filter(|s| s.ends_with(".js") && !s.contains('/'))
-        .unwrap_or_else(|| "browser.js".to_string())
+        .unwrap_or_else(|| "client.js".to_string())
 }
 
 /// Sibling modules a JavaScript file imports: `"./name.js"` string literals
@@ -52,8 +55,29 @@ fn relative_imports(source: &str) -> Vec<String> {
     out
 }
 
-/// Copies the package's browser entry (as `index.js`), the modules it
-/// imports and the wasm into `www/vendor/enlist/`.
+/// The wasm files a JavaScript file loads: quoted names ending in `.wasm`
+/// (`new URL('enlist_client_bg.wasm', import.meta.url)`).
+fn wasm_files(source: &str) -> Vec<String> {
+    let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.';
+    let mut out: Vec<String> = Vec::new();
+    for (at, _) in source.match_indices(".wasm") {
+        let end = at + ".wasm".len();
+        let start = source[..at].trim_end_matches(is_name).len();
+        let quoted = |i: Option<char>| matches!(i, Some('"' | '\''));
+        let name = &source[start..end];
+        if start < at
+            && quoted(source[..start].chars().next_back())
+            && quoted(source[end..].chars().next())
+            && !out.iter().any(|o| o == name)
+        {
+            out.push(name.to_string());
+        }
+    }
+    out
+}
+
+/// Copies the package's client entry (as `index.js`), the modules it
+/// imports and the wasm they load into `www/vendor/enlist/`.
 pub fn build() -> Result {
     let pkg = util::path(wasm::PKG_DIR);
     let manifest = std::fs::read_to_string(pkg.join("package.json")).map_err(|e| {
@@ -62,7 +86,7 @@ pub fn build() -> Result {
             wasm::PKG_DIR
         )
     })?;
-    let entry = browser_entry(&manifest);
+    let entry = client_entry(&manifest);
     let out = util::path(VENDOR_DIR);
     if out.exists() {
         std::fs::remove_dir_all(&out).map_err(|e| format!("{VENDOR_DIR}: {e}"))?;
@@ -70,6 +94,7 @@ pub fn build() -> Result {
     std::fs::create_dir_all(&out).map_err(|e| format!("{VENDOR_DIR}: {e}"))?;
 
     let mut seen = BTreeSet::new();
+    let mut wasm = BTreeSet::new();
     let mut todo = vec![entry.clone()];
     while let Some(name) = todo.pop() {
         if !seen.insert(name.clone()) {
@@ -78,6 +103,7 @@ pub fn build() -> Result {
         let source = std::fs::read_to_string(pkg.join(&name))
             .map_err(|e| format!("{}/{name}: {e}", wasm::PKG_DIR))?;
         todo.extend(relative_imports(&source));
+        wasm.extend(wasm_files(&source));
         let target = if name == entry {
             "index.js".to_string()
         } else {
@@ -86,20 +112,12 @@ pub fn build() -> Result {
         std::fs::write(out.join(&target), source)
             .map_err(|e| format!("{VENDOR_DIR}/{target}: {e}"))?;
     }
-    let mut wasm_files = 0;
-    for file in std::fs::read_dir(&pkg)
-        .map_err(|e| format!("{}: {e}", wasm::PKG_DIR))?
-        .flatten()
-    {
-        let name = file.file_name().to_string_lossy().into_owned();
-        if name.ends_with(".wasm") {
-            std::fs::copy(file.path(), out.join(&name))
-                .map_err(|e| format!("{VENDOR_DIR}/{name}: {e}"))?;
-            wasm_files += 1;
-        }
+    if wasm.is_empty() {
+        return Err(format!("{entry} and its imports load no .wasm file"));
     }
-    if wasm_files == 0 {
-        return Err(format!("no .wasm file in {}", wasm::PKG_DIR));
+    for name in &wasm {
+        std::fs::copy(pkg.join(name), out.join(name))
+            .map_err(|e| format!("{}/{name} to {VENDOR_DIR}: {e}", wasm::PKG_DIR))?;
     }
     let mut files: Vec<_> = std::fs::read_dir(&out)
         .map_err(|e| format!("{VENDOR_DIR}: {e}"))?
@@ -107,7 +125,7 @@ pub fn build() -> Result {
         .map(|f| f.path())
         .collect();
     files.sort();
-    println!("www: vendored the enlist browser entry ({entry} → index.js) into {VENDOR_DIR}/");
+    println!("www: vendored the enlist client entry ({entry} → index.js) into {VENDOR_DIR}/");
     for f in &files {
         println!("  {:<20} {}", file_name(f), util::size_report(f));
     }
@@ -139,10 +157,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn finds_the_browser_entry() {
-        let json = r#"{"exports":{".":{"node":"./node.js","browser": "./browser.js","default":"./browser.js"}}}"#;
-        assert_eq!(browser_entry(json), "browser.js");
-        assert_eq!(browser_entry("{}"), "browser.js");
+    fn finds_the_client_entry() {
+        let json = r#"{"exports":{".":{"node":"./node.js","default":"./browser.js"},"./client": {"types":"./client.d.ts","default": "./web-client.js"}}}"#;
+        assert_eq!(client_entry(json), "web-client.js");
+        assert_eq!(client_entry("{}"), "client.js");
+    }
+
+    #[test]
+    fn finds_the_wasm_a_glue_file_loads() {
+        let src = "// don't\nmodule_or_path = new URL('enlist_client_bg.wasm', import.meta.url);\nconst a = \"x.wasm is\"; const b = \"enlist_client_bg.wasm\"; const c = '.wasm';";
+        assert_eq!(wasm_files(src), vec!["enlist_client_bg.wasm"]);
     }
 
     #[test]

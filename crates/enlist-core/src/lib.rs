@@ -60,8 +60,8 @@ pub use bulk::{BulkReport, RowReport};
 pub use http::{ApiKey, HttpRequest, RequestError};
 pub use outcome::{Created, Failure, Outcome};
 pub use provider::{
-    provider, provider_ids, AnyProvider, BuildError, Built, Client, Provider, Redacted, Rules,
-    Settings, Valid, REGISTRY,
+    provider, provider_ids, AnyProvider, BuildError, Built, Client, Provider, ProviderRules,
+    Redacted, Rules, Settings, Valid, REGISTRY, RULES,
 };
 pub use report::{Code, Issue, Param, Params, Report};
 pub use validate::Options;

@@ -2,7 +2,8 @@
 //! registry that lets the wasm layer and the Worker serve every provider by name.
 //!
 //! Adding a provider means: one module implementing [`Provider`], its tests, and
-//! one line in [`REGISTRY`]. Nothing else names providers.
+//! one line in the registry list (which declares both [`REGISTRY`] and
+//! [`RULES`]). Nothing else names providers.
 //!
 //! ```
 //! use enlist_core::{provider, validate::Options};
@@ -473,9 +474,19 @@ pub struct Built {
     pub warnings: Vec<Issue>,
 }
 
-/// Object-safe access to a [`Provider`], for code that picks the provider at run
-/// time by its id.
-pub trait AnyProvider: Sync {
+/// Object-safe access to a [`Provider`]'s rules — validation, metadata and
+/// the CSV import, nothing that builds or reads a provider request — for code
+/// that picks the provider at run time by its id. [`RULES`] lists every
+/// provider through this trait alone, so a build that only validates (the
+/// npm package's `enlist/client` entry) carries no request code.
+///
+/// ```
+/// let partoo = enlist_core::RULES.iter().find(|p| p.id() == "partoo").ok_or("missing")?;
+/// let report = partoo.check_json(br#"{"email":"x"}"#, &Default::default());
+/// assert!(!report.errors.is_empty());
+/// # Ok::<(), &str>(())
+/// ```
+pub trait ProviderRules: Sync {
     /// See [`Provider::ID`].
     fn id(&self) -> &'static str;
     /// See [`Provider::NAME`].
@@ -498,6 +509,30 @@ pub trait AnyProvider: Sync {
     fn check_node(&self, node: Node<'_, '_>, options: &Options) -> Report;
     /// Validates a JSON array of payloads.
     fn check_many(&self, json: &[u8], options: &Options) -> BulkReport;
+    /// Reads a CSV import into JSON rows typed by this provider's schema.
+    fn csv_to_rows(&self, text: &str) -> Result<crate::csv::Table, crate::csv::CsvError>;
+    /// The header row of a CSV template for this provider.
+    fn csv_template(&self) -> String;
+    /// Reads boolean query flags from a URL query string (`notify_user=true`);
+    /// unknown parameters and non-boolean values are reported with `""` paths.
+    fn parse_query_flags(&self, query: &str) -> Result<Vec<(&'static str, bool)>, Vec<Issue>>;
+}
+
+/// Object-safe access to a whole [`Provider`]: its [`ProviderRules`] plus
+/// building its requests and reading its answers. [`REGISTRY`] lists every
+/// provider through this trait.
+///
+/// ```
+/// use enlist_core::{provider, Options, Settings};
+///
+/// let pandadoc = provider("pandadoc").ok_or("missing")?;
+/// let settings = Settings { api_key: "key".into(), ..Settings::default() };
+/// let body = br#"{"user":{"email":"a@acme.com"},"license":"Guest","workspaces":[{"workspace_id":"w","role":"Member"}]}"#;
+/// let built = pandadoc.build_create_user(body, &Options::default(), &settings).map_err(|e| e.to_string())?;
+/// assert_eq!(built.request.url, "https://api.pandadoc.com/public/v1/users");
+/// # Ok::<(), String>(())
+/// ```
+pub trait AnyProvider: ProviderRules {
     /// Validates the payload and builds the create-user request.
     fn build_create_user(
         &self,
@@ -517,13 +552,6 @@ pub trait AnyProvider: Sync {
     ) -> Outcome;
     /// Reads an invite answer.
     fn parse_invite_response(&self, status: u16, headers: &[(&str, &str)], body: &[u8]) -> Outcome;
-    /// Reads a CSV import into JSON rows typed by this provider's schema.
-    fn csv_to_rows(&self, text: &str) -> Result<crate::csv::Table, crate::csv::CsvError>;
-    /// The header row of a CSV template for this provider.
-    fn csv_template(&self) -> String;
-    /// Reads boolean query flags from a URL query string (`notify_user=true`);
-    /// unknown parameters and non-boolean values are reported with `""` paths.
-    fn parse_query_flags(&self, query: &str) -> Result<Vec<(&'static str, bool)>, Vec<Issue>>;
 }
 
 struct Handle<P>(PhantomData<fn() -> P>);
@@ -552,7 +580,7 @@ impl<P: Provider> Handle<P> {
     }
 }
 
-impl<P: Provider> AnyProvider for Handle<P> {
+impl<P: Provider> ProviderRules for Handle<P> {
     fn id(&self) -> &'static str {
         P::ID
     }
@@ -602,45 +630,6 @@ impl<P: Provider> AnyProvider for Handle<P> {
 
     fn check_many(&self, json: &[u8], options: &Options) -> BulkReport {
         P::check_many(json, options)
-    }
-
-    fn build_create_user(
-        &self,
-        json: &[u8],
-        options: &Options,
-        settings: &Settings,
-    ) -> Result<Built, BuildError> {
-        // Validate first: an invalid payload is reported even when the key is bad.
-        let user = P::validate_json_with(json, options).map_err(BuildError::Invalid)?;
-        let client = self.client(settings).map_err(BuildError::Request)?;
-        Ok(Built {
-            request: client.create_user(&user),
-            warnings: user.warnings,
-        })
-    }
-
-    fn build_invite(
-        &self,
-        user_id: &str,
-        settings: &Settings,
-    ) -> Result<HttpRequest, RequestError> {
-        if !P::INVITE {
-            return Err(RequestError::Unsupported("invitations"));
-        }
-        self.client(settings)?.invite(user_id)
-    }
-
-    fn parse_create_user_response(
-        &self,
-        status: u16,
-        headers: &[(&str, &str)],
-        body: &[u8],
-    ) -> Outcome {
-        P::parse_create_user_response(status, headers, body)
-    }
-
-    fn parse_invite_response(&self, status: u16, headers: &[(&str, &str)], body: &[u8]) -> Outcome {
-        P::parse_invite_response(status, headers, body)
     }
 
     fn csv_to_rows(&self, text: &str) -> Result<crate::csv::Table, crate::csv::CsvError> {
@@ -699,6 +688,47 @@ impl<P: Provider> AnyProvider for Handle<P> {
     }
 }
 
+impl<P: Provider> AnyProvider for Handle<P> {
+    fn build_create_user(
+        &self,
+        json: &[u8],
+        options: &Options,
+        settings: &Settings,
+    ) -> Result<Built, BuildError> {
+        // Validate first: an invalid payload is reported even when the key is bad.
+        let user = P::validate_json_with(json, options).map_err(BuildError::Invalid)?;
+        let client = self.client(settings).map_err(BuildError::Request)?;
+        Ok(Built {
+            request: client.create_user(&user),
+            warnings: user.warnings,
+        })
+    }
+
+    fn build_invite(
+        &self,
+        user_id: &str,
+        settings: &Settings,
+    ) -> Result<HttpRequest, RequestError> {
+        if !P::INVITE {
+            return Err(RequestError::Unsupported("invitations"));
+        }
+        self.client(settings)?.invite(user_id)
+    }
+
+    fn parse_create_user_response(
+        &self,
+        status: u16,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Outcome {
+        P::parse_create_user_response(status, headers, body)
+    }
+
+    fn parse_invite_response(&self, status: u16, headers: &[(&str, &str)], body: &[u8]) -> Outcome {
+        P::parse_invite_response(status, headers, body)
+    }
+}
+
 /// Machine-readable metadata a UI needs to render a provider's form: every field
 /// with its type, required flag, enum values and relevance, the password policy,
 /// the query options and environments.
@@ -744,11 +774,20 @@ impl Serialize for Rules {
     }
 }
 
-/// Every registered provider. Adding a provider adds one line here.
-pub static REGISTRY: &[&dyn AnyProvider] = &[
-    &Handle::<crate::partoo::Partoo>(PhantomData),
-    &Handle::<crate::pandadoc::PandaDoc>(PhantomData),
-];
+/// Declares [`REGISTRY`] and [`RULES`] from one list of providers.
+macro_rules! registry {
+    ($($provider:ty),+ $(,)?) => {
+        /// Every registered provider.
+        pub static REGISTRY: &[&dyn AnyProvider] = &[$(&Handle::<$provider>(PhantomData)),+];
+
+        /// The same providers, in the same order, as [`ProviderRules`] only: what
+        /// a build that validates but never builds requests links.
+        pub static RULES: &[&dyn ProviderRules] = &[$(&Handle::<$provider>(PhantomData)),+];
+    };
+}
+
+// Adding a provider adds one line here.
+registry![crate::partoo::Partoo, crate::pandadoc::PandaDoc,];
 
 /// The provider with this id.
 ///
@@ -766,7 +805,8 @@ pub fn provider(id: &str) -> Option<&'static dyn AnyProvider> {
 /// assert_eq!(enlist_core::provider_ids().collect::<Vec<_>>(), ["partoo", "pandadoc"]);
 /// ```
 pub fn provider_ids() -> impl Iterator<Item = &'static str> {
-    REGISTRY.iter().map(|p| p.id())
+    // Through RULES: a build that validates only must not link REGISTRY.
+    RULES.iter().map(|p| p.id())
 }
 
 #[cfg(test)]
@@ -791,6 +831,13 @@ mod tests {
         for p in REGISTRY {
             check_sizes(p.schema());
         }
+    }
+
+    #[test]
+    fn rules_list_the_registry_in_order() {
+        let rules: Vec<&str> = RULES.iter().map(|p| p.id()).collect();
+        assert_eq!(rules, provider_ids().collect::<Vec<_>>());
+        assert!(!rules.is_empty());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //!
 //! Each provider module states its rules once, as a static [`ObjectSchema`]. The
 //! same table drives validation ([`crate::validate`]), the machine-readable
-//! metadata a form renders from ([`crate::AnyProvider::rules`]), and the CSV column
+//! metadata a form renders from ([`crate::ProviderRules::rules`]), and the CSV column
 //! mapping for bulk imports. Rules that are not about one value alone (which field
 //! is ignored when, which email domains are allowed) are data here too.
 //!

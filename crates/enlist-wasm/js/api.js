@@ -7,8 +7,45 @@
 // `JSON.parse`d, and only when there is something to report. It never names a
 // provider: the ids come from the wasm registry.
 //
-// The entry points (node.js, browser.js, workerd.js) load the wasm and pass
-// the runtime `rt` (from `attach`) as the first argument of each function.
+// The entry points (node.js, browser.js, workerd.js, and client.js for the
+// client flavour's wasm) load the wasm and pass the runtime `rt` (from
+// `attach`) as the first argument of each function.
+
+/**
+ * The loader of the browser and bundler entries (browser.js, client.js):
+ * `init` fetches and instantiates the wasm once (a URL, a Response, bytes or
+ * a compiled WebAssembly.Module; by default the file next to the glue),
+ * `initSync` instantiates it from bytes or a module, and `ready` returns the
+ * runtime or throws until one of them ran. `load` and `loadSync` are the
+ * wasm-bindgen glue's default export and `initSync`.
+ */
+export function webLoader(load, loadSync) {
+  let rt;
+  let pending;
+  const ready = () => {
+    if (rt === undefined) throw new Error("enlist: call `await init()` before using the API");
+    return rt;
+  };
+  /** Loads and instantiates the wasm; later calls return the same promise. */
+  const init = (input) => {
+    if (rt !== undefined) return Promise.resolve();
+    pending ??= load(input === undefined ? undefined : { module_or_path: input }).then(
+      (exports) => {
+        rt ??= attach(exports);
+      },
+      (error) => {
+        pending = undefined;
+        throw error;
+      },
+    );
+    return pending;
+  };
+  /** Instantiates the wasm synchronously from bytes or a compiled module. */
+  const initSync = (module) => {
+    rt ??= attach(loadSync({ module }));
+  };
+  return { init, initSync, ready };
+}
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

@@ -6,38 +6,13 @@
 import load, { initSync as loadSync } from "./enlist.js";
 import * as api from "./api.js";
 
-let rt;
-let pending;
-
-const ready = () => {
-  if (rt === undefined) throw new Error("enlist: call `await init()` before using the API");
-  return rt;
-};
-
-/** Loads and instantiates the wasm; later calls return the same promise. */
-export function init(input) {
-  if (rt !== undefined) return Promise.resolve();
-  pending ??= load(input === undefined ? undefined : { module_or_path: input }).then(
-    (exports) => {
-      rt ??= api.attach(exports);
-    },
-    (error) => {
-      pending = undefined;
-      throw error;
-    },
-  );
-  return pending;
-}
-
-/** Instantiates the wasm synchronously from bytes or a compiled module. */
-export function initSync(module) {
-  rt ??= api.attach(loadSync({ module }));
-}
+const { init, initSync, ready } = api.webLoader(load, loadSync);
+export { init, initSync };
 export default init;
 
-// One named export per function, repeated in node.js, workerd.js and
-// browser.js on purpose: only `ready` differs, and named exports let bundlers
-// drop what a page does not use (tests/npm checks the three lists agree).
+// One named export per function, repeated in node.js, workerd.js, browser.js
+// and client.js on purpose: only `ready` differs, and named exports let
+// bundlers drop what a page does not use (tests/npm checks the lists agree).
 export const validate = (provider, input, options) => api.validate(ready(), provider, input, options);
 export const validateJson = (provider, json, options) => api.validateJson(ready(), provider, json, options);
 export const validateMany = (provider, rows, options) => api.validateMany(ready(), provider, rows, options);

@@ -19,9 +19,9 @@ export function initSync() {
 }
 export default init;
 
-// One named export per function, repeated in node.js, workerd.js and
-// browser.js on purpose: only `ready` differs, and named exports let bundlers
-// drop what a page does not use (tests/npm checks the three lists agree).
+// One named export per function, repeated in node.js, workerd.js, browser.js
+// and client.js on purpose: only `ready` differs, and named exports let
+// bundlers drop what a page does not use (tests/npm checks the lists agree).
 export const validate = (provider, input, options) => api.validate(ready(), provider, input, options);
 export const validateJson = (provider, json, options) => api.validateJson(ready(), provider, json, options);
 export const validateMany = (provider, rows, options) => api.validateMany(ready(), provider, rows, options);

@@ -42,7 +42,7 @@
 pub mod ops;
 pub mod write;
 
-use enlist_core::{AnyProvider, Options, REGISTRY};
+use enlist_core::Options;
 use std::cell::RefCell;
 use wasm_bindgen::prelude::wasm_bindgen;
 
@@ -81,8 +81,21 @@ fn head(buf: &[u8], len: u32) -> &[u8] {
     buf.get(..len as usize).unwrap_or(buf)
 }
 
-fn provider_at(index: u32) -> Option<&'static dyn AnyProvider> {
-    REGISTRY.get(index as usize).copied()
+/// What the registry holds in this build: whole providers, or with the
+/// `client` feature their rules only — so that build links no code that
+/// builds or reads provider requests (see the crate's `Cargo.toml`).
+#[cfg(not(feature = "client"))]
+type Entry = dyn enlist_core::AnyProvider;
+#[cfg(feature = "client")]
+type Entry = dyn enlist_core::ProviderRules;
+
+#[cfg(not(feature = "client"))]
+use enlist_core::REGISTRY as PROVIDERS;
+#[cfg(feature = "client")]
+use enlist_core::RULES as PROVIDERS;
+
+fn provider_at(index: u32) -> Option<&'static Entry> {
+    PROVIDERS.get(index as usize).copied()
 }
 
 fn finish(len: usize) -> u32 {
@@ -195,7 +208,7 @@ pub fn output(len: u32) -> String {
 /// assert_eq!(enlist_wasm::provider_index("nope"), None);
 /// ```
 pub fn provider_index(id: &str) -> Option<u32> {
-    REGISTRY
+    PROVIDERS
         .iter()
         .position(|p| p.id() == id)
         .and_then(|i| u32::try_from(i).ok())
@@ -315,6 +328,7 @@ pub fn validate_many(provider: u32, len: u32) -> u32 {
 /// wipe(settings, n);
 /// # Ok::<(), &str>(())
 /// ```
+#[cfg(not(feature = "client"))]
 #[wasm_bindgen]
 pub fn build_request(provider: u32, len: u32, settings_len: u32) -> u32 {
     with_state(|s| {
@@ -344,6 +358,7 @@ pub fn build_request(provider: u32, len: u32, settings_len: u32) -> u32 {
 /// assert!(output(n).contains(r#""kind":"rate_limited""#));
 /// # Ok::<(), &str>(())
 /// ```
+#[cfg(not(feature = "client"))]
 #[wasm_bindgen]
 pub fn parse_response(provider: u32, status: u16, headers_len: u32, body_len: u32) -> u32 {
     with_state(|s| {

@@ -1,6 +1,8 @@
 //! The work behind each export, on byte slices: read JSON inputs with the
 //! core's tape reader ([`enlist_core::json`]), call the provider through
-//! [`AnyProvider`], write the result as JSON into `out` and return its length.
+//! [`ProviderRules`] (or [`AnyProvider`] for the operations that build and read
+//! provider requests), write the result as JSON into `out` and return its
+//! length.
 //!
 //! Nothing here knows a provider: ids, rules, messages and codes all come from
 //! the core.
@@ -21,7 +23,7 @@ use enlist_core::http::{encode_path_segment, BaseUrl, RequestError};
 use enlist_core::json::{Document, Kind, Node};
 use enlist_core::outcome::{parse_retry_after, sanitize_message, Membership};
 use enlist_core::provider::flag_query;
-use enlist_core::{AnyProvider, BuildError, Code, Issue, Options, Report, Settings};
+use enlist_core::{AnyProvider, BuildError, Code, Issue, Options, ProviderRules, Report, Settings};
 use serde::Serialize;
 use std::borrow::Cow;
 
@@ -113,8 +115,8 @@ pub fn read_options(json: &[u8]) -> Result<Options, String> {
 /// assert_eq!(enlist_wasm::ops::validate(p, json, &Options::default(), &mut out), 0);
 /// # Ok::<(), &str>(())
 /// ```
-pub fn validate(
-    provider: &dyn AnyProvider,
+pub fn validate<P: ProviderRules + ?Sized>(
+    provider: &P,
     json: &[u8],
     options: &Options,
     out: &mut Vec<u8>,
@@ -418,7 +420,7 @@ struct PlanInvalid<'a> {
 /// `{"endpoint": string, "idempotencyKey"?: string, "token"?: string,
 /// <flag>?: boolean | null…}`; `token` is a client token of a proxy in admin
 /// mode, sent as `Authorization: Bearer <token>`; each of the provider's
-/// [flags](enlist_core::AnyProvider::flags) set to a boolean becomes a query
+/// [flags](enlist_core::ProviderRules::flags) set to a boolean becomes a query
 /// parameter of the proxy URL (the proxy passes it on). Other members are
 /// ignored.
 ///
@@ -438,8 +440,8 @@ struct PlanInvalid<'a> {
 /// assert!(out.starts_with(br#"{"kind":"error""#));
 /// # Ok::<(), &str>(())
 /// ```
-pub fn proxy_request(
-    provider: &dyn AnyProvider,
+pub fn proxy_request<P: ProviderRules + ?Sized>(
+    provider: &P,
     json: &[u8],
     extra: &[u8],
     options: &Options,
@@ -805,8 +807,8 @@ fn read_issue(node: Node<'_, '_>) -> Option<ProxyIssue> {
 /// assert_eq!((o.kind, o.retry_after, o.request_id.as_deref()), ("rate_limited", Some(3), Some("r1")));
 /// # Ok::<(), &str>(())
 /// ```
-pub fn proxy_outcome(
-    provider: &dyn AnyProvider,
+pub fn proxy_outcome<P: ProviderRules + ?Sized>(
+    provider: &P,
     status: u16,
     headers: &[(&str, &str)],
     body: &[u8],
@@ -936,7 +938,11 @@ struct CsvFailed<'a> {
 /// );
 /// # Ok::<(), &str>(())
 /// ```
-pub fn csv_to_rows(provider: &dyn AnyProvider, text: &[u8], out: &mut Vec<u8>) -> usize {
+pub fn csv_to_rows<P: ProviderRules + ?Sized>(
+    provider: &P,
+    text: &[u8],
+    out: &mut Vec<u8>,
+) -> usize {
     let text = match std::str::from_utf8(text) {
         Ok(text) => text,
         Err(e) => {
@@ -995,7 +1001,7 @@ pub fn csv_to_rows(provider: &dyn AnyProvider, text: &[u8], out: &mut Vec<u8>) -
 /// assert!(out.starts_with(b"user.email,"));
 /// # Ok::<(), &str>(())
 /// ```
-pub fn csv_template(provider: &dyn AnyProvider, out: &mut Vec<u8>) -> usize {
+pub fn csv_template<P: ProviderRules + ?Sized>(provider: &P, out: &mut Vec<u8>) -> usize {
     out.clear();
     out.extend_from_slice(provider.csv_template().as_bytes());
     out.len()
