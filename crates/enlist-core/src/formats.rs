@@ -20,22 +20,35 @@ pub fn check_email(email: &str) -> Result<(), &'static str> {
         return Err("empty");
     }
     let bytes = email.as_bytes();
-    // One pass over the bytes: find the @s and anything that is never allowed.
+    // One pass over the bytes: find the @s and anything that is never
+    // allowed, and check the local part (before the first @) on the way.
     let mut at = None;
     let mut ats = 0;
     let mut ascii = true;
     let mut control = false;
+    let mut local_character = false;
+    let mut double_dot = false;
+    let mut after_dot = false;
     for (i, &b) in bytes.iter().enumerate() {
-        match b {
-            b'@' => {
+        let class = EMAIL_BYTE[usize::from(b)];
+        if class == ATOM {
+            // Most bytes: one well-predicted branch.
+            after_dot = false;
+            continue;
+        }
+        let in_local = at.is_none();
+        match class {
+            DOT => double_dot |= in_local && after_dot,
+            AT => {
                 ats += 1;
                 at.get_or_insert(i);
             }
-            b' ' | b'\t' | b'\n' | b'\r' | 0x0c => return Err("whitespace"),
-            0..=0x1f | 0x7f => control = true,
-            0x80.. => ascii = false,
-            _ => {}
+            SPACE => return Err("whitespace"),
+            CONTROL => control = true,
+            NON_ASCII => ascii = false,
+            _ => local_character |= in_local,
         }
+        after_dot = class == DOT;
     }
     if !ascii {
         if email.chars().any(char::is_whitespace) {
@@ -55,23 +68,60 @@ pub fn check_email(email: &str) -> Result<(), &'static str> {
     if email.len() > 254 {
         return Err("too_long");
     }
-    let (local, domain) = (&email[..at], &email[at + 1..]);
+    let (local, domain) = (&bytes[..at], &email[at + 1..]);
     if local.is_empty() {
         return Err("local_part_empty");
     }
     if local.len() > 64 {
         return Err("local_part_too_long");
     }
-    let lb = local.as_bytes();
-    if lb[0] == b'.' || lb[lb.len() - 1] == b'.' || lb.windows(2).any(|w| w == b"..") {
+    if local[0] == b'.' || local[local.len() - 1] == b'.' || double_dot {
         return Err("local_part_dots");
     }
     // Non-ASCII bytes are UTF-8 letters of an internationalized address.
-    if !lb.iter().all(|&b| !b.is_ascii() || ATEXT[usize::from(b)]) {
+    if local_character {
         return Err("local_part_character");
     }
     check_domain(domain)
 }
+
+// Classes of bytes in an address, for `check_email`'s one pass.
+/// RFC 5322 `atext`: allowed anywhere in a local part.
+const ATOM: u8 = 0;
+const DOT: u8 = 1;
+const AT: u8 = 2;
+/// ASCII whitespace (space, tab, line feed, carriage return, form feed).
+const SPACE: u8 = 3;
+/// Other ASCII control characters and DEL.
+const CONTROL: u8 = 4;
+/// A byte of a UTF-8 sequence.
+const NON_ASCII: u8 = 5;
+/// Any other ASCII character (`(`, `,`, `"`, `[`, …): not in a local part.
+const OTHER: u8 = 6;
+
+static EMAIL_BYTE: [u8; 256] = {
+    let mut table = [OTHER; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = if b >= 0x80 {
+            NON_ASCII
+        } else if b == b'.' as usize {
+            DOT
+        } else if b == b'@' as usize {
+            AT
+        } else if matches!(b as u8, b' ' | b'\t' | b'\n' | b'\r' | 0x0c) {
+            SPACE
+        } else if b < 0x20 || b == 0x7f {
+            CONTROL
+        } else if ATEXT[b] {
+            ATOM
+        } else {
+            OTHER
+        };
+        b += 1;
+    }
+    table
+};
 
 /// RFC 5322 `atext` plus `.`: the ASCII characters of a dot-atom local part.
 static ATEXT: [bool; 128] = {
@@ -110,6 +160,9 @@ pub fn check_domain(domain: &str) -> Result<(), &'static str> {
     if !domain.contains('.') {
         return Err("domain_not_dotted");
     }
+    if domain.is_ascii() {
+        return check_ascii_domain(domain.as_bytes());
+    }
     let mut last = "";
     for label in domain.split('.') {
         let valid = if label.is_ascii() {
@@ -132,6 +185,36 @@ pub fn check_domain(domain: &str) -> Result<(), &'static str> {
         return Err("domain_tld");
     }
     Ok(())
+}
+
+/// [`check_domain`] for an ASCII name, in one pass: labels of 1–63 letters,
+/// digits and inner hyphens; a top-level label not all digits.
+fn check_ascii_domain(domain: &[u8]) -> Result<(), &'static str> {
+    let mut start = 0;
+    let mut digits_only = true;
+    for (i, &b) in domain.iter().enumerate() {
+        if b == b'.' {
+            check_ascii_label(&domain[start..i])?;
+            start = i + 1;
+            digits_only = true;
+        } else if b.is_ascii_alphanumeric() || b == b'-' {
+            digits_only &= b.is_ascii_digit();
+        } else {
+            return Err("domain_label");
+        }
+    }
+    check_ascii_label(&domain[start..])?;
+    if digits_only {
+        return Err("domain_tld");
+    }
+    Ok(())
+}
+
+fn check_ascii_label(label: &[u8]) -> Result<(), &'static str> {
+    match (label.first(), label.last()) {
+        (Some(&first), Some(&last)) if label.len() <= 63 && first != b'-' && last != b'-' => Ok(()),
+        _ => Err("domain_label"),
+    }
 }
 
 /// The domain part of an address with ASCII letters lowercased, if it has an
@@ -207,6 +290,127 @@ pub fn check_phone(phone: &str) -> Result<(), &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The check as first written, several passes, kept as the readable
+    /// specification of `check_email`'s one-pass version.
+    fn reference_check_email(email: &str) -> Result<(), &'static str> {
+        if email.is_empty() {
+            return Err("empty");
+        }
+        let bytes = email.as_bytes();
+        // One pass over the bytes: find the @s and anything that is never allowed.
+        let mut at = None;
+        let mut ats = 0;
+        let mut ascii = true;
+        let mut control = false;
+        for (i, &b) in bytes.iter().enumerate() {
+            match b {
+                b'@' => {
+                    ats += 1;
+                    at.get_or_insert(i);
+                }
+                b' ' | b'\t' | b'\n' | b'\r' | 0x0c => return Err("whitespace"),
+                0..=0x1f | 0x7f => control = true,
+                0x80.. => ascii = false,
+                _ => {}
+            }
+        }
+        if !ascii {
+            if email.chars().any(char::is_whitespace) {
+                return Err("whitespace");
+            }
+            control |= email.chars().any(char::is_control);
+        }
+        if control {
+            return Err("control_character");
+        }
+        let Some(at) = at else {
+            return Err("missing_at");
+        };
+        if ats > 1 {
+            return Err("multiple_at");
+        }
+        if email.len() > 254 {
+            return Err("too_long");
+        }
+        let (local, domain) = (&email[..at], &email[at + 1..]);
+        if local.is_empty() {
+            return Err("local_part_empty");
+        }
+        if local.len() > 64 {
+            return Err("local_part_too_long");
+        }
+        let lb = local.as_bytes();
+        if lb[0] == b'.' || lb[lb.len() - 1] == b'.' || lb.windows(2).any(|w| w == b"..") {
+            return Err("local_part_dots");
+        }
+        // Non-ASCII bytes are UTF-8 letters of an internationalized address.
+        if !lb.iter().all(|&b| !b.is_ascii() || ATEXT[usize::from(b)]) {
+            return Err("local_part_character");
+        }
+        check_domain(domain)
+    }
+
+    /// `check_domain` as first written (label by label, ASCII or not).
+    fn reference_check_domain(domain: &str) -> Result<(), &'static str> {
+        if domain.is_empty() {
+            return Err("domain_empty");
+        }
+        if domain.len() > 253 {
+            return Err("domain_too_long");
+        }
+        if !domain.contains('.') {
+            return Err("domain_not_dotted");
+        }
+        let mut last = "";
+        for label in domain.split('.') {
+            let valid = if label.is_ascii() {
+                (1..=63).contains(&label.len())
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            } else {
+                (1..=63).contains(&label.chars().count())
+                    && label.chars().all(|c| {
+                        c.is_ascii_alphanumeric()
+                            || c == '-'
+                            || (!c.is_ascii() && c.is_alphanumeric())
+                    })
+            };
+            if !valid || label.starts_with('-') || label.ends_with('-') {
+                return Err("domain_label");
+            }
+            last = label;
+        }
+        if last.chars().all(|c| c.is_ascii_digit()) {
+            return Err("domain_tld");
+        }
+        Ok(())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn one_pass_email_check_matches_the_reference(
+            email in "[a-z.@_+\\-\"(, \t\u{0}\u{7f}\u{85}\u{a0}éß0-9]{0,24}"
+        ) {
+            proptest::prop_assert_eq!(check_email(&email), reference_check_email(&email));
+        }
+
+        #[test]
+        fn one_pass_email_check_matches_the_reference_on_long_parts(
+            local in "[a-z.]{0,70}", domain in "[a-z.\\-]{0,20}"
+        ) {
+            let email = format!("{local}@{domain}");
+            proptest::prop_assert_eq!(check_email(&email), reference_check_email(&email));
+        }
+
+        #[test]
+        fn one_pass_domain_check_matches_the_reference(
+            domain in "[a-z0-9.\\-_é]{0,12}|([a-z0-9\\-]{0,3}\\.){1,3}[a-z0-9\\-]{0,3}|[a-z0-9]{0,70}\\.[a-z0-9\\-]{0,70}"
+        ) {
+            proptest::prop_assert_eq!(check_domain(&domain), reference_check_domain(&domain));
+        }
+    }
 
     #[test]
     fn emails_table() {

@@ -440,12 +440,30 @@ impl Parser<'_> {
         Ok(())
     }
 
+    /// Parses a string; the common case (no escape, not in the last eight
+    /// bytes of the text) is inlined, the rest is [`Parser::string_slow`].
+    #[inline]
     fn string(&mut self) -> Result<(), SyntaxError> {
         self.pos += 1; // opening quote
         let start = self.pos;
+        let end = plain_run(self.bytes, start);
+        if self.bytes.get(end) == Some(&b'"') {
+            self.push(Tag::Str, start, end);
+            self.pos = end + 1;
+            return Ok(());
+        }
+        self.pos = end;
+        self.string_slow(start)
+    }
+
+    /// The rest of a string that began at `start`, from `self.pos`.
+    #[inline(never)]
+    fn string_slow(&mut self, start: usize) -> Result<(), SyntaxError> {
         let mut escaped = false;
         loop {
-            // Fast scan over plain bytes (not a quote, backslash or control).
+            // Fast scan over plain bytes (not a quote, backslash or control):
+            // eight at a time, then one by one.
+            self.pos = plain_run(self.bytes, self.pos);
             while let Some(&b) = self.bytes.get(self.pos) {
                 if NEEDS_ESCAPE[usize::from(b)] {
                     break;
@@ -511,6 +529,33 @@ impl Parser<'_> {
         self.pos += 4;
         Ok(value)
     }
+}
+
+/// Where the run of plain string bytes (no `"`, `\` or control character)
+/// starting at `pos` ends, looking at eight bytes at a time; stops early,
+/// never late, so the caller finishes byte by byte. Each 8-byte word is
+/// tested with the "has a zero byte" trick: `(x - 0x01..) & !x & 0x80..`
+/// flags the bytes of `x` that are 0, and its lowest flag is exact.
+#[inline]
+fn plain_run(bytes: &[u8], mut pos: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(chunk) = bytes.get(pos..pos + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+        // Below 0x20: `w - 0x20..` borrows into the high bit only for those
+        // bytes (bytes >= 0x80 are excluded by `!w`).
+        let hits = zero(w ^ (ONES * u64::from(b'"')))
+            | zero(w ^ (ONES * u64::from(b'\\')))
+            | (w.wrapping_sub(ONES * 0x20) & !w & HIGH);
+        if hits != 0 {
+            return pos + (hits.trailing_zeros() / 8) as usize;
+        }
+        pos += 8;
+    }
+    pos
 }
 
 fn position(bytes: &[u8], offset: usize, reason: &'static str) -> SyntaxError {
@@ -808,6 +853,22 @@ impl<'a> Key<'_, 'a> {
     pub fn str_eq(&self, text: &str) -> bool {
         self.0.str_eq(text)
     }
+
+    /// The key's bytes as written, when it has no escape (so they are its
+    /// value); `None` for a key with escapes.
+    #[inline]
+    pub(crate) fn plain_bytes(&self) -> Option<&'a [u8]> {
+        let e = self.0.entry();
+        if e.tag == Tag::Str {
+            self.0
+                .doc
+                .src
+                .as_bytes()
+                .get(e.start as usize..e.end as usize)
+        } else {
+            None
+        }
+    }
 }
 
 /// Iterator over an array's elements; see [`Node::elements`].
@@ -1000,6 +1061,48 @@ mod tests {
     fn kinds(src: &str) -> Vec<Kind> {
         let doc = Document::parse(src).expect("valid test JSON");
         doc.root().elements().map(|n| n.kind()).collect()
+    }
+
+    /// `plain_run` agrees with a byte-by-byte scan: it stops exactly at the
+    /// first `"`, `\\` or control byte, or within the last 7 bytes.
+    #[test]
+    fn plain_run_stops_at_the_first_special_byte() {
+        let naive = |b: &[u8], from: usize| {
+            from + b[from..]
+                .iter()
+                .position(|&c| NEEDS_ESCAPE[usize::from(c)])
+                .unwrap_or(b.len() - from)
+        };
+        let alphabet = [
+            b'a', b'"', b'\\', 0x00, 0x1f, 0x20, 0x21, 0x5b, 0x5d, 0x7f, 0x80, 0xc3, 0xff,
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..20_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let len = (seed % 40) as usize;
+            let bytes: Vec<u8> = (0..len)
+                .map(|k| {
+                    let r = (seed >> (k % 50)) as usize;
+                    // Mostly plain bytes, so that long runs occur.
+                    if r % 5 == 0 {
+                        alphabet[(r / 5) % alphabet.len()]
+                    } else {
+                        b'a' + (r % 26) as u8
+                    }
+                })
+                .collect();
+            for from in 0..=len {
+                let end = naive(&bytes, from);
+                let got = plain_run(&bytes, from);
+                assert!(got <= end, "{bytes:?} from {from}: {got} > {end}");
+                assert!(
+                    got == end || len - got < 8,
+                    "{bytes:?} from {from}: {got} < {end}"
+                );
+            }
+        }
     }
 
     #[test]

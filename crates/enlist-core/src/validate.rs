@@ -91,11 +91,11 @@ pub(crate) struct Walker<'o> {
 pub const MAX_FIELDS: usize = 32;
 const NOT_SEEN: u32 = u32::MAX;
 
-/// One step of the current path.
+/// One step of the current path (`Copy`: leaving a level drops nothing).
+#[derive(Clone, Copy)]
 enum Segment {
     Key(&'static str),
     Index(usize),
-    Text(String),
 }
 
 impl<'o> Walker<'o> {
@@ -129,7 +129,6 @@ impl<'o> Walker<'o> {
         for segment in &self.path {
             match segment {
                 Segment::Key(k) => push_token(&mut pointer, k),
-                Segment::Text(t) => push_token(&mut pointer, t),
                 Segment::Index(i) => {
                     pointer.push('/');
                     pointer.push_str(itoa(*i).as_str());
@@ -142,12 +141,6 @@ impl<'o> Walker<'o> {
     fn enter_key(&mut self, key: &'static str) -> usize {
         let len = self.path.len();
         self.path.push(Segment::Key(key));
-        len
-    }
-
-    fn enter_text(&mut self, key: &str) -> usize {
-        let len = self.path.len();
-        self.path.push(Segment::Text(key.to_string()));
         len
     }
 
@@ -166,8 +159,8 @@ impl<'o> Walker<'o> {
             self.type_error("object", node.kind());
             return;
         }
-        let fields = schema.fields;
-        let n = fields.len().min(MAX_FIELDS);
+        let fields = &schema.fields[..schema.fields.len().min(MAX_FIELDS)];
+        let n = fields.len();
         // The tape index of each field's value, by field index, and the order
         // the fields came in.
         let mut values = [NOT_SEEN; MAX_FIELDS];
@@ -177,9 +170,10 @@ impl<'o> Walker<'o> {
         // after the last one found, wrapping around.
         let mut hint = 0;
         for (key, value) in node.members() {
-            let found = (0..n)
-                .map(|k| (hint + k) % n)
-                .find(|&i| key.str_eq(fields[i].name));
+            let found = match key.plain_bytes() {
+                Some(bytes) => find_field(fields, hint, |name| name.as_bytes() == bytes),
+                None => find_field(fields, hint, |name| key.str_eq(name)),
+            };
             match found {
                 Some(i) => {
                     hint = i + 1;
@@ -243,15 +237,18 @@ impl<'o> Walker<'o> {
 
     fn unknown_field(&mut self, schema: &ObjectSchema, key: Key<'_, '_>) {
         let name = key.as_str();
-        let mark = self.enter_text(&name);
         let mut params = Params::new();
         let mut message = String::from("Unknown field: the provider does not accept it.");
         if let Some(suggestion) = suggest_field(schema, &name) {
             message.push_str(&format!(" Did you mean \"{suggestion}\"?"));
             params = params.with("suggestion", Param::Str(Cow::Borrowed(suggestion)));
         }
-        self.error(Code::UnknownField, message, params);
-        self.leave(mark);
+        // The only path segment that is not a schema name or an index: added
+        // here rather than kept in `path`, so segments stay `Copy`.
+        let mut pointer = self.pointer();
+        push_token(&mut pointer, &name);
+        let issue = Issue::new(pointer, Code::UnknownField, message, params);
+        self.report.errors.push(issue);
     }
 
     fn field(&mut self, field: &Field, value: Node<'_, '_>) {
@@ -321,7 +318,7 @@ impl<'o> Walker<'o> {
         match ty {
             Type::Text(rule) => {
                 let text = node.as_str().unwrap_or_default();
-                if rule.non_empty && text.trim().is_empty() {
+                if rule.non_empty && is_blank(&text) {
                     self.error(Code::Empty, "Must not be empty.", Params::new());
                 } else {
                     self.max_chars(&text, rule.max_length);
@@ -390,7 +387,7 @@ impl<'o> Walker<'o> {
     }
 
     fn email(&mut self, email: &str) {
-        if email.trim().is_empty() {
+        if is_blank(email) {
             self.error(Code::Empty, "Must not be empty.", Params::new());
             return;
         }
@@ -564,12 +561,40 @@ impl<'o> Walker<'o> {
     }
 }
 
+/// The index of the first field whose name `matches`, searching from `hint`
+/// and wrapping around.
+#[inline]
+fn find_field(fields: &[Field], hint: usize, matches: impl Fn(&str) -> bool) -> Option<usize> {
+    let n = fields.len();
+    let mut i = if hint < n { hint } else { 0 };
+    for _ in 0..n {
+        if matches(fields[i].name) {
+            return Some(i);
+        }
+        i += 1;
+        if i == n {
+            i = 0;
+        }
+    }
+    None
+}
+
 /// `true` when the sibling named by the condition has the given value.
 fn holds(sibling: Option<Node<'_, '_>>, c: Condition) -> bool {
     match (sibling, c.equals) {
         (Some(v), Literal::Bool(b)) => v.as_bool() == Some(b),
         (Some(v), Literal::Str(s)) => v.str_eq(s),
         (None, _) => false,
+    }
+}
+
+/// Whether `text` is empty or only whitespace (`str::trim` would leave
+/// nothing); answers from the first byte when it is a visible ASCII character.
+#[inline]
+fn is_blank(text: &str) -> bool {
+    match text.as_bytes().first() {
+        Some(&b) if b.is_ascii_graphic() => false,
+        _ => text.trim().is_empty(),
     }
 }
 
