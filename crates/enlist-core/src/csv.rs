@@ -212,10 +212,19 @@ impl Cell {
             }
             Kind::Object => {
                 let inner = budget.checked_sub(1)?;
-                let mut members = Vec::new();
-                for (key, value) in node.members() {
-                    set_member(&mut members, &key.as_str(), Cell::from_node(value, inner)?);
-                }
+                let mut members = node
+                    .members()
+                    .map(|(key, value)| {
+                        Some((key.as_str().into_owned(), Cell::from_node(value, inner)?))
+                    })
+                    .collect::<Option<Vec<_>>>()?;
+                // Sorted once (stable, so a repeated key's entries keep their
+                // order), then each key's last value kept: O(n log n) however
+                // many keys a cell has.
+                members.sort_by(|a, b| a.0.cmp(&b.0));
+                members.reverse();
+                members.dedup_by(|later, kept| later.0 == kept.0);
+                members.reverse();
                 Cell::Object(members)
             }
             Kind::String => Cell::string(&node.as_str().unwrap_or_default()),
