@@ -40,6 +40,9 @@ const MAX_COLUMN_DEPTH: usize = 16;
 /// string). With [`MAX_COLUMN_DEPTH`] this keeps the rows within
 /// [`crate::json::MAX_DEPTH`], so bulk validation can read them.
 const MAX_CELL_DEPTH: usize = 32;
+/// Most keys an object in a JSON cell may have and still be read as JSON
+/// (more stays a string): far more than any schema's objects have fields.
+const MAX_CELL_MEMBERS: usize = 256;
 
 /// A CSV import turned into JSON rows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -212,19 +215,15 @@ impl Cell {
             }
             Kind::Object => {
                 let inner = budget.checked_sub(1)?;
-                let mut members = node
-                    .members()
-                    .map(|(key, value)| {
-                        Some((key.as_str().into_owned(), Cell::from_node(value, inner)?))
-                    })
-                    .collect::<Option<Vec<_>>>()?;
-                // Sorted once (stable, so a repeated key's entries keep their
-                // order), then each key's last value kept: O(n log n) however
-                // many keys a cell has.
-                members.sort_by(|a, b| a.0.cmp(&b.0));
-                members.reverse();
-                members.dedup_by(|later, kept| later.0 == kept.0);
-                members.reverse();
+                // Kept sorted by inserting each key in place: bounded work,
+                // as no cell object may have more than MAX_CELL_MEMBERS keys.
+                let mut members = Vec::new();
+                for (n, (key, value)) in node.members().enumerate() {
+                    if n == MAX_CELL_MEMBERS {
+                        return None;
+                    }
+                    set_member(&mut members, &key.as_str(), Cell::from_node(value, inner)?);
+                }
                 Cell::Object(members)
             }
             Kind::String => Cell::string(&node.as_str().unwrap_or_default()),
@@ -631,6 +630,24 @@ mod tests {
         let cell = "[".repeat(MAX_CELL_DEPTH) + &"]".repeat(MAX_CELL_DEPTH);
         let v = rows(&partoo::SCHEMA, &format!("first_name\n{cell}\n"));
         assert!(v[0]["first_name"].is_array());
+        // So does an object with more keys than any schema has fields.
+        let object = |n: usize| {
+            let keys: Vec<String> = (0..n).rev().map(|i| format!("\"\"k{i}\"\":{i}")).collect();
+            format!("\"{{{}}}\"", keys.join(","))
+        };
+        let v = rows(
+            &partoo::SCHEMA,
+            &format!("first_name\n{}\n", object(MAX_CELL_MEMBERS)),
+        );
+        assert_eq!(
+            v[0]["first_name"].as_object().map(|o| o.len()),
+            Some(MAX_CELL_MEMBERS)
+        );
+        let v = rows(
+            &partoo::SCHEMA,
+            &format!("first_name\n{}\n", object(MAX_CELL_MEMBERS + 1)),
+        );
+        assert!(v[0]["first_name"].is_string());
     }
 
     #[test]
