@@ -59,11 +59,11 @@ fn relative_imports(source: &str) -> Vec<String> {
 /// (`new URL('enlist_client_bg.wasm', import.meta.url)`).
 fn wasm_files(source: &str) -> Vec<String> {
     let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.';
+    let quoted = |c: Option<char>| matches!(c, Some('"' | '\''));
     let mut out: Vec<String> = Vec::new();
     for (at, _) in source.match_indices(".wasm") {
         let end = at + ".wasm".len();
         let start = source[..at].trim_end_matches(is_name).len();
-        let quoted = |i: Option<char>| matches!(i, Some('"' | '\''));
         let name = &source[start..end];
         if start < at
             && quoted(source[..start].chars().next_back())

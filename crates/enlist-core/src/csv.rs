@@ -262,9 +262,14 @@ impl Cell {
     }
 }
 
+/// Where `key` is in sorted `members` (`Ok`), or where it would go (`Err`).
+fn find_member(members: &[(String, Cell)], key: &str) -> Result<usize, usize> {
+    members.binary_search_by(|(k, _)| k.as_str().cmp(key))
+}
+
 /// Sets `key` in sorted `members`, replacing an existing value.
 fn set_member(members: &mut Vec<(String, Cell)>, key: &str, value: Cell) {
-    match members.binary_search_by(|(k, _)| k.as_str().cmp(key)) {
+    match find_member(members, key) {
         Ok(at) => members[at].1 = value,
         Err(at) => members.insert(at, (key.to_string(), value)),
     }
@@ -276,7 +281,7 @@ fn member_or_insert<'m>(
     key: &str,
     make: impl FnOnce() -> Cell,
 ) -> &'m mut Cell {
-    let at = match members.binary_search_by(|(k, _)| k.as_str().cmp(key)) {
+    let at = match find_member(members, key) {
         Ok(at) => at,
         Err(at) => {
             members.insert(at, (key.to_string(), make()));

@@ -224,11 +224,12 @@ pub fn write_string(out: &mut Vec<u8>, s: &str) {
     out.reserve(bytes.len() + 2);
     out.push(b'"');
     // Most strings (paths, codes, messages) need no escape: copy them at once.
-    let Some(first) = bytes.iter().position(|&b| NEEDS_ESCAPE[usize::from(b)]) else {
+    let first = plain_end(bytes, 0);
+    if first == bytes.len() {
         out.extend_from_slice(bytes);
         out.push(b'"');
         return;
-    };
+    }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate().skip(first) {
         let escape: &[u8] = match b {
@@ -446,6 +447,7 @@ impl Parser<'_> {
     fn string(&mut self) -> Result<(), SyntaxError> {
         self.pos += 1; // opening quote
         let start = self.pos;
+        // Usually exact; near the end of the text `string_slow` finishes.
         let end = plain_run(self.bytes, start);
         if self.bytes.get(end) == Some(&b'"') {
             self.push(Tag::Str, start, end);
@@ -461,15 +463,7 @@ impl Parser<'_> {
     fn string_slow(&mut self, start: usize) -> Result<(), SyntaxError> {
         let mut escaped = false;
         loop {
-            // Fast scan over plain bytes (not a quote, backslash or control):
-            // eight at a time, then one by one.
-            self.pos = plain_run(self.bytes, self.pos);
-            while let Some(&b) = self.bytes.get(self.pos) {
-                if NEEDS_ESCAPE[usize::from(b)] {
-                    break;
-                }
-                self.pos += 1;
-            }
+            self.pos = plain_end(self.bytes, self.pos);
             match self.peek() {
                 Some(b'"') => {
                     let tag = if escaped { Tag::StrEscaped } else { Tag::Str };
@@ -529,6 +523,21 @@ impl Parser<'_> {
         self.pos += 4;
         Ok(value)
     }
+}
+
+/// Where the run of bytes a JSON string holds as they are (no `"`, `\` or
+/// control character) that starts at `pos` ends: [`plain_run`] eight bytes
+/// at a time, then byte by byte for the last few.
+#[inline]
+fn plain_end(bytes: &[u8], pos: usize) -> usize {
+    let mut pos = plain_run(bytes, pos);
+    while let Some(&b) = bytes.get(pos) {
+        if NEEDS_ESCAPE[usize::from(b)] {
+            break;
+        }
+        pos += 1;
+    }
+    pos
 }
 
 /// Where the run of plain string bytes (no `"`, `\` or control character)
@@ -1064,7 +1073,8 @@ mod tests {
     }
 
     /// `plain_run` agrees with a byte-by-byte scan: it stops exactly at the
-    /// first `"`, `\\` or control byte, or within the last 7 bytes.
+    /// first `"`, `\\` or control byte, or within the last 7 bytes;
+    /// `plain_end` always stops exactly there.
     #[test]
     fn plain_run_stops_at_the_first_special_byte() {
         let naive = |b: &[u8], from: usize| {
@@ -1095,6 +1105,7 @@ mod tests {
                 .collect();
             for from in 0..=len {
                 let end = naive(&bytes, from);
+                assert_eq!(plain_end(&bytes, from), end, "{bytes:?} from {from}");
                 let got = plain_run(&bytes, from);
                 assert!(got <= end, "{bytes:?} from {from}: {got} > {end}");
                 assert!(

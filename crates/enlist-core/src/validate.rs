@@ -114,7 +114,17 @@ impl<'o> Walker<'o> {
     }
 
     fn error(&mut self, code: Code, message: impl Into<String>, params: Params) {
-        let issue = Issue::new(self.pointer(), code, message, params);
+        self.error_at(self.pointer(), code, message, params);
+    }
+
+    fn error_at(
+        &mut self,
+        pointer: String,
+        code: Code,
+        message: impl Into<String>,
+        params: Params,
+    ) {
+        let issue = Issue::new(pointer, code, message, params);
         self.report.errors.push(issue);
     }
 
@@ -247,8 +257,7 @@ impl<'o> Walker<'o> {
         // here rather than kept in `path`, so segments stay `Copy`.
         let mut pointer = self.pointer();
         push_token(&mut pointer, &name);
-        let issue = Issue::new(pointer, Code::UnknownField, message, params);
-        self.report.errors.push(issue);
+        self.error_at(pointer, Code::UnknownField, message, params);
     }
 
     fn field(&mut self, field: &Field, value: Node<'_, '_>) {

@@ -13,6 +13,8 @@
 //! # Ok::<(), &str>(())
 //! ```
 
+// A JSON string, escaped as `serde_json` escapes it.
+use enlist_core::json::write_string as string;
 use enlist_core::{BulkReport, Issue, Param, Report};
 
 /// Replaces `out` with `report` as JSON (`{"errors":[…],"warnings":[…]}`) and
@@ -137,11 +139,6 @@ fn int(out: &mut Vec<u8>, mut n: u64, negative: bool) {
         buf[at] = b'-';
     }
     out.extend_from_slice(&buf[at..]);
-}
-
-/// A JSON string, escaped as `serde_json` escapes it.
-fn string(out: &mut Vec<u8>, s: &str) {
-    enlist_core::json::write_string(out, s);
 }
 
 #[cfg(test)]
