@@ -1,0 +1,73 @@
+// Alternating A/B of two wasm builds behind the same npm entry, in one Node
+// process: each round times A then B, so a machine whose speed drifts
+// affects both alike. Times are CPU time (user + system), medians of the
+// rounds. docs/benchmarks.md records the runs it was used for.
+//
+//   node bench/npm-ab.mjs <entry.js> <a.wasm> <b.wasm> [rounds]
+//
+// <entry.js> is a browser-style entry of a built package (browser.js or
+// client.js: `initSync(bytes)`); both wasm files must be builds of that
+// entry's glue (same --out-name). Example, the client flavour at two
+// opt-levels:
+//
+//   node bench/npm-ab.mjs crates/enlist-wasm/pkg/client.js s.wasm z.wasm
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { INVALID, VALID, rows } from "./npm-data.mjs";
+
+const [entry, wasmA, wasmB, roundsArg] = process.argv.slice(2);
+if (!entry || !wasmA || !wasmB) {
+  console.error("usage: node bench/npm-ab.mjs <entry.js> <a.wasm> <b.wasm> [rounds]");
+  process.exit(2);
+}
+const rounds = Number(roundsArg ?? 9);
+
+// Two independent instances of the same entry (the query makes two modules).
+const url = pathToFileURL(resolve(entry)).href;
+const builds = [];
+for (const [label, wasm] of [["A", wasmA], ["B", wasmB]]) {
+  const m = await import(`${url}?${label}`);
+  m.initSync(readFileSync(wasm));
+  builds.push({ label, m });
+}
+
+const text = JSON.stringify(rows(10000));
+const bytes = new TextEncoder().encode(text);
+const csv =
+  "email,first_name,last_name,role,lang,send_invitation\n" +
+  Array.from({ length: 1000 }, (_, i) => `u${i}@example.com,First${i},Last,ORG_MANAGER,fr,${i % 2 ? "TRUE" : "false"}`).join("\n");
+
+const cases = [
+  ["validateMany, 10,000 rows (string), ms", (m) => m.validateMany("partoo", text), 3, 1e3],
+  ["validateMany, 10,000 rows (bytes), ms", (m) => m.validateMany("partoo", bytes), 3, 1e3],
+  ["validate, valid object, µs", (m) => m.validate("partoo", VALID), 20000, 1],
+  ["validate, invalid object, µs", (m) => m.validate("partoo", INVALID), 20000, 1],
+  ["csvToRows, 1,000 rows, ms", (m) => m.csvToRows("partoo", csv), 5, 1e3],
+];
+
+let sink;
+const cpu = () => {
+  const { user, system } = process.cpuUsage();
+  return user + system; // µs
+};
+const time = (f, n) => {
+  const t0 = cpu();
+  for (let i = 0; i < n; i++) sink = f();
+  return (cpu() - t0) / n;
+};
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+for (const { m } of builds) for (const [, f, n] of cases) time(() => f(m), Math.min(n, 100)); // warm up
+const samples = cases.map(() => builds.map(() => []));
+for (let r = 0; r < rounds; r++) {
+  cases.forEach(([, f, n, unit], c) => {
+    builds.forEach(({ m }, b) => samples[c][b].push(time(() => f(m), n) / unit));
+  });
+}
+console.log(`A: ${wasmA}\nB: ${wasmB}\n(medians of ${rounds} alternating rounds, CPU time)\n`);
+console.log("| | A | B |\n| --- | ---: | ---: |");
+cases.forEach(([name], c) => {
+  const [a, b] = samples[c].map((s) => median(s).toFixed(2));
+  console.log(`| ${name} | ${a} | ${b} |`);
+});
