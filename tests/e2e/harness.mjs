@@ -26,7 +26,7 @@ const KEYS = { partoo: "e2e-partoo-key", pandadoc: "e2e-pandadoc-key" };
 
 /** Why the stack cannot start (missing build outputs), or null. */
 export function missing() {
-  for (const f of ["www/vendor/enlist/index.js", "build/index.js"]) {
+  for (const f of ["build/www/index.html", "build/index.js"]) {
     if (!existsSync(`${ROOT}${f}`)) return `${f} is missing: run \`cargo xtask build\` first`;
   }
   if (!existsSync(CHROMIUM)) return `${CHROMIUM} is missing (apt-get install chromium)`;

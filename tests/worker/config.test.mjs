@@ -37,10 +37,10 @@ test("Durable Object binding matches", () => {
   assert.equal(d.useSQLite, true, "new_sqlite_classes migration");
 });
 
-test("assets: www/, binding ASSETS, worker first on /v1/*", () => {
+test("assets: build/www/, binding ASSETS, worker first on /v1/*", () => {
   const a = workerOptions.assets;
   assert.ok(a, "[assets] in wrangler.toml");
-  assert.equal(a.directory.replace(/\/$/, ""), `${ROOT}www`);
+  assert.equal(a.directory.replace(/\/$/, ""), `${ROOT}build/www`);
   assert.equal(a.binding, "ASSETS");
   assert.equal(a.routerConfig?.has_user_worker, true);
   assert.deepEqual(a.routerConfig?.static_routing?.user_worker, ["/v1/*"]);

@@ -1,5 +1,5 @@
 // Runs the built enlist Worker (build/index.js + build/index_bg.wasm) and the
-// form (www/) in Miniflare, the local workerd simulator, as a library.
+// form (build/www/, the bundled www/) in Miniflare, the local workerd simulator, as a library.
 //
 // Library use (integration tests):
 //   import { startWorker } from "./serve.mjs";
@@ -146,7 +146,7 @@ export async function startWorker({
     compatibilityDate: COMPATIBILITY_DATE,
     cf: false,
     assets: {
-      directory: `${ROOT}www`,
+      directory: `${ROOT}build/www`,
       binding: "ASSETS",
       // Without has_user_worker Miniflare never calls the Worker; static
       // routing sends /v1/* straight to it (wrangler: run_worker_first).

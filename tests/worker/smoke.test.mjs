@@ -44,11 +44,11 @@ test("a wrong method on a known path is a problem 405 with Allow", async () => {
   assert.equal((await res.json()).status, 405);
 });
 
-test("/ serves www/index.html", async () => {
+test("/ serves the bundled form, build/www/index.html", async () => {
   const res = await get("/");
   assert.equal(res.status, 200);
   assert.match(res.headers.get("content-type") ?? "", /^text\/html\b/);
-  assert.equal(await res.text(), readFileSync(`${ROOT}www/index.html`, "utf8"));
+  assert.equal(await res.text(), readFileSync(`${ROOT}build/www/index.html`, "utf8"));
 });
 
 // Proves the binding and the exported class are wired up (the store's

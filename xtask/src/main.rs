@@ -31,8 +31,8 @@ commands:
   build [worker|npm|www]
                      build the Worker (build/) and/or the npm package
                      (both by default; the package is then vendored into
-                     www/vendor/, which `www` alone redoes); wrangler.toml
-                     runs `build worker`
+                     www/vendor/ and the form bundled into build/www/, which
+                     `www` alone redoes); wrangler.toml runs `build`
   screenshots        build, then save the form's screenshots (desktop and
                      360 px, light and dark) to docs/screenshots/
   bench [-- ARGS]    every benchmark (core: ARGS go to criterion); `bench worker`,
@@ -76,7 +76,8 @@ fn dispatch(args: &[String]) -> Result {
 }
 
 /// `cargo xtask build [worker|npm|www]`: the Worker and the npm package (then
-/// vendored into `www/`) by default; `www` only vendors the built package.
+/// vendored into `www/` and the form bundled into `build/www/`) by default;
+/// `www` only vendors the built package and bundles the form.
 fn build(rest: &[String]) -> Result {
     let (worker, npm) = match rest {
         [] => (true, true),

@@ -31,7 +31,7 @@ fn steps() -> Vec<Step> {
         Step::new("wasm tests (chromium)", wasm::test_browser).needs(&[Tool::WasmTarget, Tool::WasmBindgen, Tool::Chromium]).requires("crates/enlist-wasm/Cargo.toml"),
         Step::new("npm package lint", wasm::lint_package).needs(&[Tool::NodeModules]).requires("crates/enlist-wasm/Cargo.toml"),
         node_tests("tests/npm").needs(&[Tool::Chromium]),
-        Step::new("build www (vendor the npm package)", www::build).requires("crates/enlist-wasm/Cargo.toml"),
+        Step::new("build www (vendor the npm package, bundle the form)", www::build).requires("crates/enlist-wasm/Cargo.toml"),
         node_tests("tests/worker"),
         node_tests("tests/mocks"),
         node_tests("tests/schemas"),

@@ -1,17 +1,27 @@
-//! The form (`www/`): vendors the npm package's client entry
+//! The form: `www/` holds its sources, `build/www/` (git-ignored) what the
+//! Worker serves. [`build`] vendors the npm package's client entry
 //! (`enlist/client`: the browser API without `buildRequest`/`parseResponse`,
-//! from the smaller wasm) into `www/vendor/enlist/` (git-ignored) so the page
-//! loads it without a bundler, and takes the README screenshots.
+//! from the smaller wasm) into `www/vendor/enlist/` (git-ignored), then
+//! bundles and minifies the page with esbuild into `build/www/`: one module,
+//! one stylesheet, the HTML with a preload of the wasm, and the wasm itself.
+//! `www/` itself stays loadable without any build step but the vendoring,
+//! for debugging with unminified sources. Also takes the README screenshots.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::tools::Tool;
+use crate::tools::{self, Tool};
 use crate::util::{self, Result};
 use crate::{wasm, worker};
 
 /// Where the page imports the package from (`www/app.js`: `./vendor/enlist/index.js`).
 pub const VENDOR_DIR: &str = "www/vendor/enlist";
+/// The form's sources.
+const SOURCE_DIR: &str = "www";
+/// What the Worker serves (wrangler.toml `[assets]`, tests/worker/serve.mjs).
+pub const SITE_DIR: &str = "build/www";
+/// The page's module and stylesheet, bundled under the same names.
+const BUNDLED: &[&str] = &["app.js", "style.css"];
 
 /// The `./client` export's `default` entry named in the package's
 /// `package.json` (`./client.js`).
@@ -76,9 +86,17 @@ fn wasm_files(source: &str) -> Vec<String> {
     out
 }
 
-/// Copies the package's client entry (as `index.js`), the modules it
-/// imports and the wasm they load into `www/vendor/enlist/`.
+/// Vendors the package's client entry, then bundles the page into
+/// [`SITE_DIR`]. Needs the built npm package and node_modules (esbuild).
 pub fn build() -> Result {
+    let wasm = vendor()?;
+    bundle(&wasm)
+}
+
+/// Copies the package's client entry (as `index.js`), the modules it
+/// imports and the wasm they load into `www/vendor/enlist/`; returns the
+/// wasm files' names.
+fn vendor() -> Result<BTreeSet<String>> {
     let pkg = util::path(wasm::PKG_DIR);
     let manifest = std::fs::read_to_string(pkg.join("package.json")).map_err(|e| {
         format!(
@@ -129,7 +147,83 @@ pub fn build() -> Result {
     for f in &files {
         println!("  {:<20} {}", file_name(f), util::size_report(f));
     }
+    Ok(wasm)
+}
+
+/// Writes [`SITE_DIR`]: `app.js` bundled with everything it imports and
+/// `style.css`, both minified by esbuild (with source maps, which browsers
+/// fetch only for their developer tools); the vendored `wasm` files beside
+/// them (the glue finds its wasm next to itself: `import.meta.url`); and
+/// `index.html` with a preload of each wasm file, so the browser fetches it
+/// while it parses the script.
+fn bundle(wasm: &BTreeSet<String>) -> Result {
+    let esbuild = tools::node_bin("esbuild")?;
+    let site = util::path(SITE_DIR);
+    if site.exists() {
+        std::fs::remove_dir_all(&site).map_err(|e| format!("{SITE_DIR}: {e}"))?;
+    }
+    std::fs::create_dir_all(&site).map_err(|e| format!("{SITE_DIR}: {e}"))?;
+    for name in BUNDLED {
+        let mut cmd = util::command(&esbuild);
+        cmd.arg(format!("{SOURCE_DIR}/{name}"))
+            .arg(format!("--outfile={SITE_DIR}/{name}"))
+            .args([
+                "--minify",
+                "--sourcemap=linked",
+                "--legal-comments=none",
+                "--log-level=warning",
+            ]);
+        if name.ends_with(".js") {
+            cmd.args(["--bundle", "--format=esm", "--target=es2022"]);
+        }
+        util::run(cmd)?;
+    }
+    for name in wasm {
+        let from = util::path(VENDOR_DIR).join(name);
+        std::fs::copy(&from, site.join(name))
+            .map_err(|e| format!("{VENDOR_DIR}/{name} to {SITE_DIR}: {e}"))?;
+    }
+    let html_path = util::path(SOURCE_DIR).join("index.html");
+    let html =
+        std::fs::read_to_string(&html_path).map_err(|e| format!("{SOURCE_DIR}/index.html: {e}"))?;
+    let html = with_preloads(&html, wasm)?;
+    std::fs::write(site.join("index.html"), html)
+        .map_err(|e| format!("{SITE_DIR}/index.html: {e}"))?;
+
+    let mut files: Vec<_> = std::fs::read_dir(&site)
+        .map_err(|e| format!("{SITE_DIR}: {e}"))?
+        .flatten()
+        .map(|f| f.path())
+        .filter(|f| !f.to_string_lossy().ends_with(".map"))
+        .collect();
+    files.sort();
+    println!("www: bundled the form into {SITE_DIR}/ (source maps beside each file)");
+    for f in &files {
+        println!("  {:<24} {}", file_name(f), util::size_report(f));
+    }
     Ok(())
+}
+
+/// `html` with `<link rel="preload">` for each wasm file inserted before its
+/// module script, so the page's one script and the wasm download together.
+/// The preload matches the glue's `fetch` (same URL, CORS mode, same-origin
+/// credentials), so the browser uses the preloaded response.
+fn with_preloads(html: &str, wasm: &BTreeSet<String>) -> Result<String> {
+    let script = "<script type=\"module\"";
+    let at = html.find(script).ok_or_else(|| {
+        format!("{SOURCE_DIR}/index.html has no `{script}` to insert the wasm preload before")
+    })?;
+    let (head, tail) = html.split_at(at);
+    let indent = &head[head.trim_end_matches([' ', '\t']).len()..];
+    let mut out = head.trim_end_matches([' ', '\t']).to_string();
+    for name in wasm {
+        out.push_str(&format!(
+            "{indent}<link rel=\"preload\" href=\"{name}\" as=\"fetch\" type=\"application/wasm\" crossorigin>\n"
+        ));
+    }
+    out.push_str(indent);
+    out.push_str(tail);
+    Ok(out)
 }
 
 fn file_name(path: &Path) -> String {
@@ -167,6 +261,17 @@ mod tests {
     fn finds_the_wasm_a_glue_file_loads() {
         let src = "// don't\nmodule_or_path = new URL('enlist_client_bg.wasm', import.meta.url);\nconst a = \"x.wasm is\"; const b = \"enlist_client_bg.wasm\"; const c = '.wasm';";
         assert_eq!(wasm_files(src), vec!["enlist_client_bg.wasm"]);
+    }
+
+    #[test]
+    fn preloads_each_wasm_before_the_module_script() {
+        let html = "<head>\n  <link rel=\"stylesheet\" href=\"style.css\">\n  <script type=\"module\" src=\"app.js\"></script>\n</head>";
+        let wasm: BTreeSet<String> = ["a_bg.wasm".to_string()].into();
+        assert_eq!(
+            with_preloads(html, &wasm).unwrap(),
+            "<head>\n  <link rel=\"stylesheet\" href=\"style.css\">\n  <link rel=\"preload\" href=\"a_bg.wasm\" as=\"fetch\" type=\"application/wasm\" crossorigin>\n  <script type=\"module\" src=\"app.js\"></script>\n</head>"
+        );
+        assert!(with_preloads("<head></head>", &wasm).is_err());
     }
 
     #[test]
