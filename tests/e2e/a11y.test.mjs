@@ -117,9 +117,11 @@ describe("accessibility and weight", { skip: skip ?? false }, () => {
     // once (its preload is the response the glue uses), no source map; and
     // the service status the page shows.
     assert.deepEqual(files.map((f) => f.path).sort(), ["/", "/app.js", "/enlist_client_bg.wasm", "/style.css", "/v1/health"]);
-    // Everything but the wasm (HTML, CSS, the page's and the package's
-    // JavaScript, minified): at most 20 KB gzip. The total is recorded in
-    // docs/benchmarks.md ("## Form").
+    // The budget of issue #6: everything the page loads, wasm included, at
+    // most 60 KB gzip (recorded in docs/benchmarks.md, "## Form"). Of it,
+    // everything but the wasm (HTML, CSS, the page's and the package's
+    // JavaScript, minified) at most 20 KB.
+    assert.ok(total.gzip <= 60_000, `page weight: ${total.gzip} B gzip`);
     assert.ok(sum(rest, "gzip") <= 20_000, `all but the wasm: ${sum(rest, "gzip")} B gzip`);
     await context.close();
   });

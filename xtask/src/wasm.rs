@@ -265,11 +265,16 @@ fn build_wasm(flavour: &Flavour, pkg: &Path) -> Result {
 
     let wasm = format!("{name}_bg.wasm");
     let mut opt = Command::new(tools::node_bin("wasm-opt")?);
-    opt.args(["-Oz", "--strip-debug", "--strip-producers"])
-        .args(WASM_OPT_FEATURES)
-        .arg(scratch.join(&wasm))
-        .arg("-o")
-        .arg(pkg.join(&wasm));
+    opt.args([
+        "-Oz",
+        "--strip-debug",
+        "--strip-producers",
+        "--strip-target-features",
+    ])
+    .args(WASM_OPT_FEATURES)
+    .arg(scratch.join(&wasm))
+    .arg("-o")
+    .arg(pkg.join(&wasm));
     util::run(opt)?;
     let glue = format!("{name}.js");
     copy(&scratch.join(&glue), &pkg.join(&glue))

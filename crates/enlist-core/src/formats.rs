@@ -68,7 +68,9 @@ pub fn check_email(email: &str) -> Result<(), &'static str> {
     if email.len() > 254 {
         return Err("too_long");
     }
-    let (local, domain) = (&bytes[..at], &email[at + 1..]);
+    // `at` is the '@', so `at + 1` is a char boundary; `get` keeps the
+    // panic machinery out of the wasm build.
+    let (local, domain) = (&bytes[..at], email.get(at + 1..).unwrap_or_default());
     if local.is_empty() {
         return Err("local_part_empty");
     }

@@ -68,7 +68,14 @@ impl fmt::Display for RequestError {
             RequestError::UnknownEnvironment { allowed } => {
                 write!(f, "unknown environment; expected one of: {}", allowed.join(", "))
             }
-            RequestError::UnknownOption { name } => write!(f, "unknown option {name:?}"),
+            RequestError::UnknownOption { name } => {
+                // Quoted and escaped as a JSON string (not with `{:?}`, whose
+                // escaping code would be linked into the wasm builds).
+                let mut quoted = Vec::new();
+                crate::json::write_string(&mut quoted, name);
+                let quoted = std::str::from_utf8(&quoted).unwrap_or_default();
+                write!(f, "unknown option {quoted}")
+            }
             RequestError::InvalidUserId => {
                 f.write_str("the user id must be 1 to 256 characters without control characters")
             }
@@ -341,7 +348,10 @@ pub fn encode_path_segment(segment: &str) -> String {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
             out.push(b as char);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0xf)]));
         }
     }
     // "." and ".." are dot-segments even unencoded; encode them fully.

@@ -259,6 +259,169 @@ pub fn write_string(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// Appends the decimal digits of `n` (with a `-` when `negative`) to `out`.
+///
+/// ```
+/// let mut out = Vec::new();
+/// enlist_core::json::write_int(&mut out, 42, true);
+/// assert_eq!(out, b"-42");
+/// ```
+pub fn write_int(out: &mut Vec<u8>, mut n: u64, negative: bool) {
+    let mut buf = [0u8; 21];
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if negative {
+        at -= 1;
+        buf[at] = b'-';
+    }
+    out.extend_from_slice(&buf[at..]);
+}
+
+/// A small JSON writer over a byte buffer, for the results enlist writes
+/// without serde (the wasm build links no serializer): compact output,
+/// strings escaped as [`write_string`] escapes them, commas placed by the
+/// writer. Members appear in the order written.
+///
+/// ```
+/// use enlist_core::json::Writer;
+/// let mut out = Vec::new();
+/// let mut w = Writer::new(&mut out);
+/// w.begin_object();
+/// w.key("ok").bool(true);
+/// w.key("ids").begin_array();
+/// w.string("a").int(-1).null();
+/// w.end_array();
+/// w.end_object();
+/// assert_eq!(out, br#"{"ok":true,"ids":["a",-1,null]}"#);
+/// ```
+pub struct Writer<'o> {
+    out: &'o mut Vec<u8>,
+    /// A value was just completed at this level: the next needs a comma.
+    comma: bool,
+}
+
+impl<'o> Writer<'o> {
+    /// A writer appending to `out`.
+    pub fn new(out: &'o mut Vec<u8>) -> Self {
+        Writer { out, comma: false }
+    }
+
+    fn separate(&mut self) {
+        if self.comma {
+            self.out.push(b',');
+        }
+    }
+
+    fn open(&mut self, bracket: u8) -> &mut Self {
+        self.separate();
+        self.out.push(bracket);
+        self.comma = false;
+        self
+    }
+
+    fn close(&mut self, bracket: u8) -> &mut Self {
+        self.out.push(bracket);
+        self.comma = true;
+        self
+    }
+
+    /// `{`
+    pub fn begin_object(&mut self) -> &mut Self {
+        self.open(b'{')
+    }
+
+    /// `}`
+    pub fn end_object(&mut self) -> &mut Self {
+        self.close(b'}')
+    }
+
+    /// `[`
+    pub fn begin_array(&mut self) -> &mut Self {
+        self.open(b'[')
+    }
+
+    /// `]`
+    pub fn end_array(&mut self) -> &mut Self {
+        self.close(b']')
+    }
+
+    /// A member name; the next call writes its value.
+    pub fn key(&mut self, name: &str) -> &mut Self {
+        self.separate();
+        write_string(self.out, name);
+        self.out.push(b':');
+        self.comma = false;
+        self
+    }
+
+    /// A string.
+    pub fn string(&mut self, s: &str) -> &mut Self {
+        self.separate();
+        write_string(self.out, s);
+        self.comma = true;
+        self
+    }
+
+    /// An integer.
+    pub fn int(&mut self, n: i64) -> &mut Self {
+        self.separate();
+        write_int(self.out, n.unsigned_abs(), n < 0);
+        self.comma = true;
+        self
+    }
+
+    /// An unsigned integer.
+    pub fn uint(&mut self, n: u64) -> &mut Self {
+        self.separate();
+        write_int(self.out, n, false);
+        self.comma = true;
+        self
+    }
+
+    /// `true` or `false`.
+    pub fn bool(&mut self, b: bool) -> &mut Self {
+        self.raw(if b { "true" } else { "false" })
+    }
+
+    /// `null`.
+    pub fn null(&mut self) -> &mut Self {
+        self.raw("null")
+    }
+
+    /// A value that is already JSON text, copied as it is.
+    pub fn raw(&mut self, json: &str) -> &mut Self {
+        self.separate();
+        self.out.extend_from_slice(json.as_bytes());
+        self.comma = true;
+        self
+    }
+
+    /// A value written by `write` straight into the buffer (which must
+    /// receive exactly one JSON value).
+    pub fn value_with(&mut self, write: impl FnOnce(&mut Vec<u8>)) -> &mut Self {
+        self.separate();
+        write(self.out);
+        self.comma = true;
+        self
+    }
+
+    /// An array of strings.
+    pub fn strings<'s>(&mut self, list: impl IntoIterator<Item = &'s str>) -> &mut Self {
+        self.begin_array();
+        for s in list {
+            self.string(s);
+        }
+        self.end_array()
+    }
+}
+
 struct Parser<'b> {
     bytes: &'b [u8],
     pos: usize,
@@ -662,7 +825,12 @@ impl<'d, 'a> Node<'d, 'a> {
     #[inline]
     fn raw(&self) -> &'a str {
         let e = self.entry();
-        &self.doc.src[e.start as usize..e.end as usize]
+        // Always in bounds and on char boundaries (the parser's spans);
+        // `get` keeps the panic machinery out of the wasm build.
+        self.doc
+            .src
+            .get(e.start as usize..e.end as usize)
+            .unwrap_or_default()
     }
 
     /// The JSON type of this value.
@@ -837,6 +1005,49 @@ impl<'d, 'a> Node<'d, 'a> {
                     .map(|(k, v)| (k.as_str().into_owned(), v.to_value()))
                     .collect(),
             ),
+        }
+    }
+}
+
+/// A node serializes as the JSON value it holds, members in document order
+/// (numbers as `i64`, else `u64`, else `f64`).
+///
+/// ```
+/// let doc = enlist_core::json::Document::parse(r#"{"b":[1,true],"a":"x"}"#)?;
+/// assert_eq!(serde_json::to_string(&doc.root()).map_err(|_| "json")?, r#"{"b":[1,true],"a":"x"}"#);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+impl serde::Serialize for Node<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self.kind() {
+            Kind::Null => s.serialize_unit(),
+            Kind::Bool => s.serialize_bool(self.as_bool() == Some(true)),
+            Kind::Number => {
+                let text = self.raw();
+                if let Ok(i) = text.parse::<i64>() {
+                    s.serialize_i64(i)
+                } else if let Ok(u) = text.parse::<u64>() {
+                    s.serialize_u64(u)
+                } else {
+                    s.serialize_f64(text.parse().unwrap_or(0.0))
+                }
+            }
+            Kind::String => s.serialize_str(&self.as_str().unwrap_or_default()),
+            Kind::Array => {
+                let mut seq = s.serialize_seq(Some(self.len()))?;
+                for e in self.elements() {
+                    seq.serialize_element(&e)?;
+                }
+                seq.end()
+            }
+            Kind::Object => {
+                let mut map = s.serialize_map(None)?;
+                for (k, v) in self.members() {
+                    map.serialize_entry(&*k.as_str(), &v)?;
+                }
+                map.end()
+            }
         }
     }
 }
@@ -1065,6 +1276,29 @@ pub(crate) mod de {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn writer_matches_serde_json() {
+        let mut out = Vec::new();
+        let mut w = Writer::new(&mut out);
+        w.begin_object();
+        w.key("empty").begin_object().end_object();
+        w.key("list").begin_array();
+        w.begin_array().end_array();
+        w.int(i64::MIN).uint(u64::MAX).int(0).bool(false).null();
+        w.begin_object().key("k\u{1}").string("\"é\n").end_object();
+        w.strings(["a", ""]);
+        w.value_with(|o| o.extend_from_slice(b"{}"));
+        w.end_array();
+        w.key("raw").raw("[1]");
+        w.end_object();
+        let expected = serde_json::json!({
+            "empty": {},
+            "list": [[], i64::MIN, u64::MAX, 0, false, null, {"k\u{1}": "\"é\n"}, ["a", ""], {}],
+            "raw": [1],
+        });
+        assert_eq!(String::from_utf8(out).unwrap(), expected.to_string());
+    }
+
     use super::*;
 
     fn kinds(src: &str) -> Vec<Kind> {

@@ -22,7 +22,6 @@ use crate::report::{Code, Issue, Params, Report};
 use crate::schema::{ObjectSchema, Type};
 use crate::validate::{self, Options};
 use serde::de::DeserializeOwned;
-use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 use std::fmt;
 use std::marker::PhantomData;
@@ -499,8 +498,6 @@ pub trait ProviderRules: Sync {
     fn environments(&self) -> &'static [Environment];
     /// See [`Provider::INVITE`].
     fn has_invite(&self) -> bool;
-    /// See [`Provider::PUBLIC_POLICY`].
-    fn public_policy(&self) -> Option<&'static str>;
     /// Metadata a UI renders a form from.
     fn rules(&self) -> Rules;
     /// Every problem with a JSON payload.
@@ -513,9 +510,6 @@ pub trait ProviderRules: Sync {
     fn csv_to_rows(&self, text: &str) -> Result<crate::csv::Table, crate::csv::CsvError>;
     /// The header row of a CSV template for this provider.
     fn csv_template(&self) -> String;
-    /// Reads boolean query flags from a URL query string (`notify_user=true`);
-    /// unknown parameters and non-boolean values are reported with `""` paths.
-    fn parse_query_flags(&self, query: &str) -> Result<Vec<(&'static str, bool)>, Vec<Issue>>;
 }
 
 /// Object-safe access to a whole [`Provider`]: its [`ProviderRules`] plus
@@ -533,6 +527,11 @@ pub trait ProviderRules: Sync {
 /// # Ok::<(), String>(())
 /// ```
 pub trait AnyProvider: ProviderRules {
+    /// See [`Provider::PUBLIC_POLICY`].
+    fn public_policy(&self) -> Option<&'static str>;
+    /// Reads boolean query flags from a URL query string (`notify_user=true`);
+    /// unknown parameters and non-boolean values are reported with `""` paths.
+    fn parse_query_flags(&self, query: &str) -> Result<Vec<(&'static str, bool)>, Vec<Issue>>;
     /// Validates the payload and builds the create-user request.
     fn build_create_user(
         &self,
@@ -605,10 +604,6 @@ impl<P: Provider> ProviderRules for Handle<P> {
         P::INVITE
     }
 
-    fn public_policy(&self) -> Option<&'static str> {
-        P::PUBLIC_POLICY
-    }
-
     fn rules(&self) -> Rules {
         Rules {
             provider: P::ID,
@@ -638,6 +633,12 @@ impl<P: Provider> ProviderRules for Handle<P> {
 
     fn csv_template(&self) -> String {
         crate::csv::template(P::SCHEMA)
+    }
+}
+
+impl<P: Provider> AnyProvider for Handle<P> {
+    fn public_policy(&self) -> Option<&'static str> {
+        P::PUBLIC_POLICY
     }
 
     fn parse_query_flags(&self, query: &str) -> Result<Vec<(&'static str, bool)>, Vec<Issue>> {
@@ -686,9 +687,7 @@ impl<P: Provider> ProviderRules for Handle<P> {
             Err(issues)
         }
     }
-}
 
-impl<P: Provider> AnyProvider for Handle<P> {
     fn build_create_user(
         &self,
         json: &[u8],
@@ -748,29 +747,68 @@ pub struct Rules {
     pub invite: bool,
 }
 
-impl Serialize for Rules {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("provider", self.provider)?;
-        map.serialize_entry("name", self.name)?;
-        map.serialize_entry("fields", self.schema)?;
+impl Rules {
+    /// Writes the rules as JSON, the shape of the npm package's `rules()`:
+    /// `{"provider", "name", "fields": [...], "passwordPolicy": {...} | null,
+    /// "deprecated": [names], "options": [{"option", "query",
+    /// "description"}], "environments": [{"name", "base_url"}], "invite"}`.
+    /// Serializing a `Rules` with serde gives the same JSON.
+    ///
+    /// ```
+    /// let rules = enlist_core::provider("partoo").ok_or("missing")?.rules();
+    /// let mut out = Vec::new();
+    /// rules.write_json(&mut out);
+    /// assert!(out.starts_with(br#"{"provider":"partoo","name":"Partoo","fields":["#));
+    /// assert_eq!(serde_json::to_vec(&rules).map_err(|_| "json")?, out);
+    /// # Ok::<(), &str>(())
+    /// ```
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        let mut w = crate::json::Writer::new(out);
+        w.begin_object();
+        w.key("provider").string(self.provider);
+        w.key("name").string(self.name);
+        self.schema.write_json(w.key("fields"));
         let policy = self.schema.fields.iter().find_map(|f| match f.ty {
             Type::Password(p) => Some(p),
             _ => None,
         });
-        map.serialize_entry("passwordPolicy", &policy)?;
-        let deprecated: Vec<&str> = self
-            .schema
-            .fields
-            .iter()
-            .filter(|f| f.deprecated)
-            .map(|f| f.name)
-            .collect();
-        map.serialize_entry("deprecated", &deprecated)?;
-        map.serialize_entry("options", self.flags)?;
-        map.serialize_entry("environments", self.environments)?;
-        map.serialize_entry("invite", &self.invite)?;
-        map.end()
+        match policy {
+            Some(p) => p.write_json(w.key("passwordPolicy")),
+            None => {
+                w.key("passwordPolicy").null();
+            }
+        }
+        let deprecated = self.schema.fields.iter().filter(|f| f.deprecated);
+        w.key("deprecated").strings(deprecated.map(|f| f.name));
+        w.key("options").begin_array();
+        for flag in self.flags {
+            w.begin_object();
+            w.key("option").string(flag.option);
+            w.key("query").string(flag.query);
+            w.key("description").string(flag.description);
+            w.end_object();
+        }
+        w.end_array();
+        w.key("environments").begin_array();
+        for env in self.environments {
+            w.begin_object();
+            w.key("name").string(env.name);
+            w.key("base_url").string(env.base_url);
+            w.end_object();
+        }
+        w.end_array();
+        w.key("invite").bool(self.invite);
+        w.end_object();
+    }
+}
+
+/// Serializes as [`Rules::write_json`] writes (one description of the shape).
+impl Serialize for Rules {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut out = Vec::new();
+        self.write_json(&mut out);
+        let doc = Document::parse_bytes(&out).map_err(serde::ser::Error::custom)?;
+        doc.root().serialize(s)
     }
 }
 

@@ -178,6 +178,25 @@ impl Serialize for Param {
     }
 }
 
+impl Param {
+    /// Writes the value as JSON, as its `Serialize` impl does, without serde.
+    ///
+    /// ```
+    /// use enlist_core::{json::Writer, Param};
+    /// let mut out = Vec::new();
+    /// Param::List(["a", "b"][..].into()).write_json(&mut Writer::new(&mut out));
+    /// assert_eq!(out, br#"["a","b"]"#);
+    /// ```
+    pub fn write_json(&self, w: &mut crate::json::Writer<'_>) {
+        match self {
+            Param::Int(i) => w.int(*i),
+            Param::Str(t) => w.string(t),
+            Param::List(l) => w.strings(l.iter().copied()),
+            Param::Strings(l) => w.strings(l.iter().map(String::as_str)),
+        };
+    }
+}
+
 /// Named parameters of an issue; serialized as a JSON object.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Params(Vec<(&'static str, Param)>);

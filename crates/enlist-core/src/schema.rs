@@ -19,8 +19,7 @@
 //! assert!(report.is_ok());
 //! ```
 
-use serde::ser::{SerializeMap, SerializeStruct};
-use serde::{Serialize, Serializer};
+use crate::json::Writer;
 
 /// An object: its fields, in the order a form shows them.
 #[derive(Debug)]
@@ -274,98 +273,121 @@ pub struct PasswordPolicy {
     pub special: bool,
 }
 
-// ---- serialization for `rules()` -------------------------------------------------
+// ---- JSON for `rules()` -------------------------------------------------------
 
-impl Serialize for ObjectSchema {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.fields.serialize(s)
-    }
-}
-
-impl Serialize for Literal {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Literal::Bool(b) => s.serialize_bool(*b),
-            Literal::Str(t) => s.serialize_str(t),
+impl ObjectSchema {
+    /// Writes the fields as the JSON array `rules()` shows (see
+    /// [`Rules`](crate::Rules)): per field its `name`, `label`,
+    /// `description`, `required`, `nullable`, `deprecated`, `type` and the
+    /// type's own keys, then `onlyWhen`/`ignoredWhen` and `default`.
+    ///
+    /// ```
+    /// use enlist_core::json::Writer;
+    /// let mut out = Vec::new();
+    /// enlist_core::partoo::SCHEMA.write_json(&mut Writer::new(&mut out));
+    /// assert!(out.starts_with(br#"[{"name":"email","label":"#));
+    /// ```
+    pub fn write_json(&self, w: &mut Writer<'_>) {
+        w.begin_array();
+        for field in self.fields {
+            field.write_json(w);
         }
+        w.end_array();
     }
 }
 
-impl Serialize for Condition {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut st = s.serialize_struct("Condition", 2)?;
-        st.serialize_field("field", self.field)?;
-        st.serialize_field("equals", &self.equals)?;
-        st.end()
-    }
-}
-
-impl Serialize for PasswordPolicy {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut st = s.serialize_struct("PasswordPolicy", 5)?;
-        st.serialize_field("minLength", &self.min_length)?;
-        st.serialize_field("maxLength", &self.max_length)?;
-        st.serialize_field("uppercase", &self.uppercase)?;
-        st.serialize_field("lowercase", &self.lowercase)?;
-        st.serialize_field("special", &self.special)?;
-        st.end()
-    }
-}
-
-/// Writes the type-specific keys of a field or array item into `map`.
-fn type_entries<M: SerializeMap>(ty: &Type, map: &mut M) -> Result<(), M::Error> {
-    map.serialize_entry("type", ty.name())?;
-    match ty {
-        Type::Text(t) => {
-            map.serialize_entry("nonEmpty", &t.non_empty)?;
-            map.serialize_entry("maxLength", &t.max_length)?;
-        }
-        Type::Password(p) => map.serialize_entry("password", p)?,
-        Type::Phone { allow_empty } => map.serialize_entry("allowEmpty", allow_empty)?,
-        Type::Enum(values) => map.serialize_entry("values", values)?,
-        Type::Array(a) => {
-            map.serialize_entry("items", &Item(&a.items))?;
-            map.serialize_entry("minItems", &a.min_items)?;
-            match a.unique {
-                Unique::No => {}
-                Unique::Values => map.serialize_entry("unique", &true)?,
-                Unique::Key(k) => map.serialize_entry("uniqueBy", k)?,
-            }
-        }
-        Type::Object(o) => map.serialize_entry("fields", o)?,
-        Type::Email | Type::Boolean | Type::Integer => {}
-    }
-    Ok(())
-}
-
-struct Item<'t>(&'t Type);
-
-impl Serialize for Item<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(None)?;
-        type_entries(self.0, &mut map)?;
-        map.end()
-    }
-}
-
-impl Serialize for Field {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("name", self.name)?;
-        map.serialize_entry("label", self.label)?;
-        map.serialize_entry("description", self.description)?;
-        map.serialize_entry("required", &self.required)?;
-        map.serialize_entry("nullable", &self.nullable)?;
-        map.serialize_entry("deprecated", &self.deprecated)?;
-        type_entries(&self.ty, &mut map)?;
+impl Field {
+    fn write_json(&self, w: &mut Writer<'_>) {
+        w.begin_object();
+        w.key("name").string(self.name);
+        w.key("label").string(self.label);
+        w.key("description").string(self.description);
+        w.key("required").bool(self.required);
+        w.key("nullable").bool(self.nullable);
+        w.key("deprecated").bool(self.deprecated);
+        self.ty.write_entries(w);
+        let condition = |w: &mut Writer<'_>, key: &str, c: &Condition| {
+            w.key(key).begin_object();
+            w.key("field").string(c.field);
+            c.equals.write_json(w.key("equals"));
+            w.end_object();
+        };
         match &self.relevance {
             Relevance::Always => {}
-            Relevance::OnlyWhen(c) => map.serialize_entry("onlyWhen", c)?,
-            Relevance::IgnoredWhen(c) => map.serialize_entry("ignoredWhen", c)?,
+            Relevance::OnlyWhen(c) => condition(w, "onlyWhen", c),
+            Relevance::IgnoredWhen(c) => condition(w, "ignoredWhen", c),
         }
         if let Some(d) = &self.default {
-            map.serialize_entry("default", d)?;
+            d.write_json(w.key("default"));
         }
-        map.end()
+        w.end_object();
+    }
+}
+
+impl Type {
+    /// Writes the type-specific keys of a field or array item.
+    fn write_entries(&self, w: &mut Writer<'_>) {
+        w.key("type").string(self.name());
+        match self {
+            Type::Text(t) => {
+                w.key("nonEmpty").bool(t.non_empty);
+                w.key("maxLength").uint(t.max_length.into());
+            }
+            Type::Password(p) => p.write_json(w.key("password")),
+            Type::Phone { allow_empty } => {
+                w.key("allowEmpty").bool(*allow_empty);
+            }
+            Type::Enum(values) => {
+                w.key("values").strings(values.iter().copied());
+            }
+            Type::Array(a) => {
+                w.key("items").begin_object();
+                a.items.write_entries(w);
+                w.end_object();
+                w.key("minItems").uint(a.min_items.into());
+                match a.unique {
+                    Unique::No => {}
+                    Unique::Values => {
+                        w.key("unique").bool(true);
+                    }
+                    Unique::Key(k) => {
+                        w.key("uniqueBy").string(k);
+                    }
+                }
+            }
+            Type::Object(o) => o.write_json(w.key("fields")),
+            Type::Email | Type::Boolean | Type::Integer => {}
+        }
+    }
+}
+
+impl Literal {
+    fn write_json(&self, w: &mut Writer<'_>) {
+        match self {
+            Literal::Bool(b) => w.bool(*b),
+            Literal::Str(t) => w.string(t),
+        };
+    }
+}
+
+impl PasswordPolicy {
+    /// Writes the policy as `rules()` shows it: `{"minLength", "maxLength",
+    /// "uppercase", "lowercase", "special"}`.
+    ///
+    /// ```
+    /// use enlist_core::{json::Writer, schema::PasswordPolicy};
+    /// let p = PasswordPolicy { min_length: 8, max_length: 128, uppercase: true, lowercase: true, special: false };
+    /// let mut out = Vec::new();
+    /// p.write_json(&mut Writer::new(&mut out));
+    /// assert_eq!(out, br#"{"minLength":8,"maxLength":128,"uppercase":true,"lowercase":true,"special":false}"#);
+    /// ```
+    pub fn write_json(&self, w: &mut Writer<'_>) {
+        w.begin_object();
+        w.key("minLength").uint(self.min_length.into());
+        w.key("maxLength").uint(self.max_length.into());
+        w.key("uppercase").bool(self.uppercase);
+        w.key("lowercase").bool(self.lowercase);
+        w.key("special").bool(self.special);
+        w.end_object();
     }
 }

@@ -20,7 +20,6 @@ use crate::schema::{
     ArraySchema, Condition, Field, Literal, ObjectSchema, Relevance, Type, Unique,
 };
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 /// Options that tighten validation for one caller.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -520,40 +519,49 @@ impl<'o> Walker<'o> {
     }
 
     /// Reports the second and later occurrences of the same string. `items`
-    /// yields each element's index with the string to compare.
+    /// yields each element's index with the string to compare. Up to
+    /// [`FEW_ITEMS`] strings are compared pairwise, without allocating; more
+    /// are sorted (worst case O(n log n) whatever the input, and no hash
+    /// table in the wasm build).
     fn unique<'d, 'a: 'd>(
         &mut self,
         items: impl Iterator<Item = (usize, Node<'d, 'a>)> + Clone,
         key: Option<&'static str>,
     ) {
-        let mut many: Option<HashMap<Cow<'a, str>, usize>> = None;
-        for (n, (i, value)) in items.clone().enumerate() {
-            let Some(text) = value.as_str() else { continue };
-            let first = if n < 16 {
-                // Few items: compare with the earlier ones, no allocation.
-                items
-                    .clone()
-                    .take(n)
-                    .find(|(_, earlier)| earlier.str_eq(&text))
-                    .map(|(at, _)| at)
-            } else {
-                let map = many.get_or_insert_with(|| {
-                    let mut map = HashMap::new();
-                    for (at, earlier) in items.clone().take(n) {
-                        if let Some(t) = earlier.as_str() {
-                            map.entry(t).or_insert(at);
-                        }
-                    }
-                    map
-                });
-                match map.get(&text) {
-                    Some(at) => Some(*at),
-                    None => {
-                        map.insert(text, i);
-                        None
+        let strings = items.filter_map(|(i, v)| v.as_str().map(|t| (i, v, t)));
+        // For the n-th string: the array index of the first equal string.
+        let firsts: Vec<Option<usize>> = if strings.clone().nth(FEW_ITEMS).is_none() {
+            strings
+                .clone()
+                .enumerate()
+                .map(|(n, (_, _, text))| {
+                    strings
+                        .clone()
+                        .take(n)
+                        .find(|(_, earlier, _)| earlier.str_eq(&text))
+                        .map(|(at, _, _)| at)
+                })
+                .collect()
+        } else {
+            // (text, n, array index), sorted by text, then by position.
+            let mut sorted: Vec<(Cow<'a, str>, usize, usize)> = strings
+                .clone()
+                .enumerate()
+                .map(|(n, (i, _, text))| (text, n, i))
+                .collect();
+            heap_sort(&mut sorted);
+            let mut firsts = vec![None; sorted.len()];
+            for pair in sorted.windows(2) {
+                if let [(a, n_a, i_a), (b, n_b, _)] = pair {
+                    if a == b {
+                        // Runs chain: the earlier one knows the first.
+                        firsts[*n_b] = Some(firsts[*n_a].unwrap_or(*i_a));
                     }
                 }
-            };
+            }
+            firsts
+        };
+        for ((i, _, _), first) in strings.zip(firsts) {
             if let Some(at) = first {
                 let mark = self.enter_index(i);
                 if let Some(k) = key {
@@ -567,6 +575,40 @@ impl<'o> Walker<'o> {
                 self.leave(mark);
             }
         }
+    }
+}
+
+/// Up to this many strings, duplicates are found by comparing each with the
+/// earlier ones.
+const FEW_ITEMS: usize = 16;
+
+/// Sorts `v` in place, O(n log n) whatever the input. A few lines of code
+/// instead of the standard library's sorts, which would cost the wasm build
+/// several kilobytes for this one rarely used path.
+fn heap_sort<T: Ord>(v: &mut [T]) {
+    // Moves v[root] down until both children are smaller, within v[..end].
+    fn sift_down<T: Ord>(v: &mut [T], mut root: usize, end: usize) {
+        loop {
+            let mut child = 2 * root + 1;
+            if child >= end {
+                return;
+            }
+            if child + 1 < end && v[child] < v[child + 1] {
+                child += 1;
+            }
+            if v[root] >= v[child] {
+                return;
+            }
+            v.swap(root, child);
+            root = child;
+        }
+    }
+    for root in (0..v.len() / 2).rev() {
+        sift_down(v, root, v.len());
+    }
+    for end in (1..v.len()).rev() {
+        v.swap(0, end);
+        sift_down(v, 0, end);
     }
 }
 
@@ -751,6 +793,23 @@ impl ItoaBuf {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn heap_sort_sorts() {
+        let mut seed = 7u32;
+        for len in 0..40 {
+            let mut v: Vec<u32> = (0..len)
+                .map(|_| {
+                    seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                    (seed >> 16) % 7
+                })
+                .collect();
+            let mut expected = v.clone();
+            expected.sort();
+            super::heap_sort(&mut v);
+            assert_eq!(v, expected);
+        }
+    }
+
     use super::*;
 
     #[test]

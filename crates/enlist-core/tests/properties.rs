@@ -178,3 +178,74 @@ fn registry_lookup() {
     assert!(provider("partoo").is_some());
     assert!(provider("Partoo").is_none());
 }
+
+/// The `duplicate` errors a list of ids must draw: each repeat points at the
+/// first occurrence (computed naively here).
+fn expected_duplicates(ids: &[Value], path: impl Fn(usize) -> String) -> Vec<(String, i64)> {
+    let mut out = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        if !id.is_string() {
+            continue;
+        }
+        if let Some(first) = ids[..i].iter().position(|earlier| earlier == id) {
+            out.push((path(i), first as i64));
+        }
+    }
+    out
+}
+
+fn duplicates(report: &enlist_core::Report) -> Vec<(String, i64)> {
+    report
+        .errors
+        .iter()
+        .filter(|e| e.code == Code::Duplicate)
+        .map(|e| (e.path.clone(), e.params.get_int("first").unwrap_or(-1)))
+        .collect()
+}
+
+/// Ids from a small alphabet so that repeats are common; now and then a
+/// number (not a string: a type error, never a duplicate), and a `\u`
+/// escape that must compare equal to its plain spelling.
+fn ids() -> impl Strategy<Value = Vec<Value>> {
+    let id = prop_oneof![
+        8 => "[abc]{1,2}".prop_map(Value::from),
+        1 => (0..3i64).prop_map(Value::from),
+    ];
+    prop::collection::vec(id, 0..60)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    // Short lists take the pairwise path, long ones the sorted path: both
+    // must report each repeat, in order, against its first occurrence.
+    #[test]
+    fn duplicates_point_at_the_first_occurrence(ids in ids(), escaped in any::<bool>()) {
+        let input = serde_json::json!({
+            "email": "ada@example.com", "first_name": "Ada", "last_name": "L",
+            "role": "BUSINESS_MANAGER", "business_ids": ids,
+        });
+        let mut json = input.to_string();
+        if escaped {
+            json = json.replace("\"a", "\"\\u0061");
+        }
+        let report = Partoo::check_json(json.as_bytes());
+        prop_assert_eq!(
+            duplicates(&report),
+            expected_duplicates(&ids, |i| format!("/business_ids/{i}"))
+        );
+
+        let workspaces: Vec<Value> = ids
+            .iter()
+            .map(|id| serde_json::json!({"workspace_id": id, "role": "Member"}))
+            .collect();
+        let input = serde_json::json!({
+            "user": {"email": "ada@example.com"}, "license": "Full", "workspaces": workspaces,
+        });
+        let report = PandaDoc::check_json(input.to_string().as_bytes());
+        prop_assert_eq!(
+            duplicates(&report),
+            expected_duplicates(&ids, |i| format!("/workspaces/{i}/workspace_id"))
+        );
+    }
+}

@@ -20,7 +20,10 @@
 //! provider indices return [`NO_PROVIDER`]).
 //!
 //! The pure functions in [`ops`] do the work on byte slices and are what the
-//! exports call; they are usable (and tested) natively too.
+//! exports call; they are usable (and tested) natively too. Results are
+//! written by hand ([`mod@write`], [`enlist_core::json::Writer`]) rather than by
+//! serde, and the wasm build has its own small allocator ([`heap`]): both
+//! keep the package small.
 //!
 //! ```
 //! use enlist_wasm::{output, provider_index, set_input, validate};
@@ -39,6 +42,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod heap;
 pub mod ops;
 pub mod write;
 
@@ -260,7 +264,11 @@ pub fn set_options(len: u32) -> u32 {
             s.options = options;
             0
         }
-        Err(message) => finish(ops::write_json(&mut s.output, &message)),
+        Err(message) => {
+            s.output.clear();
+            enlist_core::json::Writer::new(&mut s.output).string(&message);
+            finish(s.output.len())
+        }
     })
 }
 
@@ -384,7 +392,11 @@ pub fn parse_response(provider: u32, status: u16, headers_len: u32, body_len: u3
 #[wasm_bindgen]
 pub fn rules(provider: u32) -> u32 {
     with_state(|s| match provider_at(provider) {
-        Some(p) => finish(ops::write_json(&mut s.output, &p.rules())),
+        Some(p) => {
+            s.output.clear();
+            p.rules().write_json(&mut s.output);
+            finish(s.output.len())
+        }
         None => NO_PROVIDER,
     })
 }
@@ -441,7 +453,7 @@ pub fn proxy_response(provider: u32, status: u16, headers_len: u32, body_len: u3
         let headers = ops::read_headers(head(&s.extra, headers_len));
         let pairs = ops::header_pairs(&headers);
         let outcome = ops::proxy_outcome(p, status, &pairs, head(&s.input, body_len));
-        finish(ops::write_json(&mut s.output, &outcome))
+        finish(outcome.write_json(&mut s.output))
     })
 }
 

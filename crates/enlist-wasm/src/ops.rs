@@ -19,8 +19,9 @@
 //! # Ok::<(), &str>(())
 //! ```
 
+use crate::write;
 use enlist_core::http::{encode_path_segment, BaseUrl, RequestError};
-use enlist_core::json::{Document, Kind, Node};
+use enlist_core::json::{Document, Kind, Node, Writer};
 use enlist_core::outcome::{parse_retry_after, sanitize_message, Membership};
 use enlist_core::provider::flag_query;
 use enlist_core::{AnyProvider, BuildError, Code, Issue, Options, ProviderRules, Report, Settings};
@@ -52,8 +53,9 @@ pub fn write_json<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> usize 
 /// assert_eq!(out, br#"["partoo","pandadoc"]"#);
 /// ```
 pub fn providers(out: &mut Vec<u8>) -> usize {
-    let ids: Vec<&str> = enlist_core::provider_ids().collect();
-    write_json(out, &ids)
+    out.clear();
+    Writer::new(out).strings(enlist_core::provider_ids());
+    out.len()
 }
 
 /// Every issue code as a JSON array.
@@ -64,7 +66,9 @@ pub fn providers(out: &mut Vec<u8>) -> usize {
 /// assert!(out.ends_with(br#""deprecated","ignored"]"#));
 /// ```
 pub fn codes(out: &mut Vec<u8>) -> usize {
-    write_json(out, Code::ALL)
+    out.clear();
+    Writer::new(out).strings(Code::ALL.iter().map(|c| c.as_str()));
+    out.len()
 }
 
 /// Reads `null` or `{"allowedEmailDomains": null | [string, …]}`; other keys
@@ -394,26 +398,15 @@ fn visible_ascii(text: &str, max: usize) -> bool {
     !text.is_empty() && text.len() <= max && text.bytes().all(|b| (0x21..=0x7e).contains(&b))
 }
 
-#[derive(Serialize)]
-struct SendPlan<'a> {
-    kind: &'static str,
-    method: &'static str,
-    url: String,
-    headers: Vec<(&'static str, Cow<'a, str>)>,
-    warnings: &'a [Issue],
-}
-
-#[derive(Serialize)]
-struct PlanError {
-    kind: &'static str,
-    message: String,
-}
-
-#[derive(Serialize)]
-struct PlanInvalid<'a> {
-    kind: &'static str,
-    errors: &'a [Issue],
-    warnings: &'a [Issue],
+/// Replaces `out` with `{"kind":"error","message":…}`.
+fn plan_error(out: &mut Vec<u8>, message: &str) -> usize {
+    out.clear();
+    let mut w = Writer::new(out);
+    w.begin_object();
+    w.key("kind").string("error");
+    w.key("message").string(message);
+    w.end_object();
+    out.len()
 }
 
 /// Plans a `createUser` call to an enlist proxy. `extra` is
@@ -450,15 +443,7 @@ pub fn proxy_request<P: ProviderRules + ?Sized>(
     let doc = Document::parse_bytes(extra).ok();
     let root = doc.as_ref().map(Document::root);
     let text = |name: &str| root.and_then(|r| r.get(name)).and_then(|v| v.as_str());
-    let error = |out: &mut Vec<u8>, message: String| {
-        write_json(
-            out,
-            &PlanError {
-                kind: "error",
-                message,
-            },
-        )
-    };
+    let error = |out: &mut Vec<u8>, message: String| plan_error(out, &message);
     let Some(endpoint) = text("endpoint") else {
         return error(
             out,
@@ -468,10 +453,13 @@ pub fn proxy_request<P: ProviderRules + ?Sized>(
     let base = match BaseUrl::new(&endpoint) {
         Ok(base) => base,
         Err(e) => {
-            return error(
-                out,
-                format!("options.endpoint: {}", sentence(&e.to_string())),
-            )
+            // Worded as `RequestError`'s Display does, without linking the
+            // messages of its other variants (API keys, options) here.
+            let why = match e {
+                RequestError::InvalidBaseUrl(why) => why,
+                _ => "not a usable URL",
+            };
+            return error(out, format!("options.endpoint: Invalid base URL: {why}."));
         }
     };
     // An optional text option: absent or null → None; else 1 to `max`
@@ -514,14 +502,16 @@ pub fn proxy_request<P: ProviderRules + ?Sized>(
     let query = flag_query(provider.flags(), &flags);
     let report = provider.check_json(json, options);
     if !report.is_ok() {
-        return write_json(
-            out,
-            &PlanInvalid {
-                kind: "invalid",
-                errors: &report.errors,
-                warnings: &report.warnings,
-            },
-        );
+        out.clear();
+        let mut w = Writer::new(out);
+        w.begin_object();
+        w.key("kind").string("invalid");
+        w.key("errors")
+            .value_with(|o| write::issues(o, &report.errors));
+        w.key("warnings")
+            .value_with(|o| write::issues(o, &report.warnings));
+        w.end_object();
+        return out.len();
     }
     let mut headers = vec![
         ("Content-Type", Cow::Borrowed("application/json")),
@@ -536,20 +526,26 @@ pub fn proxy_request<P: ProviderRules + ?Sized>(
     if let Some(t) = token {
         headers.push(("Authorization", Cow::Owned(format!("Bearer {t}"))));
     }
-    write_json(
-        out,
-        &SendPlan {
-            kind: "send",
-            method: "POST",
-            url: format!(
-                "{}/v1/{}/users{query}",
-                base.as_str(),
-                encode_path_segment(provider.id())
-            ),
-            headers,
-            warnings: &report.warnings,
-        },
-    )
+    let url = format!(
+        "{}/v1/{}/users{query}",
+        base.as_str(),
+        encode_path_segment(provider.id())
+    );
+    out.clear();
+    let mut w = Writer::new(out);
+    w.begin_object();
+    w.key("kind").string("send");
+    w.key("method").string("POST");
+    w.key("url").string(&url);
+    w.key("headers").begin_array();
+    for (name, value) in &headers {
+        w.strings([*name, &**value]);
+    }
+    w.end_array();
+    w.key("warnings")
+        .value_with(|o| write::issues(o, &report.warnings));
+    w.end_object();
+    out.len()
 }
 
 /// One issue from a proxy's `errors` member (the core's issue shape, read
@@ -564,7 +560,7 @@ pub fn proxy_request<P: ProviderRules + ?Sized>(
 /// assert!(issue.params.is_some());
 /// # Ok::<(), &str>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ProxyIssue {
     /// JSON Pointer.
     pub path: String,
@@ -573,8 +569,39 @@ pub struct ProxyIssue {
     /// Message.
     pub message: String,
     /// Parameters, when sent.
-    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "raw_params")]
     pub params: Option<Params>,
+}
+
+impl ProxyIssue {
+    /// Writes the issue in the core's shape, `params` only when present.
+    fn write_json(&self, w: &mut Writer<'_>) {
+        w.begin_object();
+        w.key("path").string(&self.path);
+        w.key("code").string(&self.code);
+        w.key("message").string(&self.message);
+        if let Some(params) = &self.params {
+            w.key("params").begin_object();
+            for (name, value) in &params.0 {
+                w.key(name);
+                match value {
+                    ParamValue::Int(i) => w.int(*i),
+                    ParamValue::Str(t) => w.string(t),
+                    ParamValue::List(l) => w.strings(l.iter().map(String::as_str)),
+                };
+            }
+            w.end_object();
+        }
+        w.end_object();
+    }
+}
+
+/// `list` as a JSON array of issues.
+fn write_proxy_issues(w: &mut Writer<'_>, list: &[ProxyIssue]) {
+    w.begin_array();
+    for issue in list {
+        issue.write_json(w);
+    }
+    w.end_array();
 }
 
 /// An issue's `params` object read back: strings, integers, lists of strings
@@ -624,26 +651,6 @@ impl Params {
     }
 }
 
-impl Serialize for ParamValue {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ParamValue::Int(i) => s.serialize_i64(*i),
-            ParamValue::Str(t) => s.serialize_str(t),
-            ParamValue::List(l) => l.serialize(s),
-        }
-    }
-}
-
-fn raw_params<S: serde::Serializer>(params: &Option<Params>, s: S) -> Result<S::Ok, S::Error> {
-    use serde::ser::SerializeMap;
-    let entries = params.as_ref().map_or(&[][..], |p| &p.0[..]);
-    let mut map = s.serialize_map(Some(entries.len()))?;
-    for (k, v) in entries {
-        map.serialize_entry(k, v)?;
-    }
-    map.end()
-}
-
 /// The result of a `createUser` call that reached the proxy: `created`, or a
 /// problem whose `kind` follows from the HTTP status (see
 /// [`problem_kind`]).
@@ -655,49 +662,102 @@ fn raw_params<S: serde::Serializer>(params: &Option<Params>, s: S) -> Result<S::
 /// assert_eq!((o.kind, o.id.as_deref()), ("created", Some("u1")));
 /// # Ok::<(), &str>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ProxyOutcome {
     /// `created` or a problem kind.
     pub kind: &'static str,
     /// The provider (on `created`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub provider: Option<&'static str>,
     /// The proxy's HTTP status; on `created`, the provider's status as the proxy
     /// relays it.
     pub status: u16,
     /// The new user's id (on `created`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Workspace memberships, when the provider reports them (on `created`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub workspaces: Vec<Membership>,
     /// The problem type URI (`about:blank` when none was sent).
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// The problem title.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// `detail`, else `title`, else a sentence naming the status.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The problem detail, when sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// The proxy's request id (`request_id` member or `X-Request-Id` header).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     /// Field problems (always present on `validation`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<ProxyIssue>>,
     /// Seconds to wait, from `Retry-After` (on `rate_limited`, and whenever sent).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
     /// The proxy's validation warnings (on `created`, when it sent them).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<ProxyIssue>>,
     /// `true` when the proxy replayed a stored answer (`Idempotent-Replayed: true`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub replayed: Option<bool>,
+}
+
+impl ProxyOutcome {
+    /// Replaces `out` with the outcome as JSON (members in declaration
+    /// order; absent options and empty `workspaces` left out; `type_` as
+    /// `type`) and returns its length.
+    ///
+    /// ```
+    /// # use enlist_core::provider;
+    /// let p = provider("partoo").ok_or("missing")?;
+    /// let o = enlist_wasm::ops::proxy_outcome(p, 503, &[], b"");
+    /// let mut out = Vec::new();
+    /// o.write_json(&mut out);
+    /// assert_eq!(
+    ///     String::from_utf8_lossy(&out),
+    ///     r#"{"kind":"unavailable","status":503,"type":"about:blank","title":"HTTP 503","message":"The enlist proxy answered HTTP 503."}"#
+    /// );
+    /// # Ok::<(), &str>(())
+    /// ```
+    pub fn write_json(&self, out: &mut Vec<u8>) -> usize {
+        out.clear();
+        let mut w = Writer::new(out);
+        let text = |w: &mut Writer<'_>, key: &str, value: &Option<String>| {
+            if let Some(v) = value {
+                w.key(key).string(v);
+            }
+        };
+        w.begin_object();
+        w.key("kind").string(self.kind);
+        if let Some(p) = self.provider {
+            w.key("provider").string(p);
+        }
+        w.key("status").uint(self.status.into());
+        text(&mut w, "id", &self.id);
+        if !self.workspaces.is_empty() {
+            w.key("workspaces").begin_array();
+            for m in &self.workspaces {
+                w.begin_object();
+                w.key("workspace_id").string(&m.workspace_id);
+                w.key("role").string(&m.role);
+                w.key("member_id").string(&m.member_id);
+                w.end_object();
+            }
+            w.end_array();
+        }
+        text(&mut w, "type", &self.type_);
+        text(&mut w, "title", &self.title);
+        text(&mut w, "message", &self.message);
+        text(&mut w, "detail", &self.detail);
+        text(&mut w, "request_id", &self.request_id);
+        if let Some(errors) = &self.errors {
+            write_proxy_issues(w.key("errors"), errors);
+        }
+        if let Some(seconds) = self.retry_after {
+            w.key("retry_after").uint(seconds);
+        }
+        if let Some(warnings) = &self.warnings {
+            write_proxy_issues(w.key("warnings"), warnings);
+        }
+        if let Some(replayed) = self.replayed {
+            w.key("replayed").bool(replayed);
+        }
+        w.end_object();
+        out.len()
+    }
 }
 
 /// The `createUser` kind for each problem `type` the enlist Worker sends
@@ -916,10 +976,19 @@ pub fn proxy_outcome<P: ProviderRules + ?Sized>(
 
 // ---- CSV import --------------------------------------------------------------
 
-#[derive(Serialize)]
-struct CsvFailed<'a> {
-    ok: bool,
-    error: &'a enlist_core::csv::CsvError,
+/// Replaces `out` with `{"ok":false,"error":{"line","code","message"}}`.
+fn csv_failed(out: &mut Vec<u8>, error: &enlist_core::csv::CsvError) -> usize {
+    out.clear();
+    let mut w = Writer::new(out);
+    w.begin_object();
+    w.key("ok").bool(false);
+    w.key("error").begin_object();
+    w.key("line").uint(error.line as u64);
+    w.key("code").string(error.code);
+    w.key("message").string(&error.message);
+    w.end_object();
+    w.end_object();
+    out.len()
 }
 
 /// Reads CSV text (UTF-8 bytes) into the provider's JSON rows
@@ -953,41 +1022,32 @@ pub fn csv_to_rows<P: ProviderRules + ?Sized>(
                 code: "invalid_utf8",
                 message: "The file is not UTF-8 text.".into(),
             };
-            return write_json(
-                out,
-                &CsvFailed {
-                    ok: false,
-                    error: &error,
-                },
-            );
+            return csv_failed(out, &error);
         }
     };
     match provider.csv_to_rows(text) {
         Ok(table) => {
             // `table.rows` is already JSON (written by the core): embed it as is.
             out.clear();
-            out.extend_from_slice(br#"{"ok":true,"table":{"columns":"#);
-            let mut rest = Vec::new();
-            write_json(&mut rest, &table.columns);
-            out.extend_from_slice(&rest);
-            out.extend_from_slice(br#","pointers":"#);
-            write_json(&mut rest, &table.pointers);
-            out.extend_from_slice(&rest);
-            out.extend_from_slice(br#","rows":"#);
-            out.extend_from_slice(table.rows.as_bytes());
-            out.extend_from_slice(br#","lines":"#);
-            write_json(&mut rest, &table.lines);
-            out.extend_from_slice(&rest);
-            out.extend_from_slice(b"}}");
+            let mut w = Writer::new(out);
+            w.begin_object();
+            w.key("ok").bool(true);
+            w.key("table").begin_object();
+            w.key("columns")
+                .strings(table.columns.iter().map(String::as_str));
+            w.key("pointers")
+                .strings(table.pointers.iter().map(String::as_str));
+            w.key("rows").raw(&table.rows);
+            w.key("lines").begin_array();
+            for &line in &table.lines {
+                w.uint(line as u64);
+            }
+            w.end_array();
+            w.end_object();
+            w.end_object();
             out.len()
         }
-        Err(error) => write_json(
-            out,
-            &CsvFailed {
-                ok: false,
-                error: &error,
-            },
-        ),
+        Err(error) => csv_failed(out, &error),
     }
 }
 
@@ -1240,6 +1300,54 @@ mod tests {
         assert_eq!(
             o.message.as_deref(),
             Some("The enlist proxy answered HTTP 502.")
+        );
+    }
+
+    /// Every member of an outcome, as JSON: what `createUser` resolves to.
+    #[test]
+    fn outcome_json_has_every_member() {
+        let json = |o: &ProxyOutcome| {
+            let mut out = Vec::new();
+            let n = o.write_json(&mut out);
+            assert_eq!(n, out.len());
+            serde_json::from_slice::<serde_json::Value>(&out).unwrap()
+        };
+        let p = provider("pandadoc").unwrap();
+        let created = proxy_outcome(
+            p,
+            201,
+            &[("idempotent-replayed", "true"), ("x-request-id", "r1")],
+            br#"{"provider":"pandadoc","status":200,"id":"u\"1","workspaces":[{"workspace_id":"w","role":"Member","member_id":"m"}],"warnings":[{"path":"/x","code":"ignored","message":"tab\there"}]}"#,
+        );
+        assert_eq!(
+            json(&created),
+            serde_json::json!({
+                "kind": "created", "provider": "pandadoc", "status": 200, "id": "u\"1",
+                "workspaces": [{"workspace_id": "w", "role": "Member", "member_id": "m"}],
+                "request_id": "r1",
+                "warnings": [{"path": "/x", "code": "ignored", "message": "tab\there"}],
+                "replayed": true,
+            })
+        );
+        let invalid = proxy_outcome(
+            p,
+            422,
+            &[("Retry-After", "4")],
+            br#"{"type":"urn:enlist:problem:validation","title":"Invalid","detail":"2 errors","errors":[{"path":"/user/email","code":"email","message":"m","params":{"reason":"x","min":-3,"allowed":["a","b"],"dropped":{"x":1}}},{"path":"","code":"required","message":"n"}]}"#,
+        );
+        assert_eq!(
+            json(&invalid),
+            serde_json::json!({
+                "kind": "validation", "status": 422,
+                "type": "urn:enlist:problem:validation", "title": "Invalid",
+                "message": "2 errors", "detail": "2 errors",
+                "errors": [
+                    {"path": "/user/email", "code": "email", "message": "m",
+                     "params": {"reason": "x", "min": -3, "allowed": ["a", "b"]}},
+                    {"path": "", "code": "required", "message": "n"},
+                ],
+                "retry_after": 4,
+            })
         );
     }
 
