@@ -398,3 +398,68 @@ fn no_input_makes_the_wasm_panic() {
     }
     no_options();
 }
+
+/// The package's own allocator (`enlist_wasm::heap`) in real wasm memory:
+/// blocks of many sizes, freed and resized in a pseudo-random order, keep
+/// their contents and never overlap; memory grows while large blocks are
+/// live, and freed blocks are reused rather than grown for again.
+#[wasm_bindgen_test]
+fn the_allocator_keeps_blocks_apart_and_reuses_them() {
+    let mut seed = 0x2545_f491_u32;
+    let mut next = move |n: u32| {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        seed % n
+    };
+    let mut live: Vec<(Vec<u8>, u8)> = Vec::new();
+    for step in 0..4_000u32 {
+        let fill = (step % 251) as u8;
+        match next(4) {
+            0 | 1 => {
+                let len = match next(20) {
+                    0 => 100_000 + next(300_000),
+                    1..=5 => next(5_000),
+                    _ => next(64),
+                } as usize;
+                live.push((vec![fill; len], fill));
+            }
+            2 if !live.is_empty() => {
+                let (block, fill) = live.swap_remove(next(live.len() as u32) as usize);
+                assert!(
+                    block.iter().all(|&b| b == fill),
+                    "a freed block was overwritten"
+                );
+            }
+            _ if !live.is_empty() => {
+                let at = next(live.len() as u32) as usize;
+                let (block, old) = &mut live[at];
+                assert!(block.iter().all(|b| b == old), "a block was overwritten");
+                block.resize(next(10_000) as usize, *old);
+            }
+            _ => {}
+        }
+    }
+    for (block, fill) in &live {
+        assert!(
+            block.iter().all(|b| b == fill),
+            "a live block was overwritten"
+        );
+    }
+    drop(live);
+    // The same allocations twice: the second time, every block comes from
+    // what the first freed, so memory does not grow.
+    let blocks = || -> Vec<Vec<u8>> { (0..50).map(|i| vec![i as u8; 1_000 * i]).collect() };
+    drop(blocks());
+    let pages = core::arch::wasm32::memory_size(0);
+    let again = blocks();
+    assert_eq!(
+        core::arch::wasm32::memory_size(0),
+        pages,
+        "memory grew for reusable blocks"
+    );
+    assert!(again
+        .iter()
+        .enumerate()
+        .all(|(i, v)| v.iter().all(|&b| b == i as u8)));
+}
