@@ -134,7 +134,8 @@ impl<'o> Walker<'o> {
 
     /// The current path as an RFC 6901 JSON Pointer.
     fn pointer(&self) -> String {
-        let mut pointer = String::new();
+        // Room for typical paths (`/workspaces/3/workspace_id`) at once.
+        let mut pointer = String::with_capacity(32);
         for segment in &self.path {
             match segment {
                 Segment::Key(k) => push_token(&mut pointer, k),
@@ -702,14 +703,24 @@ fn phone_reason(reason: &str) -> &'static str {
 /// A field name close to an unknown key: same letters ignoring case and
 /// separators, one a prefix of the other, or at most two edits apart.
 pub(crate) fn suggest_field(schema: &ObjectSchema, key: &str) -> Option<&'static str> {
-    // Letters and digits, lowercased, into a reused buffer.
+    // Letters and digits, lowercased, into a reused buffer. Field names
+    // (and most keys) are ASCII: those take a byte loop, same result.
     fn norm(s: &str, out: &mut Vec<char>) {
         out.clear();
-        out.extend(
-            s.chars()
-                .filter(|c| c.is_alphanumeric())
-                .map(|c| c.to_ascii_lowercase()),
-        );
+        out.reserve(s.len());
+        if s.is_ascii() {
+            out.extend(
+                s.bytes()
+                    .filter(u8::is_ascii_alphanumeric)
+                    .map(|b| char::from(b.to_ascii_lowercase())),
+            );
+        } else {
+            out.extend(
+                s.chars()
+                    .filter(|c| c.is_alphanumeric())
+                    .map(|c| c.to_ascii_lowercase()),
+            );
+        }
     }
     if key.len() > 64 {
         return None;
@@ -725,7 +736,8 @@ pub(crate) fn suggest_field(schema: &ObjectSchema, key: &str) -> Option<&'static
     for field in schema.fields {
         norm(field.name, &mut f);
         let score = if f == k {
-            0
+            // Nothing beats the same name.
+            return Some(field.name);
         } else if k_bytes >= 4 && (f.starts_with(&k) || k.starts_with(&f) || f.ends_with(&k)) {
             1
         } else if f.len().abs_diff(k.len()) > 2 {
@@ -749,7 +761,7 @@ pub(crate) fn suggest_field(schema: &ObjectSchema, key: &str) -> Option<&'static
 /// Edit distance between two character sequences, with one reused row.
 fn levenshtein(a: &[char], b: &[char], row: &mut Vec<usize>) -> usize {
     row.clear();
-    row.extend(0..=b.len());
+    row.extend(0..b.len() + 1);
     for (i, ca) in a.iter().enumerate() {
         let mut diagonal = i;
         row[0] = i + 1;
