@@ -249,3 +249,59 @@ proptest! {
         );
     }
 }
+
+/// Writes `value` with the core's serde-free JSON writer.
+fn write_with_writer(w: &mut enlist_core::json::Writer<'_>, value: &Value) {
+    match value {
+        Value::Null => {
+            w.null();
+        }
+        Value::Bool(b) => {
+            w.bool(*b);
+        }
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                w.int(i);
+            } else if let Some(u) = n.as_u64() {
+                w.uint(u);
+            } else {
+                w.raw(&n.to_string());
+            }
+        }
+        Value::String(s) => {
+            w.string(s);
+        }
+        Value::Array(items) => {
+            w.begin_array();
+            for item in items {
+                write_with_writer(w, item);
+            }
+            w.end_array();
+        }
+        Value::Object(members) => {
+            w.begin_object();
+            for (k, v) in members {
+                w.key(k);
+                write_with_writer(w, v);
+            }
+            w.end_object();
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    // The writer behind `rules()`, `createUser` results and the CSV table
+    // writes exactly what serde_json writes, and enlist's parser reads it
+    // back as the same value.
+    #[test]
+    fn the_json_writer_matches_serde_json(value in any_json()) {
+        let mut out = Vec::new();
+        write_with_writer(&mut enlist_core::json::Writer::new(&mut out), &value);
+        let text = String::from_utf8(out).expect("UTF-8");
+        prop_assert_eq!(&text, &value.to_string());
+        let doc = enlist_core::json::Document::parse(&text).expect("parses");
+        prop_assert_eq!(doc.root().to_value(), value);
+    }
+}
