@@ -8,8 +8,11 @@
 //! strings and vectors that are freed before the call returns. A block freed
 //! to its class is reused by the next request of that class, so repeated
 //! calls of the same size run in the same memory. The price is up to 2× the
-//! requested size per block, and memory is never returned to the host
-//! (WebAssembly memory cannot shrink anyway).
+//! requested size per block, blocks are not split or merged (memory freed in
+//! one class serves only that class), and memory is never returned to the
+//! host (WebAssembly memory cannot shrink anyway). So a process that
+//! validates a 50 MB document once keeps that memory for later large calls;
+//! small calls never need more than their own classes' peak.
 //!
 //! The logic ([`Heap`]) takes its memory from a [`Grow`] source, so it is
 //! tested natively on an aligned arena (`tests` below) as well as used for
