@@ -159,11 +159,12 @@ pub fn check_domain(domain: &str) -> Result<(), &'static str> {
     if domain.len() > 253 {
         return Err("domain_too_long");
     }
+    // Nearly every name is ASCII: one pass decides it.
+    if let Some(result) = check_ascii_domain(domain.as_bytes()) {
+        return result;
+    }
     if !domain.contains('.') {
         return Err("domain_not_dotted");
-    }
-    if domain.is_ascii() {
-        return check_ascii_domain(domain.as_bytes());
     }
     let mut last = "";
     for label in domain.split('.') {
@@ -189,28 +190,72 @@ pub fn check_domain(domain: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// [`check_domain`] for an ASCII name, in one pass: labels of 1–63 letters,
-/// digits and inner hyphens; a top-level label not all digits.
-fn check_ascii_domain(domain: &[u8]) -> Result<(), &'static str> {
+/// [`check_domain`] for an ASCII name (already known to be 1–253 bytes), in
+/// one pass: `None` when the name is not ASCII; else the result, with the
+/// same precedence as the general path: not dotted, then any label that is
+/// not 1–63 letters, digits and inner hyphens, then an all-digit top-level
+/// label.
+fn check_ascii_domain(domain: &[u8]) -> Option<Result<(), &'static str>> {
     let mut start = 0;
+    let mut dotted = false;
+    let mut bad_label = false;
     let mut digits_only = true;
     for (i, &b) in domain.iter().enumerate() {
-        if b == b'.' {
-            check_ascii_label(&domain[start..i])?;
-            start = i + 1;
-            digits_only = true;
-        } else if b.is_ascii_alphanumeric() || b == b'-' {
-            digits_only &= b.is_ascii_digit();
-        } else {
-            return Err("domain_label");
+        match DOMAIN_BYTE[usize::from(b)] {
+            LETTER => digits_only = false,
+            DIGIT | HYPHEN => digits_only &= b != b'-',
+            LABEL_END => {
+                bad_label |= check_ascii_label(&domain[start..i]).is_err();
+                dotted = true;
+                start = i + 1;
+                digits_only = true;
+            }
+            NOT_IN_NAME => bad_label = true,
+            _ => return None,
         }
     }
-    check_ascii_label(&domain[start..])?;
-    if digits_only {
-        return Err("domain_tld");
-    }
-    Ok(())
+    bad_label |= check_ascii_label(&domain[start..]).is_err();
+    Some(if !dotted {
+        Err("domain_not_dotted")
+    } else if bad_label {
+        Err("domain_label")
+    } else if digits_only {
+        Err("domain_tld")
+    } else {
+        Ok(())
+    })
 }
+
+// Classes of bytes in a host name, for `check_ascii_domain`'s one pass.
+const LETTER: u8 = 0;
+const DIGIT: u8 = 1;
+const HYPHEN: u8 = 2;
+const LABEL_END: u8 = 3;
+/// Any other ASCII character.
+const NOT_IN_NAME: u8 = 4;
+/// A byte of a UTF-8 sequence.
+const UTF8: u8 = 5;
+
+static DOMAIN_BYTE: [u8; 256] = {
+    let mut table = [UTF8; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        table[b] = if c.is_ascii_alphabetic() {
+            LETTER
+        } else if c.is_ascii_digit() {
+            DIGIT
+        } else if c == b'-' {
+            HYPHEN
+        } else if c == b'.' {
+            LABEL_END
+        } else {
+            NOT_IN_NAME
+        };
+        b += 1;
+    }
+    table
+};
 
 fn check_ascii_label(label: &[u8]) -> Result<(), &'static str> {
     match (label.first(), label.last()) {
