@@ -27,6 +27,8 @@ export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /** The worker-build output that Miniflare runs. */
 export const SCRIPT_PATH = `${ROOT}build/index.js`;
 export const WASM_PATH = `${ROOT}build/index_bg.wasm`;
+/** The form as the Worker serves it (`cargo xtask build www` writes it). */
+export const ASSETS_DIR = `${ROOT}build/www`;
 /** Same as `compatibility_date` in wrangler.toml. */
 export const COMPATIBILITY_DATE = "2026-04-01";
 /** Same as `[[ratelimits]] simple` in wrangler.toml. */
@@ -112,7 +114,7 @@ export async function startWorker({
   verbose = false,
   onLog,
 } = {}) {
-  for (const path of [SCRIPT_PATH, WASM_PATH]) {
+  for (const path of [SCRIPT_PATH, WASM_PATH, ASSETS_DIR]) {
     if (!existsSync(path)) {
       throw new Error(
         `The Worker is not built: ${path} is missing. Run \`cargo xtask build\` ` +
@@ -146,7 +148,7 @@ export async function startWorker({
     compatibilityDate: COMPATIBILITY_DATE,
     cf: false,
     assets: {
-      directory: `${ROOT}build/www`,
+      directory: ASSETS_DIR,
       binding: "ASSETS",
       // Without has_user_worker Miniflare never calls the Worker; static
       // routing sends /v1/* straight to it (wrangler: run_worker_first).

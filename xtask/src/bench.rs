@@ -53,6 +53,7 @@ fn worker_bench() -> Result {
         println!("{}: {}", tool.name(), tool.ensure()?);
     }
     crate::worker::build()?;
+    crate::www::ensure_built()?;
     let mut cmd = util::command("node");
     cmd.arg("bench/worker.mjs");
     util::run(cmd)

@@ -37,6 +37,7 @@ pub fn bench() -> Result {
         println!("{}: {}", tool.name(), tool.ensure()?);
     }
     worker::build()?;
+    crate::www::ensure_built()?;
     std::fs::create_dir_all(util::path(OUT_DIR))
         .map_err(|e| format!("could not create {OUT_DIR}: {e}"))?;
     let json = |name: &str| format!("{OUT_DIR}/{name}.json");

@@ -93,6 +93,21 @@ pub fn build() -> Result {
     bundle(&wasm)
 }
 
+/// Builds the npm package and the form unless [`SITE_DIR`] already holds
+/// one: for commands that start the Worker after building only the Worker
+/// (the Worker and reliability benchmarks), which serves the form's assets
+/// in front of its API as in production.
+pub fn ensure_built() -> Result {
+    if util::path(SITE_DIR).join("index.html").is_file() {
+        return Ok(());
+    }
+    for &tool in wasm::NEEDS {
+        println!("{}: {}", tool.name(), tool.ensure()?);
+    }
+    wasm::build_npm_package()?;
+    build()
+}
+
 /// Copies the package's client entry (as `index.js`), the modules it
 /// imports and the wasm they load into `www/vendor/enlist/`; returns the
 /// wasm files' names.
