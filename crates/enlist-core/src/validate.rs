@@ -529,53 +529,55 @@ impl<'o> Walker<'o> {
         items: impl Iterator<Item = (usize, Node<'d, 'a>)> + Clone,
         key: Option<&'static str>,
     ) {
-        let strings = items.filter_map(|(i, v)| v.as_str().map(|t| (i, v, t)));
-        // For the n-th string: the array index of the first equal string.
-        let firsts: Vec<Option<usize>> = if strings.clone().nth(FEW_ITEMS).is_none() {
-            strings
-                .clone()
-                .enumerate()
-                .map(|(n, (_, _, text))| {
-                    strings
-                        .clone()
-                        .take(n)
-                        .find(|(_, earlier, _)| earlier.str_eq(&text))
-                        .map(|(at, _, _)| at)
-                })
-                .collect()
-        } else {
-            // (text, n, array index), sorted by text, then by position.
-            let mut sorted: Vec<(Cow<'a, str>, usize, usize)> = strings
-                .clone()
-                .enumerate()
-                .map(|(n, (i, _, text))| (text, n, i))
-                .collect();
-            heap_sort(&mut sorted);
-            let mut firsts = vec![None; sorted.len()];
-            for pair in sorted.windows(2) {
-                if let [(a, n_a, i_a), (b, n_b, _)] = pair {
-                    if a == b {
-                        // Runs chain: the earlier one knows the first.
-                        firsts[*n_b] = Some(firsts[*n_a].unwrap_or(*i_a));
-                    }
+        let strings = items.clone().filter(|(_, v)| v.kind() == Kind::String);
+        if strings.clone().nth(FEW_ITEMS).is_none() {
+            for (n, (i, value)) in items.clone().enumerate() {
+                let Some(text) = value.as_str() else { continue };
+                let first = items
+                    .clone()
+                    .take(n)
+                    .find(|(_, earlier)| earlier.str_eq(&text))
+                    .map(|(at, _)| at);
+                if let Some(at) = first {
+                    self.duplicate(i, at, key);
                 }
             }
-            firsts
-        };
-        for ((i, _, _), first) in strings.zip(firsts) {
-            if let Some(at) = first {
-                let mark = self.enter_index(i);
-                if let Some(k) = key {
-                    self.path.push(Segment::Key(k));
-                }
-                self.error(
-                    Code::Duplicate,
-                    format!("Repeats item {at} of this list."),
-                    Params::new().with("first", Param::Int(at as i64)),
-                );
-                self.leave(mark);
+            return;
+        }
+        // (text, n-th string, array index), sorted by text, then by position:
+        // each run of equal texts starts with the first occurrence.
+        let mut sorted: Vec<(Cow<'a, str>, usize, usize)> = strings
+            .enumerate()
+            .map(|(n, (i, v))| (v.as_str().unwrap_or_default(), n, i))
+            .collect();
+        heap_sort(&mut sorted);
+        // By n: (array index, array index of the first occurrence).
+        let mut repeats: Vec<Option<(usize, usize)>> = vec![None; sorted.len()];
+        // The current run's text and its first occurrence.
+        let mut run: Option<(&str, usize)> = None;
+        for (text, n, i) in &sorted {
+            match run {
+                Some((t, first)) if t == text.as_ref() => repeats[*n] = Some((*i, first)),
+                _ => run = Some((text, *i)),
             }
         }
+        for (i, at) in repeats.into_iter().flatten() {
+            self.duplicate(i, at, key);
+        }
+    }
+
+    /// Reports item `i` (or its `key` member) as a repeat of item `at`.
+    fn duplicate(&mut self, i: usize, at: usize, key: Option<&'static str>) {
+        let mark = self.enter_index(i);
+        if let Some(k) = key {
+            self.path.push(Segment::Key(k));
+        }
+        self.error(
+            Code::Duplicate,
+            format!("Repeats item {at} of this list."),
+            Params::new().with("first", Param::Int(at as i64)),
+        );
+        self.leave(mark);
     }
 }
 
