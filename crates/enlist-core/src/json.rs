@@ -982,30 +982,10 @@ impl<'d, 'a> Node<'d, 'a> {
         !matches!(e.tag, Tag::Array | Tag::Object) || e.end == self.idx + 1
     }
 
-    /// Copies this value into a `serde_json::Value`.
+    /// Copies this value into a `serde_json::Value` (through its
+    /// `Serialize` impl).
     pub fn to_value(&self) -> serde_json::Value {
-        use serde_json::Value;
-        match self.kind() {
-            Kind::Null => Value::Null,
-            Kind::Bool => Value::Bool(self.as_bool() == Some(true)),
-            Kind::Number => {
-                let text = self.raw();
-                text.parse::<i64>()
-                    .map(Value::from)
-                    .or_else(|_| text.parse::<u64>().map(Value::from))
-                    .unwrap_or_else(|_| {
-                        serde_json::Number::from_f64(text.parse().unwrap_or(0.0))
-                            .map_or(Value::Null, Value::Number)
-                    })
-            }
-            Kind::String => Value::String(self.as_str().unwrap_or_default().into_owned()),
-            Kind::Array => Value::Array(self.elements().map(|e| e.to_value()).collect()),
-            Kind::Object => Value::Object(
-                self.members()
-                    .map(|(k, v)| (k.as_str().into_owned(), v.to_value()))
-                    .collect(),
-            ),
-        }
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
     }
 }
 

@@ -443,11 +443,10 @@ pub fn proxy_request<P: ProviderRules + ?Sized>(
     let doc = Document::parse_bytes(extra).ok();
     let root = doc.as_ref().map(Document::root);
     let text = |name: &str| root.and_then(|r| r.get(name)).and_then(|v| v.as_str());
-    let error = |out: &mut Vec<u8>, message: String| plan_error(out, &message);
     let Some(endpoint) = text("endpoint") else {
-        return error(
+        return plan_error(
             out,
-            "createUser needs options.endpoint, the URL of an enlist proxy.".into(),
+            "createUser needs options.endpoint, the URL of an enlist proxy.",
         );
     };
     let base = match BaseUrl::new(&endpoint) {
@@ -459,7 +458,7 @@ pub fn proxy_request<P: ProviderRules + ?Sized>(
                 RequestError::InvalidBaseUrl(why) => why,
                 _ => "not a usable URL",
             };
-            return error(out, format!("options.endpoint: Invalid base URL: {why}."));
+            return plan_error(out, &format!("options.endpoint: Invalid base URL: {why}."));
         }
     };
     // An optional text option: absent or null → None; else 1 to `max`
@@ -477,11 +476,11 @@ pub fn proxy_request<P: ProviderRules + ?Sized>(
     };
     let key = match visible_option("idempotencyKey", MAX_IDEMPOTENCY_KEY_LEN) {
         Ok(key) => key,
-        Err(message) => return error(out, message),
+        Err(message) => return plan_error(out, &message),
     };
     let token = match visible_option("token", MAX_CLIENT_TOKEN_LEN) {
         Ok(token) => token,
-        Err(message) => return error(out, message),
+        Err(message) => return plan_error(out, &message),
     };
     let mut flags = Vec::new();
     for flag in provider.flags() {
@@ -491,9 +490,9 @@ pub fn proxy_request<P: ProviderRules + ?Sized>(
             Some(v) => match v.as_bool() {
                 Some(b) => flags.push((flag.query, b)),
                 None => {
-                    return error(
+                    return plan_error(
                         out,
-                        format!("options.{} must be true, false or null.", flag.option),
+                        &format!("options.{} must be true, false or null.", flag.option),
                     )
                 }
             },
