@@ -8,7 +8,7 @@
 //! for debugging with unminified sources. Also takes the README screenshots.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::tools::{self, Tool};
 use crate::util::{self, Result};
@@ -120,11 +120,7 @@ fn vendor() -> Result<BTreeSet<String>> {
         )
     })?;
     let entry = client_entry(&manifest);
-    let out = util::path(VENDOR_DIR);
-    if out.exists() {
-        std::fs::remove_dir_all(&out).map_err(|e| format!("{VENDOR_DIR}: {e}"))?;
-    }
-    std::fs::create_dir_all(&out).map_err(|e| format!("{VENDOR_DIR}: {e}"))?;
+    let out = empty_dir(VENDOR_DIR)?;
 
     let mut seen = BTreeSet::new();
     let mut wasm = BTreeSet::new();
@@ -152,16 +148,8 @@ fn vendor() -> Result<BTreeSet<String>> {
         std::fs::copy(pkg.join(name), out.join(name))
             .map_err(|e| format!("{}/{name} to {VENDOR_DIR}: {e}", wasm::PKG_DIR))?;
     }
-    let mut files: Vec<_> = std::fs::read_dir(&out)
-        .map_err(|e| format!("{VENDOR_DIR}: {e}"))?
-        .flatten()
-        .map(|f| f.path())
-        .collect();
-    files.sort();
     println!("www: vendored the enlist client entry ({entry} → index.js) into {VENDOR_DIR}/");
-    for f in &files {
-        println!("  {:<20} {}", file_name(f), util::size_report(f));
-    }
+    list_sizes(VENDOR_DIR)?;
     Ok(wasm)
 }
 
@@ -173,11 +161,7 @@ fn vendor() -> Result<BTreeSet<String>> {
 /// while it parses the script.
 fn bundle(wasm: &BTreeSet<String>) -> Result {
     let esbuild = tools::node_bin("esbuild")?;
-    let site = util::path(SITE_DIR);
-    if site.exists() {
-        std::fs::remove_dir_all(&site).map_err(|e| format!("{SITE_DIR}: {e}"))?;
-    }
-    std::fs::create_dir_all(&site).map_err(|e| format!("{SITE_DIR}: {e}"))?;
+    let site = empty_dir(SITE_DIR)?;
     for name in BUNDLED {
         let mut cmd = util::command(&esbuild);
         cmd.arg(format!("{SOURCE_DIR}/{name}"))
@@ -205,14 +189,30 @@ fn bundle(wasm: &BTreeSet<String>) -> Result {
     std::fs::write(site.join("index.html"), html)
         .map_err(|e| format!("{SITE_DIR}/index.html: {e}"))?;
 
-    let mut files: Vec<_> = std::fs::read_dir(&site)
-        .map_err(|e| format!("{SITE_DIR}: {e}"))?
+    println!("www: bundled the form into {SITE_DIR}/ (source maps beside each file)");
+    list_sizes(SITE_DIR)
+}
+
+/// `rel` (from the repository root), emptied: removed if present, created.
+fn empty_dir(rel: &str) -> Result<PathBuf> {
+    let dir = util::path(rel);
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(|e| format!("{rel}: {e}"))?;
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{rel}: {e}"))?;
+    Ok(dir)
+}
+
+/// Prints each file in `rel` but source maps, sorted, with its raw and
+/// gzip size.
+fn list_sizes(rel: &str) -> Result {
+    let mut files: Vec<_> = std::fs::read_dir(util::path(rel))
+        .map_err(|e| format!("{rel}: {e}"))?
         .flatten()
         .map(|f| f.path())
         .filter(|f| !f.to_string_lossy().ends_with(".map"))
         .collect();
     files.sort();
-    println!("www: bundled the form into {SITE_DIR}/ (source maps beside each file)");
     for f in &files {
         println!("  {:<24} {}", file_name(f), util::size_report(f));
     }
