@@ -106,7 +106,6 @@ describe("accessibility and weight", { skip: skip ?? false }, () => {
     await page.waitForLoadState("networkidle");
     const files = (await Promise.all(bodies)).sort((a, b) => b.gzip - a.gzip);
     const sum = (xs, k) => xs.reduce((s, f) => s + f[k], 0);
-    const wasm = files.filter((f) => f.path.endsWith(".wasm"));
     const rest = files.filter((f) => !f.path.endsWith(".wasm"));
     const total = { raw: sum(files, "raw"), gzip: sum(files, "gzip") };
     const lines = files.map((f) => `${f.path} ${f.raw} B raw, ${f.gzip} B gzip`);
