@@ -181,7 +181,9 @@ impl<'a> Document<'a> {
         parser.tape.clear();
         // A rough guess that avoids most regrowth: one value per 8 bytes.
         parser.tape.reserve(src.len() / 8 + 1);
-        let result = parser.run();
+        let result = parser
+            .run()
+            .map_err(|reason| position(parser.bytes, parser.pos, reason));
         self.tape = parser.tape;
         result
     }
@@ -430,11 +432,13 @@ struct Parser<'b> {
     stack: Vec<u32>,
 }
 
-impl Parser<'_> {
-    fn fail(&self, reason: &'static str) -> SyntaxError {
-        position(self.bytes, self.pos, reason)
-    }
+/// Why the parser stopped: the reason of a [`SyntaxError`], whose position
+/// is the parser's `pos` at that moment (it is not moved after a failure).
+/// A bare `&str` travels back through `?` in registers, where the whole
+/// error would be written to memory at every return.
+type Failure = &'static str;
 
+impl Parser<'_> {
     #[inline]
     fn skip_ws(&mut self) {
         while let Some(&b) = self.bytes.get(self.pos) {
@@ -459,34 +463,43 @@ impl Parser<'_> {
         });
     }
 
-    fn run(&mut self) -> Result<(), SyntaxError> {
+    fn run(&mut self) -> Result<(), Failure> {
         self.skip_ws();
-        self.value()?;
-        // After a value: close containers or expect a separator.
-        while let Some(&open) = self.stack.last() {
-            self.skip_ws();
-            let in_object = self.tape[open as usize].tag == Tag::Object;
-            match self.peek() {
-                Some(b',') => {
-                    self.pos += 1;
+        // One call site for `value`, so that it is inlined here.
+        loop {
+            if self.value()? {
+                // Into the container just opened: its first value (an
+                // object's first key is already read).
+                continue;
+            }
+            // After a value: close containers until a separator.
+            loop {
+                let Some(&open) = self.stack.last() else {
                     self.skip_ws();
-                    if in_object {
-                        self.key()?;
+                    if self.pos != self.bytes.len() {
+                        return Err("unexpected text after the JSON value");
                     }
-                    self.value()?;
+                    return Ok(());
+                };
+                self.skip_ws();
+                let in_object = self.tape[open as usize].tag == Tag::Object;
+                match self.peek() {
+                    Some(b',') => {
+                        self.pos += 1;
+                        self.skip_ws();
+                        if in_object {
+                            self.key()?;
+                        }
+                        break;
+                    }
+                    Some(b']') if !in_object => self.close(open),
+                    Some(b'}') if in_object => self.close(open),
+                    None => return Err("unexpected end of text"),
+                    _ if in_object => return Err("expected ',' or '}'"),
+                    _ => return Err("expected ',' or ']'"),
                 }
-                Some(b']') if !in_object => self.close(open),
-                Some(b'}') if in_object => self.close(open),
-                None => return Err(self.fail("unexpected end of text")),
-                _ if in_object => return Err(self.fail("expected ',' or '}'")),
-                _ => return Err(self.fail("expected ',' or ']'")),
             }
         }
-        self.skip_ws();
-        if self.pos != self.bytes.len() {
-            return Err(self.fail("unexpected text after the JSON value"));
-        }
-        Ok(())
     }
 
     fn close(&mut self, open: u32) {
@@ -497,28 +510,31 @@ impl Parser<'_> {
     }
 
     /// Parses an object key and the following `:`.
-    fn key(&mut self) -> Result<(), SyntaxError> {
+    #[inline(always)]
+    fn key(&mut self) -> Result<(), Failure> {
         match self.peek() {
             Some(b'"') => self.string()?,
-            None => return Err(self.fail("unexpected end of text")),
-            _ => return Err(self.fail("expected a string key")),
+            None => return Err("unexpected end of text"),
+            _ => return Err("expected a string key"),
         }
         self.skip_ws();
         if self.peek() != Some(b':') {
-            return Err(self.fail("expected ':'"));
+            return Err("expected ':'");
         }
         self.pos += 1;
         self.skip_ws();
         Ok(())
     }
 
-    /// Parses one value; containers are opened (and closed at once when empty).
-    fn value(&mut self) -> Result<(), SyntaxError> {
+    /// Parses one value. A container is opened (and closed at once when
+    /// empty); `Ok(true)` means one was opened and its first value comes next
+    /// (after an object's first key, which is read here).
+    fn value(&mut self) -> Result<bool, Failure> {
         match self.peek() {
             Some(b'{') | Some(b'[') => {
                 let is_object = self.peek() == Some(b'{');
                 if self.stack.len() >= MAX_DEPTH {
-                    return Err(self.fail("nesting is deeper than 64 levels"));
+                    return Err("nesting is deeper than 64 levels");
                 }
                 let idx = self.tape.len() as u32;
                 let tag = if is_object { Tag::Object } else { Tag::Array };
@@ -529,31 +545,31 @@ impl Parser<'_> {
                 let closer = if is_object { b'}' } else { b']' };
                 if self.peek() == Some(closer) {
                     self.close(idx);
-                } else if is_object {
-                    self.key()?;
-                    self.value()?;
-                } else {
-                    self.value()?;
+                    return Ok(false);
                 }
-                Ok(())
+                if is_object {
+                    self.key()?;
+                }
+                Ok(true)
             }
-            Some(b'"') => self.string(),
-            Some(b't') => self.literal(b"true", Tag::True),
-            Some(b'f') => self.literal(b"false", Tag::False),
-            Some(b'n') => self.literal(b"null", Tag::Null),
-            Some(b'-' | b'0'..=b'9') => self.number(),
-            None => Err(self.fail("unexpected end of text")),
-            _ => Err(self.fail("expected a JSON value")),
+            Some(b'"') => self.string().map(|()| false),
+            Some(b't') => self.literal(b"true", Tag::True).map(|()| false),
+            Some(b'f') => self.literal(b"false", Tag::False).map(|()| false),
+            Some(b'n') => self.literal(b"null", Tag::Null).map(|()| false),
+            Some(b'-' | b'0'..=b'9') => self.number().map(|()| false),
+            None => Err("unexpected end of text"),
+            _ => Err("expected a JSON value"),
         }
     }
 
-    fn literal(&mut self, word: &'static [u8], tag: Tag) -> Result<(), SyntaxError> {
-        if self.bytes[self.pos..].starts_with(word) {
-            self.push(tag, self.pos, self.pos + word.len());
-            self.pos += word.len();
+    #[inline]
+    fn literal<const N: usize>(&mut self, word: &[u8; N], tag: Tag) -> Result<(), Failure> {
+        if self.bytes.get(self.pos..self.pos + N) == Some(&word[..]) {
+            self.push(tag, self.pos, self.pos + N);
+            self.pos += N;
             Ok(())
         } else {
-            Err(self.fail("expected a JSON value"))
+            Err("expected a JSON value")
         }
     }
 
@@ -565,7 +581,7 @@ impl Parser<'_> {
         self.pos - from
     }
 
-    fn number(&mut self) -> Result<(), SyntaxError> {
+    fn number(&mut self) -> Result<(), Failure> {
         let start = self.pos;
         if self.peek() == Some(b'-') {
             self.pos += 1;
@@ -574,19 +590,19 @@ impl Parser<'_> {
             Some(b'0') => {
                 self.pos += 1;
                 if matches!(self.peek(), Some(b'0'..=b'9')) {
-                    return Err(self.fail("numbers must not have leading zeros"));
+                    return Err("numbers must not have leading zeros");
                 }
             }
             Some(b'1'..=b'9') => {
                 self.digits();
             }
-            _ => return Err(self.fail("expected a digit")),
+            _ => return Err("expected a digit"),
         }
         let mut tag = Tag::Int;
         if self.peek() == Some(b'.') {
             self.pos += 1;
             if self.digits() == 0 {
-                return Err(self.fail("expected a digit after '.'"));
+                return Err("expected a digit after '.'");
             }
             tag = Tag::Float;
         }
@@ -596,7 +612,7 @@ impl Parser<'_> {
                 self.pos += 1;
             }
             if self.digits() == 0 {
-                return Err(self.fail("expected a digit in the exponent"));
+                return Err("expected a digit in the exponent");
             }
             tag = Tag::Float;
         }
@@ -606,8 +622,8 @@ impl Parser<'_> {
 
     /// Parses a string; the common case (no escape, not in the last eight
     /// bytes of the text) is inlined, the rest is [`Parser::string_slow`].
-    #[inline]
-    fn string(&mut self) -> Result<(), SyntaxError> {
+    #[inline(always)]
+    fn string(&mut self) -> Result<(), Failure> {
         self.pos += 1; // opening quote
         let start = self.pos;
         // Usually exact; near the end of the text `string_slow` finishes.
@@ -623,7 +639,7 @@ impl Parser<'_> {
 
     /// The rest of a string that began at `start`, from `self.pos`.
     #[inline(never)]
-    fn string_slow(&mut self, start: usize) -> Result<(), SyntaxError> {
+    fn string_slow(&mut self, start: usize) -> Result<(), Failure> {
         let mut escaped = false;
         loop {
             self.pos = plain_end(self.bytes, self.pos);
@@ -650,28 +666,28 @@ impl Parser<'_> {
                                     self.pos += 2;
                                     let low = self.hex4()?;
                                     if !(0xDC00..0xE000).contains(&low) {
-                                        return Err(self.fail("unpaired UTF-16 surrogate"));
+                                        return Err("unpaired UTF-16 surrogate");
                                     }
                                 } else {
-                                    return Err(self.fail("unpaired UTF-16 surrogate"));
+                                    return Err("unpaired UTF-16 surrogate");
                                 }
                             } else if (0xDC00..0xE000).contains(&unit) {
-                                return Err(self.fail("unpaired UTF-16 surrogate"));
+                                return Err("unpaired UTF-16 surrogate");
                             }
                         }
-                        None => return Err(self.fail("unexpected end of text")),
-                        _ => return Err(self.fail("invalid escape sequence")),
+                        None => return Err("unexpected end of text"),
+                        _ => return Err("invalid escape sequence"),
                     }
                 }
-                None => return Err(self.fail("unterminated string")),
-                Some(_) => return Err(self.fail("control character in string")),
+                None => return Err("unterminated string"),
+                Some(_) => return Err("control character in string"),
             }
         }
     }
 
-    fn hex4(&mut self) -> Result<u32, SyntaxError> {
+    fn hex4(&mut self) -> Result<u32, Failure> {
         let Some(digits) = self.bytes.get(self.pos..self.pos + 4) else {
-            return Err(self.fail("expected four hex digits"));
+            return Err("expected four hex digits");
         };
         let mut value = 0u32;
         for &d in digits {
@@ -679,7 +695,7 @@ impl Parser<'_> {
                 b'0'..=b'9' => d - b'0',
                 b'a'..=b'f' => d - b'a' + 10,
                 b'A'..=b'F' => d - b'A' + 10,
-                _ => return Err(self.fail("expected four hex digits")),
+                _ => return Err("expected four hex digits"),
             };
             value = value * 16 + u32::from(v);
         }
@@ -894,13 +910,22 @@ impl<'d, 'a> Node<'d, 'a> {
     }
 
     /// The string's value (borrowed unless it contains escapes), if this is a string.
-    #[inline]
+    // Inlined natively (the bulk walk calls it for every string); in wasm,
+    // inlined at its many call sites it would cost 3 KB gzip.
+    #[cfg_attr(not(target_arch = "wasm32"), inline)]
     pub fn as_str(&self) -> Option<Cow<'a, str>> {
         match self.entry().tag {
             Tag::Str => Some(Cow::Borrowed(self.raw())),
-            Tag::StrEscaped => Some(Cow::Owned(unescape(self.raw()))),
+            Tag::StrEscaped => Some(Cow::Owned(self.unescaped())),
             _ => None,
         }
+    }
+
+    /// The rare case of [`as_str`](Self::as_str), kept out of line so that
+    /// the common one inlines.
+    #[inline(never)]
+    fn unescaped(&self) -> String {
+        unescape(self.raw())
     }
 
     /// Whether this is a string equal to `text` (compared after unescaping).
@@ -1380,6 +1405,28 @@ mod tests {
             ".5",
         ] {
             assert!(Document::parse(bad).is_err(), "accepted {bad:?}");
+        }
+    }
+
+    #[test]
+    fn failures_name_the_offset_and_reason() {
+        for (bad, offset, reason) in [
+            ("[1,]", 3, "expected a JSON value"),
+            ("{\"a\":1,}", 7, "expected a string key"),
+            ("[1 2]", 3, "expected ',' or ']'"),
+            ("{\"a\":1 2}", 7, "expected ',' or '}'"),
+            ("{\"a\" 1}", 5, "expected ':'"),
+            ("01", 1, "numbers must not have leading zeros"),
+            ("1.x", 2, "expected a digit after '.'"),
+            ("\"a", 2, "unterminated string"),
+            ("1 2", 2, "unexpected text after the JSON value"),
+            ("[", 1, "unexpected end of text"),
+            ("[[{}]", 5, "unexpected end of text"),
+            ("\"\\ud800\\u0041\"", 13, "unpaired UTF-16 surrogate"),
+            ("nul", 0, "expected a JSON value"),
+        ] {
+            let err = Document::parse(bad).expect_err(bad);
+            assert_eq!((err.offset, err.reason), (offset, reason), "{bad:?}");
         }
     }
 

@@ -278,18 +278,24 @@ impl<'o> Walker<'o> {
         };
         let (message, when) = if condition_holds {
             (
-                format!(
-                    "The provider ignores this field when {} is {value}.",
-                    c.field
-                ),
+                concat(&[
+                    "The provider ignores this field when ",
+                    c.field,
+                    " is ",
+                    value,
+                    ".",
+                ]),
                 "equals",
             )
         } else {
             (
-                format!(
-                    "The provider ignores this field unless {} is {value}.",
-                    c.field
-                ),
+                concat(&[
+                    "The provider ignores this field unless ",
+                    c.field,
+                    " is ",
+                    value,
+                    ".",
+                ]),
                 "differs",
             )
         };
@@ -304,14 +310,19 @@ impl<'o> Walker<'o> {
         self.error(
             Code::Type,
             if found == Kind::Null {
-                format!("Must be {} {expected}, not null.", article(expected))
+                concat(&["Must be ", article(expected), " ", expected, ", not null."])
             } else {
-                format!(
-                    "Must be {} {expected}, not {} {}.",
+                concat(&[
+                    "Must be ",
                     article(expected),
+                    " ",
+                    expected,
+                    ", not ",
                     article(found.name()),
-                    found.name()
-                )
+                    " ",
+                    found.name(),
+                    ".",
+                ])
             },
             Params::new()
                 .with("expected", Param::Str(Cow::Borrowed(expected)))
@@ -403,7 +414,11 @@ impl<'o> Walker<'o> {
         if let Err(reason) = formats::check_email(email) {
             self.error(
                 Code::Email,
-                format!("Must be a valid email address ({}).", email_reason(reason)),
+                concat(&[
+                    "Must be a valid email address (",
+                    email_reason(reason),
+                    ").",
+                ]),
                 Params::new().with("reason", Param::Str(Cow::Borrowed(reason))),
             );
             return;
@@ -433,14 +448,22 @@ impl<'o> Walker<'o> {
         if chars < policy.min_length as usize {
             self.error(
                 Code::MinLength,
-                format!("Must be at least {} characters long.", policy.min_length),
+                concat(&[
+                    "Must be at least ",
+                    itoa(policy.min_length as usize).as_str(),
+                    " characters long.",
+                ]),
                 Params::new().with("min", Param::Int(i64::from(policy.min_length))),
             );
         }
         if chars > policy.max_length as usize {
             self.error(
                 Code::MaxLength,
-                format!("Must be at most {} characters long.", policy.max_length),
+                concat(&[
+                    "Must be at most ",
+                    itoa(policy.max_length as usize).as_str(),
+                    " characters long.",
+                ]),
                 Params::new().with("max", Param::Int(i64::from(policy.max_length))),
             );
         }
@@ -468,17 +491,30 @@ impl<'o> Walker<'o> {
     }
 
     fn enum_error(&mut self, allowed: &'static [&'static str], text: &str) {
-        let mut message = format!("Must be one of: {}.", allowed.join(", "));
+        let mut message =
+            String::with_capacity(allowed.iter().map(|a| a.len() + 2).sum::<usize>() + 64);
+        message.push_str("Must be one of: ");
+        for (i, a) in allowed.iter().enumerate() {
+            if i > 0 {
+                message.push_str(", ");
+            }
+            message.push_str(a);
+        }
+        message.push('.');
         let mut params = Params::new().with("allowed", Param::List(Cow::Borrowed(allowed)));
-        let folded = text.trim().to_ascii_lowercase().replace(['-', ' '], "_");
-        // Fold each allowed value on the fly (no allocation per candidate).
-        let fold = |c: char| if c == '-' || c == ' ' { '_' } else { c };
-        if let Some(hit) = allowed.iter().find(|a| {
-            a.chars()
-                .map(|c| fold(c.to_ascii_lowercase()))
-                .eq(folded.chars())
-        }) {
-            message.push_str(&format!(" Did you mean \"{hit}\"?"));
+        // Compare case-, hyphen- and space-folded, on the fly (no allocation).
+        let fold = |c: char| match c.to_ascii_lowercase() {
+            '-' | ' ' => '_',
+            c => c,
+        };
+        let text = text.trim();
+        if let Some(hit) = allowed
+            .iter()
+            .find(|a| a.chars().map(fold).eq(text.chars().map(fold)))
+        {
+            message.push_str(" Did you mean \"");
+            message.push_str(hit);
+            message.push_str("\"?");
             params = params.with("suggestion", Param::Str(Cow::Borrowed(hit)));
         }
         self.error(Code::Enum, message, params);
@@ -775,6 +811,16 @@ fn levenshtein(a: &[char], b: &[char], row: &mut Vec<usize>) -> usize {
         }
     }
     row[b.len()]
+}
+
+/// Joins `parts` into one string, allocated once (a message assembled from
+/// fixed words and names needs none of `format!`'s machinery).
+fn concat(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
+        out.push_str(part);
+    }
+    out
 }
 
 /// Formats an index without allocating.

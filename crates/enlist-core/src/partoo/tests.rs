@@ -118,11 +118,27 @@ fn every_role_is_accepted_and_provider_is_not() {
             "{bad}"
         );
     }
-    let report = check(&with(base(), "role", json!("org_admin")));
-    assert_eq!(
-        report.errors[0].params.get_str("suggestion"),
-        Some("ORG_ADMIN")
-    );
+    // The suggestion ignores case, surrounding spaces, and `-`/` ` vs `_`.
+    for (near, suggestion) in [
+        ("org_admin", Some("ORG_ADMIN")),
+        (" org admin ", Some("ORG_ADMIN")),
+        ("Org-Admin", Some("ORG_ADMIN")),
+        ("ORG_ADMINS", None),
+        ("", None),
+    ] {
+        let report = check(&with(base(), "role", json!(near)));
+        assert_eq!(
+            report.errors[0].params.get_str("suggestion"),
+            suggestion,
+            "{near:?}"
+        );
+        let message = &report.errors[0].message;
+        assert!(message.starts_with("Must be one of: ORG_ADMIN, ORG_MANAGER, "));
+        match suggestion {
+            Some(s) => assert!(message.ends_with(&format!(". Did you mean \"{s}\"?"))),
+            None => assert!(message.ends_with(", PUBLISHER.")),
+        }
+    }
 }
 
 #[test]
@@ -142,8 +158,10 @@ fn every_language_is_accepted_in_exact_case_only() {
             "{bad}"
         );
     }
-    let report = check(&with(base(), "lang", json!("pt-BR")));
-    assert_eq!(report.errors[0].params.get_str("suggestion"), Some("pt-br"));
+    for near in ["pt-BR", "pt_br", "PT BR"] {
+        let report = check(&with(base(), "lang", json!(near)));
+        assert_eq!(report.errors[0].params.get_str("suggestion"), Some("pt-br"));
+    }
 }
 
 #[test]
