@@ -386,7 +386,7 @@ impl<'o> Walker<'o> {
             }
             Type::Enum(allowed) => {
                 let text = node.as_str().unwrap_or_default();
-                if !allowed.contains(&text.as_ref()) {
+                if !one_of(allowed, &text) {
                     self.enum_error(allowed, &text);
                 }
             }
@@ -667,6 +667,17 @@ fn find_field(fields: &[Field], hint: usize, matches: impl Fn(&str) -> bool) -> 
         }
     }
     None
+}
+
+/// Whether `text` is one of `allowed`. Enum values are short and mostly
+/// differ in length or first byte: those are compared before the bytes.
+#[inline]
+fn one_of(allowed: &[&str], text: &str) -> bool {
+    let text = text.as_bytes();
+    allowed.iter().any(|a| {
+        let a = a.as_bytes();
+        a.len() == text.len() && a.first() == text.first() && a == text
+    })
 }
 
 /// `true` when the sibling named by the condition has the given value.
