@@ -201,8 +201,13 @@ fn check_ascii_domain(domain: &[u8]) -> Option<Result<(), &'static str>> {
     let mut bad_label = false;
     let mut digits_only = true;
     for (i, &b) in domain.iter().enumerate() {
-        match DOMAIN_BYTE[usize::from(b)] {
-            LETTER => digits_only = false,
+        let class = DOMAIN_BYTE[usize::from(b)];
+        if class == LETTER {
+            // Most bytes: one well-predicted branch.
+            digits_only = false;
+            continue;
+        }
+        match class {
             DIGIT | HYPHEN => digits_only &= b != b'-',
             LABEL_END => {
                 bad_label |= check_ascii_label(&domain[start..i]).is_err();
