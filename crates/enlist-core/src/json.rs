@@ -511,7 +511,7 @@ impl Parser<'_> {
 
     /// Parses an object key and the following `:`. Always inlined, like
     /// [`Parser::string`]: with either one left as a call the bulk benchmark
-    /// ran 1.9 M more instructions (docs/benchmarks.md), for some 200 bytes
+    /// ran up to 1.9 M more instructions (docs/benchmarks.md), for some 200 bytes
     /// of wasm.
     #[inline(always)]
     fn key(&mut self) -> Result<(), Failure> {
