@@ -278,24 +278,26 @@ impl<'o> Walker<'o> {
         };
         let (message, when) = if condition_holds {
             (
-                concat(&[
+                [
                     "The provider ignores this field when ",
                     c.field,
                     " is ",
                     value,
                     ".",
-                ]),
+                ]
+                .concat(),
                 "equals",
             )
         } else {
             (
-                concat(&[
+                [
                     "The provider ignores this field unless ",
                     c.field,
                     " is ",
                     value,
                     ".",
-                ]),
+                ]
+                .concat(),
                 "differs",
             )
         };
@@ -310,9 +312,9 @@ impl<'o> Walker<'o> {
         self.error(
             Code::Type,
             if found == Kind::Null {
-                concat(&["Must be ", article(expected), " ", expected, ", not null."])
+                ["Must be ", article(expected), " ", expected, ", not null."].concat()
             } else {
-                concat(&[
+                [
                     "Must be ",
                     article(expected),
                     " ",
@@ -322,7 +324,8 @@ impl<'o> Walker<'o> {
                     " ",
                     found.name(),
                     ".",
-                ])
+                ]
+                .concat()
             },
             Params::new()
                 .with("expected", Param::Str(Cow::Borrowed(expected)))
@@ -414,11 +417,12 @@ impl<'o> Walker<'o> {
         if let Err(reason) = formats::check_email(email) {
             self.error(
                 Code::Email,
-                concat(&[
+                [
                     "Must be a valid email address (",
                     email_reason(reason),
                     ").",
-                ]),
+                ]
+                .concat(),
                 Params::new().with("reason", Param::Str(Cow::Borrowed(reason))),
             );
             return;
@@ -448,22 +452,24 @@ impl<'o> Walker<'o> {
         if chars < policy.min_length as usize {
             self.error(
                 Code::MinLength,
-                concat(&[
+                [
                     "Must be at least ",
                     itoa(policy.min_length as usize).as_str(),
                     " characters long.",
-                ]),
+                ]
+                .concat(),
                 Params::new().with("min", Param::Int(i64::from(policy.min_length))),
             );
         }
         if chars > policy.max_length as usize {
             self.error(
                 Code::MaxLength,
-                concat(&[
+                [
                     "Must be at most ",
                     itoa(policy.max_length as usize).as_str(),
                     " characters long.",
-                ]),
+                ]
+                .concat(),
                 Params::new().with("max", Param::Int(i64::from(policy.max_length))),
             );
         }
@@ -822,16 +828,6 @@ fn levenshtein(a: &[char], b: &[char], row: &mut Vec<usize>) -> usize {
         }
     }
     row[b.len()]
-}
-
-/// Joins `parts` into one string, allocated once (a message assembled from
-/// fixed words and names needs none of `format!`'s machinery).
-fn concat(parts: &[&str]) -> String {
-    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
-    for part in parts {
-        out.push_str(part);
-    }
-    out
 }
 
 /// Formats an index without allocating.
