@@ -268,22 +268,46 @@ pub fn write_string(out: &mut Vec<u8>, s: &str) {
 /// enlist_core::json::write_int(&mut out, 42, true);
 /// assert_eq!(out, b"-42");
 /// ```
-pub fn write_int(out: &mut Vec<u8>, mut n: u64, negative: bool) {
-    let mut buf = [0u8; 21];
-    let mut at = buf.len();
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
+pub fn write_int(out: &mut Vec<u8>, n: u64, negative: bool) {
+    out.extend_from_slice(Digits::new(n, negative).as_bytes());
+}
+
+/// An integer's decimal text in a stack buffer, for writers that must not
+/// allocate (JSON output, JSON Pointer indices, messages).
+pub(crate) struct Digits {
+    bytes: [u8; 21],
+    start: usize,
+}
+
+impl Digits {
+    /// The digits of `n`, after a `-` when `negative`.
+    pub(crate) fn new(mut n: u64, negative: bool) -> Self {
+        let mut d = Digits {
+            bytes: [0; 21],
+            start: 21,
+        };
+        loop {
+            d.start -= 1;
+            d.bytes[d.start] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
         }
+        if negative {
+            d.start -= 1;
+            d.bytes[d.start] = b'-';
+        }
+        d
     }
-    if negative {
-        at -= 1;
-        buf[at] = b'-';
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.bytes[self.start..]
     }
-    out.extend_from_slice(&buf[at..]);
+
+    pub(crate) fn as_str(&self) -> &str {
+        std::str::from_utf8(self.as_bytes()).unwrap_or("0")
+    }
 }
 
 /// A small JSON writer over a byte buffer, for the results enlist writes

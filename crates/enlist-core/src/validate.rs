@@ -830,32 +830,9 @@ fn levenshtein(a: &[char], b: &[char], row: &mut Vec<usize>) -> usize {
     row[b.len()]
 }
 
-/// Formats an index without allocating.
-fn itoa(mut n: usize) -> ItoaBuf {
-    let mut buf = ItoaBuf {
-        bytes: [0; 20],
-        start: 20,
-    };
-    loop {
-        buf.start -= 1;
-        buf.bytes[buf.start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    buf
-}
-
-struct ItoaBuf {
-    bytes: [u8; 20],
-    start: usize,
-}
-
-impl ItoaBuf {
-    fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.bytes[self.start..]).unwrap_or("0")
-    }
+/// `n`'s decimal text, without allocating.
+fn itoa(n: usize) -> crate::json::Digits {
+    crate::json::Digits::new(n as u64, false)
 }
 
 #[cfg(test)]
