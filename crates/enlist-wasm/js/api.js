@@ -357,10 +357,26 @@ function mergeBad(bad, report) {
 
 const VALID = () => ({ ok: true, errors: [], warnings: [] });
 
+/**
+ * The issues of a compact report list (crates/enlist-wasm/src/write.rs,
+ * `report`): four values per issue, `path, code, message, params | null`.
+ */
+function expand(flat) {
+  const out = new Array(flat.length >> 2);
+  for (let k = 0, j = 0; k < flat.length; k += 4, j++) {
+    const params = flat[k + 3];
+    out[j] =
+      params === null
+        ? { path: flat[k], code: flat[k + 1], message: flat[k + 2] }
+        : { path: flat[k], code: flat[k + 1], message: flat[k + 2], params };
+  }
+  return out;
+}
+
 function finishCheck(rt, n) {
   if (n === 0) return VALID();
-  const r = readJson(rt, n);
-  return { ok: r.errors.length === 0, errors: r.errors, warnings: r.warnings };
+  const [errors, warnings] = readJson(rt, n);
+  return { ok: errors.length === 0, errors: expand(errors), warnings: expand(warnings) };
 }
 
 function checkText(rt, p, text) {
