@@ -333,6 +333,10 @@ impl<'o> Walker<'o> {
         );
     }
 
+    /// Checks one value against its type. Inlined into its two callers
+    /// natively (2.7 M fewer instructions on the bulk benchmark, 4 %: no call
+    /// per field); not in the wasm, where the copy cost 0.5 KB gzip.
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn value(&mut self, ty: &Type, node: Node<'_, '_>) {
         if node.kind() != ty.json_kind() {
             self.type_error(expected_name(ty), node.kind());
