@@ -174,7 +174,10 @@ impl<'o> Walker<'o> {
         // The tape index of each field's value, by field index, and the order
         // the fields came in.
         let mut values = [NOT_SEEN; MAX_FIELDS];
-        let mut order = [0u8; MAX_FIELDS];
+        // The fields present that may need a warning (deprecated, or relevant
+        // only in some combinations), in document order: checked once every
+        // sibling is known.
+        let mut to_check = [0u8; MAX_FIELDS];
         let mut count = 0;
         // Payloads usually list fields in schema order: search from the field
         // after the last one found, wrapping around.
@@ -197,8 +200,10 @@ impl<'o> Walker<'o> {
                         );
                     } else {
                         values[i] = value.index();
-                        order[count] = i as u8;
-                        count += 1;
+                        if field.deprecated || !matches!(field.relevance, Relevance::Always) {
+                            to_check[count] = i as u8;
+                            count += 1;
+                        }
                         self.field(field, value);
                     }
                     self.leave(mark);
@@ -214,11 +219,8 @@ impl<'o> Walker<'o> {
             }
         }
         // Warnings, in document order.
-        for &i in &order[..count] {
+        for &i in &to_check[..count] {
             let field = &fields[usize::from(i)];
-            if !field.deprecated && matches!(field.relevance, Relevance::Always) {
-                continue;
-            }
             let mark = self.enter_key(field.name);
             if field.deprecated {
                 self.warning(
