@@ -11,25 +11,44 @@
 // opt-levels:
 //
 //   node bench/npm-ab.mjs crates/enlist-wasm/pkg/client.js s.wasm z.wasm
+//
+// For a change to both the JavaScript and the wasm, compare two built
+// packages instead (each its own browser.js and enlist_bg.wasm), e.g. the
+// package of an older commit built in a second work tree:
+//
+//   node bench/npm-ab.mjs --packages <old>/crates/enlist-wasm/pkg crates/enlist-wasm/pkg
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { INVALID, VALID, rows } from "./npm-data.mjs";
+import { INVALID, INVALID_MANY, VALID, rows } from "./npm-data.mjs";
 
-const [entry, wasmA, wasmB, roundsArg] = process.argv.slice(2);
-if (!entry || !wasmA || !wasmB) {
-  console.error("usage: node bench/npm-ab.mjs <entry.js> <a.wasm> <b.wasm> [rounds]");
+const argv = process.argv.slice(2);
+const packages = argv[0] === "--packages";
+const [entry, wasmA, wasmB, roundsArg] = packages ? [undefined, ...argv.slice(1)] : argv;
+if ((!packages && !entry) || !wasmA || !wasmB) {
+  console.error(
+    "usage: node bench/npm-ab.mjs <entry.js> <a.wasm> <b.wasm> [rounds]\n" +
+      "       node bench/npm-ab.mjs --packages <a-pkg-dir> <b-pkg-dir> [rounds]",
+  );
   process.exit(2);
 }
 const rounds = Number(roundsArg ?? 9);
 
-// Two independent instances of the same entry (the query makes two modules).
-const url = pathToFileURL(resolve(entry)).href;
+// Two independent instances (the query makes two modules of one entry).
 const builds = [];
 for (const [label, wasm] of [["A", wasmA], ["B", wasmB]]) {
-  const m = await import(`${url}?${label}`);
-  m.initSync(readFileSync(wasm));
+  const js = packages ? join(wasm, "browser.js") : entry;
+  const bin = packages ? join(wasm, "enlist_bg.wasm") : wasm;
+  const m = await import(`${pathToFileURL(resolve(js)).href}?${label}`);
+  m.initSync(readFileSync(bin));
   builds.push({ label, m });
+}
+for (const input of [VALID, INVALID, INVALID_MANY]) {
+  const [a, b] = builds.map(({ m }) => JSON.stringify(m.validate("partoo", input)));
+  if (a !== b) {
+    console.error("npm-ab: A and B report differently; compare speed only for the same results");
+    process.exit(1);
+  }
 }
 
 const text = JSON.stringify(rows(10000));
@@ -42,7 +61,8 @@ const cases = [
   ["validateMany, 10,000 rows (string), ms", (m) => m.validateMany("partoo", text), 3, 1e3],
   ["validateMany, 10,000 rows (bytes), ms", (m) => m.validateMany("partoo", bytes), 3, 1e3],
   ["validate, valid object, µs", (m) => m.validate("partoo", VALID), 20000, 1],
-  ["validate, invalid object, µs", (m) => m.validate("partoo", INVALID), 20000, 1],
+  ["validate, invalid object (6 errors), µs", (m) => m.validate("partoo", INVALID), 20000, 1],
+  ["validate, invalid object (12 errors), µs", (m) => m.validate("partoo", INVALID_MANY), 10000, 1],
   ["csvToRows, 1,000 rows, ms", (m) => m.csvToRows("partoo", csv), 5, 1e3],
 ];
 
