@@ -325,12 +325,39 @@ describe("validateMany", () => {
   });
 
   test("agrees with validate row by row", () => {
-    const r = enlist.validateMany("partoo", rows);
+    // Single reports and bulk reports cross the wasm boundary in different
+    // forms (crates/enlist-wasm/src/write.rs): the issues must come out the
+    // same, params (strings, integers, lists) and their absence included.
+    const varied = [
+      ...rows,
+      {
+        email: "nope@",
+        first_name: "",
+        role: "admin",
+        lang: "pt-BR",
+        password: "abc",
+        business_ids: ["a", "a"],
+        org_id: 1.5,
+        sso_only: "no",
+        firstname: "x",
+        "odd/~key": 1,
+        sidebar_pages: ["posts"],
+      },
+      { ...ADA, role: "GROUP_MANAGER", business_ids: ["b"], "prénom \"x\"\t🦀": "Ada" },
+    ];
+    const r = enlist.validateMany("partoo", varied);
+    assert.equal(r.invalid.length, 5);
+    let params = 0;
     for (const row of r.invalid) {
-      const one = enlist.validate("partoo", rows[row.index]);
+      const one = enlist.validate("partoo", varied[row.index]);
       assert.deepEqual(row.errors, one.errors);
       assert.deepEqual(row.warnings, one.warnings);
+      for (const issue of [...one.errors, ...one.warnings]) {
+        if ("params" in issue) params += 1;
+        else assert.deepEqual(Object.keys(issue), ["path", "code", "message"]);
+      }
     }
+    assert.ok(params >= 5, "issues with params were compared");
   });
 
   test("reports a document that is not an array of rows", () => {
