@@ -13,10 +13,11 @@
 // runtime's own per-request work, not from either Worker's code
 // (docs/benchmarks.md, "Worker").
 import { spawn } from "node:child_process";
-import http, { createServer } from "node:http";
+import http from "node:http";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
 import { startWorker } from "../tests/worker/serve.mjs";
+import { startFastUpstream } from "./fast-upstream.mjs";
 import { baselineOptions } from "./worker-baseline/miniflare.mjs";
 
 const KEY = "bench-partoo-key";
@@ -32,19 +33,10 @@ const opt = (name, dflt) => {
   return i >= 0 ? args[i + 1] : dflt;
 };
 
-/** A fast upstream answering like Partoo's create-user; prints its port. */
-function upstream() {
-  let n = 0;
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on("end", () => {
-      const body = JSON.stringify({ id: (++n).toString(16).padStart(24, "0"), status: "success" });
-      res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
-      res.end(body);
-    });
-  });
-  server.keepAliveTimeout = 60_000;
-  server.listen(0, "127.0.0.1", () => process.stdout.write(`${server.address().port}\n`));
+/** The fast upstream, in this process; prints its port. */
+async function upstream() {
+  const { url } = await startFastUpstream();
+  process.stdout.write(`${new URL(url).port}\n`);
 }
 
 /** Sends `count` requests one after the other on one connection; prints a JSON summary. */
@@ -131,6 +123,6 @@ async function main() {
   }
 }
 
-if (args[0] === "--upstream") upstream();
+if (args[0] === "--upstream") await upstream();
 else if (args[0] === "--client") await client(args[1], Number(args[2]));
 else await main();

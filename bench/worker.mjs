@@ -10,12 +10,13 @@
 // Rounds alternate between the two Workers; the table shows medians.
 import { spawnSync, spawn } from "node:child_process";
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
-import http, { createServer } from "node:http";
+import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { Miniflare } from "miniflare";
 import { SCRIPT_PATH, WASM_PATH, startWorker } from "../tests/worker/serve.mjs";
+import { startFastUpstream } from "./fast-upstream.mjs";
 import { baselineOptions } from "./worker-baseline/miniflare.mjs";
 
 const args = process.argv.slice(2);
@@ -32,22 +33,6 @@ const BODY = JSON.stringify({ email: "ada@example.com", first_name: "Ada", last_
 if (spawnSync("wrk", ["--version"]).error) {
   console.error("bench/worker.mjs: wrk not found (apt-get install -y wrk)");
   process.exit(1);
-}
-
-/** A fast upstream: answers every POST like Partoo's create-user. */
-async function startFastUpstream() {
-  let n = 0;
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on("end", () => {
-      const body = JSON.stringify({ id: (++n).toString(16).padStart(24, "0"), status: "success" });
-      res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
-      res.end(body);
-    });
-  });
-  server.keepAliveTimeout = 60_000;
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => (server.closeAllConnections(), server.close(r))) };
 }
 
 const bindings = (upstream) => ({

@@ -171,8 +171,7 @@ impl<'o> Walker<'o> {
         }
         let fields = &schema.fields[..schema.fields.len().min(MAX_FIELDS)];
         let n = fields.len();
-        // The tape index of each field's value, by field index, and the order
-        // the fields came in.
+        // The tape index of each field's value, by field index.
         let mut values = [NOT_SEEN; MAX_FIELDS];
         // The fields present that may need a warning (deprecated, or relevant
         // only in some combinations), in document order: checked once every
