@@ -17,11 +17,10 @@ import http from "node:http";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
 import { startWorker } from "../tests/worker/serve.mjs";
-import { startFastUpstream } from "./fast-upstream.mjs";
+import { startFastUpstream, timedRequest } from "./worker-harness.mjs";
 import { baselineOptions } from "./worker-baseline/miniflare.mjs";
 
 const KEY = "bench-partoo-key";
-const BODY = JSON.stringify({ email: "ada@example.com", first_name: "Ada", last_name: "Lovelace", role: "BUSINESS_MANAGER", lang: "en" });
 const WARM_UP = 300;
 const SLOW_MS = 3;
 const SLOWEST = 12;
@@ -42,20 +41,7 @@ async function upstream() {
 /** Sends `count` requests one after the other on one connection; prints a JSON summary. */
 async function client(url, count) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const once = () =>
-    new Promise((resolve, reject) => {
-      const t0 = process.hrtime.bigint();
-      const req = http.request(
-        url,
-        { agent, method: "POST", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(BODY) } },
-        (res) => {
-          res.resume();
-          res.on("end", () => resolve(Number(process.hrtime.bigint() - t0) / 1e6));
-        },
-      );
-      req.on("error", reject);
-      req.end(BODY);
-    });
+  const once = async () => (await timedRequest(agent, url))[1];
   for (let i = 0; i < WARM_UP; i++) await once();
   const times = [];
   for (let i = 0; i < count; i++) times.push(await once());

@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { Miniflare } from "miniflare";
 import { SCRIPT_PATH, WASM_PATH, startWorker } from "../tests/worker/serve.mjs";
-import { startFastUpstream } from "./fast-upstream.mjs";
+import { BODY, startFastUpstream, timedRequest } from "./worker-harness.mjs";
 import { baselineOptions } from "./worker-baseline/miniflare.mjs";
 
 const args = process.argv.slice(2);
@@ -28,7 +28,6 @@ const DURATION = opt("duration", 10);
 const CONNECTIONS = opt("connections", 4);
 const ROUNDS = opt("rounds", 3);
 const KEY = "bench-partoo-key";
-const BODY = JSON.stringify({ email: "ada@example.com", first_name: "Ada", last_name: "Lovelace", role: "BUSINESS_MANAGER", lang: "en" });
 
 if (spawnSync("wrk", ["--version"]).error) {
   console.error("bench/worker.mjs: wrk not found (apt-get install -y wrk)");
@@ -99,20 +98,7 @@ async function wrk(url, { connections = CONNECTIONS, duration = DURATION, post =
  */
 async function sequential(url, { post = true, seconds = Math.max(3, DURATION / 2) } = {}) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const once = () =>
-    new Promise((resolve, reject) => {
-      const t0 = process.hrtime.bigint();
-      const req = http.request(
-        url,
-        { agent, method: post ? "POST" : "GET", headers: post ? { "content-type": "application/json", "content-length": Buffer.byteLength(BODY) } : {} },
-        (res) => {
-          res.resume();
-          res.on("end", () => resolve([res.statusCode, Number(process.hrtime.bigint() - t0) / 1e6]));
-        },
-      );
-      req.on("error", reject);
-      req.end(post ? BODY : undefined);
-    });
+  const once = () => timedRequest(agent, url, post);
   for (let i = 0; i < 200; i++) await once();
   const times = [];
   let non2xx = 0;
