@@ -58,7 +58,9 @@ function child(childArgs, { line = false } = {}) {
       out += d;
       if (line && out.includes("\n")) resolve(out.split("\n")[0]);
     });
-    c.on("exit", (code) => (code === 0 || line ? resolve(out) : reject(new Error(`child exited with ${code}`))));
+    // After its first line, a `line` child's exit (it is killed at the end)
+    // settles nothing; before it, it is a failure like any other.
+    c.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`child exited with ${code}`))));
   });
   return { done, kill: () => c.kill() };
 }
