@@ -19,6 +19,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { createServer as createTcpServer } from "node:net";
+import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Log, LogLevel, Miniflare } from "miniflare";
 
@@ -101,6 +102,11 @@ export function parseDevVars(text) {
  * @param {(entry: {level: string, message: string}) => void} [options.onLog]
  *   receives every line the Worker logs (console.log…) instead of stdout;
  *   without it and without `verbose`, only warnings and errors are printed.
+ * @param {string} [options.scriptPath] another build of the Worker's entry
+ *   (default: build/index.js), e.g. one that keeps its wasm names for
+ *   bench/worker-profile.mjs.
+ * @param {number} [options.inspectorPort] opens the V8 inspector on this
+ *   port (the Worker's isolate is `core:user:`).
  * @returns {Promise<{url: string, mf: Miniflare, dispose: () => Promise<void>}>}
  *   `url` is the origin without a trailing slash ("http://127.0.0.1:<port>"),
  *   like tests/mocks/upstream.mjs; `mf` is the Miniflare instance.
@@ -113,8 +119,11 @@ export async function startWorker({
   rateLimit = {},
   verbose = false,
   onLog,
+  scriptPath = SCRIPT_PATH,
+  inspectorPort,
 } = {}) {
-  for (const path of [SCRIPT_PATH, WASM_PATH, ASSETS_DIR]) {
+  const wasmPath = scriptPath === SCRIPT_PATH ? WASM_PATH : join(dirname(scriptPath), "index_bg.wasm");
+  for (const path of [scriptPath, wasmPath, ASSETS_DIR]) {
     if (!existsSync(path)) {
       throw new Error(
         `The Worker is not built: ${path} is missing. Run \`cargo xtask build\` ` +
@@ -139,8 +148,9 @@ export async function startWorker({
         : ({ level, message }) => {
             if (level === "warn" || level === "error") process.stderr.write(`${message}\n`);
           }),
+    inspectorPort,
     modules: true,
-    scriptPath: SCRIPT_PATH,
+    scriptPath,
     modulesRules: [
       { type: "ESModule", include: ["**/*.js"] },
       { type: "CompiledWasm", include: ["**/*.wasm"] },
