@@ -203,6 +203,10 @@ async function main() {
   console.log(`\nWorker benchmark (${ROUNDS} rounds × ${DURATION} s, medians; Node ${process.version}; load average at the end ${load})`);
   for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
   console.log("\nper round (req/s): Rust", results.rust.map((r) => r.rps.toFixed(0)).join(", "), "| JS", results.base.map((r) => r.rps.toFixed(0)).join(", "));
+  // Each round runs the two Workers back to back, so a round's own ratio is
+  // the least exposed to the machine's speed drifting between rounds.
+  const paired = results.rust.map((r, i) => r.rps / results.base[i].rps);
+  console.log(`per round ratio Rust / JS: ${paired.map((x) => x.toFixed(2)).join(", ")} (median ${median(paired).toFixed(2)})`);
   if (errors) process.exitCode = 1;
 }
 
