@@ -123,6 +123,7 @@ impl Out {
 /// used here, with `queueMicrotask` hidden for that moment and put back at
 /// once. Both paths run the same tasks in the same order; if the global
 /// cannot be changed, nothing is, and the queue uses `queueMicrotask`.
+/// `tests/worker/microtasks.test.mjs` checks both on the built bundle.
 #[event(start)]
 fn start() {
     use worker::js_sys::{global, Object, Reflect};
