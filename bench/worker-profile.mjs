@@ -19,16 +19,12 @@
 // little. Needs `wrk` on PATH.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Miniflare } from "miniflare";
 import WebSocket from "ws";
-import { SCRIPT_PATH, startWorker } from "../tests/worker/serve.mjs";
-import { BODY, startFastUpstream } from "./worker-harness.mjs";
-import { baselineOptions } from "./worker-baseline/miniflare.mjs";
-
-const KEY = "bench-partoo-key";
+import { freePort } from "../tests/openapi/prism.mjs";
+import { SCRIPT_PATH } from "../tests/worker/serve.mjs";
+import { BODY, WRK_POST_LUA, startBenchWorker, startFastUpstream } from "./worker-harness.mjs";
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
   const i = args.indexOf(`--${name}`);
@@ -45,23 +41,11 @@ if (!["rust", "js"].includes(worker)) {
   process.exit(2);
 }
 
-/** A free TCP port on 127.0.0.1 (for the inspector). */
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.on("error", rej);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
-
 /** Runs wrk against `url`; resolves with the number of requests it completed. */
 async function load(url) {
   const dir = mkdtempSync(join(tmpdir(), "enlist-profile-"));
   const lua = join(dir, "post.lua");
-  writeFileSync(lua, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(BODY)}\nwrk.headers["Content-Type"] = "application/json"\n`);
+  writeFileSync(lua, WRK_POST_LUA);
   const child = spawn("wrk", ["-t1", "-c4", `-d${seconds}s`, "-s", lua, url]);
   let out = "";
   child.stdout.on("data", (c) => (out += c));
@@ -102,29 +86,9 @@ function summarize(profile, requests) {
   return { categories: sorted(byCategory), functions: sorted(byFunction), samples: profile.samples.length };
 }
 
-/** The Worker in Miniflare as the Worker benchmark runs it (assets in front, a rate limit too high to trigger). */
-async function start(upstreamUrl, inspectorPort) {
-  if (worker === "rust") {
-    return startWorker({
-      scriptPath: script,
-      inspectorPort,
-      bindings: { PARTOO_API_KEY: KEY, PARTOO_BASE_URL: upstreamUrl, ALLOWED_ORIGINS: "", UPSTREAM_TIMEOUT_MS: "10000" },
-      rateLimit: { limit: 1_000_000_000, period: 60 },
-      onLog: () => {},
-    });
-  }
-  const mf = new Miniflare({
-    host: "127.0.0.1",
-    port: 0,
-    inspectorPort,
-    ...baselineOptions({ upstreamUrl, partooKey: KEY, withAssets: true }),
-  });
-  return { url: (await mf.ready).origin, dispose: () => mf.dispose() };
-}
-
 const upstream = await startFastUpstream();
 const inspectorPort = await freePort();
-const running = await start(upstream.url, inspectorPort);
+const running = await startBenchWorker(worker, upstream.url, { scriptPath: script, inspectorPort });
 try {
   const url = `${running.url}/v1/partoo/users`;
   for (let i = 0; i < 300; i++) {

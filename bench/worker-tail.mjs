@@ -15,12 +15,8 @@
 import { spawn } from "node:child_process";
 import http from "node:http";
 import { fileURLToPath } from "node:url";
-import { Miniflare } from "miniflare";
-import { startWorker } from "../tests/worker/serve.mjs";
-import { startFastUpstream, timedRequest } from "./worker-harness.mjs";
-import { baselineOptions } from "./worker-baseline/miniflare.mjs";
+import { startBenchWorker, startFastUpstream, timedRequest } from "./worker-harness.mjs";
 
-const KEY = "bench-partoo-key";
 const WARM_UP = 300;
 const SLOW_MS = 3;
 const SLOWEST = 12;
@@ -75,17 +71,13 @@ async function main() {
   let dispose = async () => {};
   if (worker === "rust") {
     if (!withAssets) throw new Error("--no-assets applies to the JS baseline only (the Rust Worker is started as deployed)");
-    const w = await startWorker({
-      bindings: { PARTOO_API_KEY: KEY, PARTOO_BASE_URL: upUrl, ALLOWED_ORIGINS: "", UPSTREAM_TIMEOUT_MS: "10000" },
-      rateLimit: { limit: 1_000_000_000, period: 60 },
-      onLog: () => {},
-    });
+    const w = await startBenchWorker("rust", upUrl);
     target = `${w.url}/v1/partoo/users`;
     dispose = w.dispose;
   } else if (worker === "js") {
-    const mf = new Miniflare({ host: "127.0.0.1", port: 0, ...baselineOptions({ upstreamUrl: upUrl, partooKey: KEY, withAssets }) });
-    target = `${(await mf.ready).origin}/v1/partoo/users`;
-    dispose = () => mf.dispose();
+    const w = await startBenchWorker("js", upUrl, { withAssets });
+    target = `${w.url}/v1/partoo/users`;
+    dispose = w.dispose;
   } else if (worker === "direct") {
     target = `${upUrl}/v2/user`;
   } else {

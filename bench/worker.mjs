@@ -14,10 +14,8 @@ import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { Miniflare } from "miniflare";
-import { SCRIPT_PATH, WASM_PATH, startWorker } from "../tests/worker/serve.mjs";
-import { BODY, startFastUpstream, timedRequest } from "./worker-harness.mjs";
-import { baselineOptions } from "./worker-baseline/miniflare.mjs";
+import { SCRIPT_PATH, WASM_PATH } from "../tests/worker/serve.mjs";
+import { BODY, WRK_POST_LUA, startBenchWorker, startFastUpstream, timedRequest } from "./worker-harness.mjs";
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -27,46 +25,20 @@ const opt = (name, dflt) => {
 const DURATION = opt("duration", 10);
 const CONNECTIONS = opt("connections", 4);
 const ROUNDS = opt("rounds", 3);
-const KEY = "bench-partoo-key";
 
 if (spawnSync("wrk", ["--version"]).error) {
   console.error("bench/worker.mjs: wrk not found (apt-get install -y wrk)");
   process.exit(1);
 }
 
-const bindings = (upstream) => ({
-  PARTOO_API_KEY: KEY,
-  PARTOO_BASE_URL: upstream.url,
-  ALLOWED_ORIGINS: "",
-  UPSTREAM_TIMEOUT_MS: "10000",
-});
-const RATE = { limit: 1_000_000_000, period: 60 };
-const quiet = () => {};
-
-async function startBaseline(upstream) {
-  const mf = new Miniflare({
-    host: "127.0.0.1",
-    port: 0,
-    ...baselineOptions({ upstreamUrl: upstream.url, partooKey: KEY, withAssets: true }),
-  });
-  const ready = await mf.ready;
-  return { url: ready.origin, dispose: () => mf.dispose() };
-}
-
-async function startRust(upstream) {
-  return startWorker({ bindings: bindings(upstream), rateLimit: RATE, onLog: quiet });
-}
+const startBaseline = (upstream) => startBenchWorker("js", upstream.url);
+const startRust = (upstream) => startBenchWorker("rust", upstream.url);
 
 /** Runs wrk; returns {rps, p50, p90, p99} (ms). */
 async function wrk(url, { connections = CONNECTIONS, duration = DURATION, post = true } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "enlist-wrk-"));
   const script = join(dir, "post.lua");
-  writeFileSync(
-    script,
-    post
-      ? `wrk.method = "POST"\nwrk.body = ${JSON.stringify(BODY)}\nwrk.headers["Content-Type"] = "application/json"\n`
-      : "",
-  );
+  writeFileSync(script, post ? WRK_POST_LUA : "");
   // Not spawnSync: the upstream runs in this process and must keep answering.
   const scriptArgs = post ? ["-s", script] : [];
   const child = spawn("wrk", ["-t1", `-c${connections}`, `-d${duration}s`, "--latency", ...scriptArgs, url]);

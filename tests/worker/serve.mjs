@@ -122,8 +122,7 @@ export async function startWorker({
   scriptPath = SCRIPT_PATH,
   inspectorPort,
 } = {}) {
-  const wasmPath = scriptPath === SCRIPT_PATH ? WASM_PATH : join(dirname(scriptPath), "index_bg.wasm");
-  for (const path of [scriptPath, wasmPath, ASSETS_DIR]) {
+  for (const path of [scriptPath, join(dirname(scriptPath), "index_bg.wasm"), ASSETS_DIR]) {
     if (!existsSync(path)) {
       throw new Error(
         `The Worker is not built: ${path} is missing. Run \`cargo xtask build\` ` +
