@@ -5,9 +5,14 @@
 // upstream. `cargo xtask bench` runs it; results go to docs/benchmarks.md.
 //
 //   node bench/worker.mjs [--duration 10] [--connections 4] [--rounds 3]
+//       [--rust-baseline build/bench-rust-baseline/index.js]
 //
 // Needs the Worker built (`cargo xtask build worker`) and `wrk` on PATH.
-// Rounds alternate between the two Workers; the table shows medians.
+// Rounds alternate between the Workers; the table shows medians.
+// `--rust-baseline` adds a third Worker: the JavaScript baseline written in
+// Rust on workers-rs (bench/worker-rust-baseline/, which `cargo xtask bench
+// worker` builds and passes), to tell what any Rust Worker costs on this
+// runtime from what enlist's own work adds.
 import { spawnSync, spawn } from "node:child_process";
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
@@ -25,6 +30,8 @@ const opt = (name, dflt) => {
 const DURATION = opt("duration", 10);
 const CONNECTIONS = opt("connections", 4);
 const ROUNDS = opt("rounds", 3);
+const flag = args.indexOf("--rust-baseline");
+const RUST_BASELINE = flag >= 0 ? args[flag + 1] : undefined;
 
 if (spawnSync("wrk", ["--version"]).error) {
   console.error("bench/worker.mjs: wrk not found (apt-get install -y wrk)");
@@ -124,18 +131,23 @@ async function main() {
 
   const rust = await startRust(upstream);
   const base = await startBaseline(upstream);
+  const rbase = RUST_BASELINE ? await startBenchWorker("rust", upstream.url, { scriptPath: RUST_BASELINE }) : undefined;
   await checkOnce(rust.url);
   await checkOnce(base.url);
+  if (rbase) await checkOnce(rbase.url);
   // Warm up both.
   await wrk(`${rust.url}/v1/partoo/users`, { duration: 2 });
   await wrk(`${base.url}/v1/partoo/users`, { duration: 2 });
 
-  const results = { rust: [], base: [], rustHealth: [], baseHealth: [], rustLat: [], baseLat: [], direct: [] };
+  if (rbase) await wrk(`${rbase.url}/v1/partoo/users`, { duration: 2 });
+  const results = { rbase: [], rbaseHealth: [], rust: [], base: [], rustHealth: [], baseHealth: [], rustLat: [], baseLat: [], direct: [] };
   for (let round = 0; round < ROUNDS; round++) {
     results.rust.push(await wrk(`${rust.url}/v1/partoo/users`));
     results.base.push(await wrk(`${base.url}/v1/partoo/users`));
+    if (rbase) results.rbase.push(await wrk(`${rbase.url}/v1/partoo/users`));
     results.rustHealth.push(await wrk(`${rust.url}/v1/health`, { post: false, duration: Math.max(2, Math.round(DURATION / 2)) }));
     results.baseHealth.push(await wrk(`${base.url}/v1/health`, { post: false, duration: Math.max(2, Math.round(DURATION / 2)) }));
+    if (rbase) results.rbaseHealth.push(await wrk(`${rbase.url}/v1/health`, { post: false, duration: Math.max(2, Math.round(DURATION / 2)) }));
     // Latency: one request at a time, so no queueing.
     results.direct.push(await sequential(`${upstream.url}/user`));
     results.rustLat.push(await sequential(`${rust.url}/v1/partoo/users`));
@@ -143,6 +155,7 @@ async function main() {
   }
   await rust.dispose();
   await base.dispose();
+  await rbase?.dispose();
   await upstream.close();
 
   const med = (list, k) => median(list.map((r) => r[k]));
@@ -170,6 +183,13 @@ async function main() {
     ["added latency, JS baseline p50 / p90 / p99", `${addedBase("p50").toFixed(2)} / ${addedBase("p90").toFixed(2)} / ${addedBase("p99").toFixed(2)} ms`],
     ["non-2xx answers during the runs", String(errors)],
   ];
+  if (rbase) {
+    const rb = med(results.rbase, "rps");
+    rows.splice(8, 0,
+      [`POST create user, wrk -c${CONNECTIONS}: Rust baseline`, `${rb.toFixed(0)} req/s`],
+      ["ratio Rust baseline / JS", (rb / baseRps).toFixed(2)],
+      [`GET /v1/health, wrk -c${CONNECTIONS}: Rust baseline`, `${med(results.rbaseHealth, "rps").toFixed(0)} req/s`]);
+  }
   const width = Math.max(...rows.map((r) => r[0].length));
   const load = (await import("node:os")).loadavg()[0].toFixed(2);
   console.log(`\nWorker benchmark (${ROUNDS} rounds × ${DURATION} s, medians; Node ${process.version}; load average at the end ${load})`);
@@ -179,6 +199,11 @@ async function main() {
   // the least exposed to the machine's speed drifting between rounds.
   const paired = results.rust.map((r, i) => r.rps / results.base[i].rps);
   console.log(`per round ratio Rust / JS: ${paired.map((x) => x.toFixed(2)).join(", ")} (median ${median(paired).toFixed(2)})`);
+  if (rbase) {
+    console.log("per round (req/s): Rust baseline", results.rbase.map((r) => r.rps.toFixed(0)).join(", "));
+    const pairedBase = results.rbase.map((r, i) => r.rps / results.base[i].rps);
+    console.log(`per round ratio Rust baseline / JS: ${pairedBase.map((x) => x.toFixed(2)).join(", ")} (median ${median(pairedBase).toFixed(2)})`);
+  }
   if (errors) process.exitCode = 1;
 }
 

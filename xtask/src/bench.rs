@@ -45,16 +45,20 @@ pub fn run(extra: &[String]) -> Result {
 }
 
 /// Size, start-up, throughput and added latency of the Worker against the
-/// hand-written JavaScript baseline (bench/worker.mjs; docs/benchmarks.md
-/// "## Worker").
+/// hand-written JavaScript baseline, with the same baseline written in Rust
+/// alongside (bench/worker.mjs; docs/benchmarks.md "## Worker").
 fn worker_bench() -> Result {
     use crate::tools::Tool;
     for &tool in crate::worker::NEEDS.iter().chain(&[Tool::Wrk]) {
         println!("{}: {}", tool.name(), tool.ensure()?);
     }
     crate::worker::build()?;
+    crate::worker::build_rust_baseline()?;
     crate::www::ensure_built()?;
     let mut cmd = util::command("node");
-    cmd.arg("bench/worker.mjs");
+    cmd.arg("bench/worker.mjs").args([
+        "--rust-baseline",
+        &format!("{}/index.js", crate::worker::RUST_BASELINE_OUT_DIR),
+    ]);
     util::run(cmd)
 }

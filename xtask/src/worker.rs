@@ -10,6 +10,10 @@ use crate::util::{self, Result};
 pub const CRATE_DIR: &str = "crates/enlist-worker";
 /// Output directory (`main` in wrangler.toml points into it).
 pub const OUT_DIR: &str = "build";
+/// The benchmark's Rust baseline Worker (bench/worker.mjs `--rust-baseline`).
+pub const RUST_BASELINE_DIR: &str = "bench/worker-rust-baseline";
+/// Where `cargo xtask bench worker` builds it.
+pub const RUST_BASELINE_OUT_DIR: &str = "build/bench-rust-baseline";
 /// The Worker's opt-level (overrides the release profile's).
 pub const WORKER_OPT_LEVEL: &str = "3";
 /// Tools `build` needs.
@@ -22,8 +26,21 @@ pub const NEEDS: &[Tool] = &[
 
 /// Builds the Worker into `build/`. The tools in [`NEEDS`] must be present.
 pub fn build() -> Result {
-    if !util::path(CRATE_DIR).join("Cargo.toml").is_file() {
-        return Err(format!("{CRATE_DIR}/Cargo.toml not found"));
+    build_crate(CRATE_DIR, OUT_DIR)
+}
+
+/// Builds the benchmark's Rust baseline Worker into [`RUST_BASELINE_OUT_DIR`],
+/// exactly as [`build`] builds the Worker.
+pub fn build_rust_baseline() -> Result {
+    build_crate(RUST_BASELINE_DIR, RUST_BASELINE_OUT_DIR)
+}
+
+/// Runs worker-build on the crate in `crate_dir` (relative to the
+/// repository) with its output in `out_dir` (likewise), then strips the
+/// wasm's name section.
+fn build_crate(crate_dir: &str, out_dir: &str) -> Result {
+    if !util::path(crate_dir).join("Cargo.toml").is_file() {
+        return Err(format!("{crate_dir}/Cargo.toml not found"));
     }
     // worker-build downloads wasm-bindgen, wasm-opt and esbuild unless told
     // where they are; point it at local ones (npm binaryen's wasm-opt, never
@@ -39,8 +56,9 @@ pub fn build() -> Result {
     let esbuild = tools::node_bin("esbuild")?;
 
     let mut cmd = util::command(tools::worker_build_bin());
-    // The output lands in <crate>/<out-dir>, i.e. the repository's build/.
-    cmd.args(["--release", "--out-dir", "../../build", CRATE_DIR])
+    // The output lands in <crate>/<out-dir>; both crates are two levels down.
+    let out_arg = format!("../../{out_dir}");
+    cmd.args(["--release", "--out-dir", out_arg.as_str(), crate_dir])
         // Speed over size for the Worker, which runs its code on every
         // request: at opt-level 3 instead of the release profile's "z" the
         // isolate spends about a third less time in wasm per proxied request,
@@ -52,8 +70,8 @@ pub fn build() -> Result {
         .env("ESBUILD_BIN", &esbuild);
     util::run(cmd)?;
 
-    let wasm = util::path(OUT_DIR).join("index_bg.wasm");
-    let js = util::path(OUT_DIR).join("index.js");
+    let wasm = util::path(out_dir).join("index_bg.wasm");
+    let js = util::path(out_dir).join("index.js");
     for file in [&wasm, &js] {
         if !file.is_file() {
             return Err(format!(
@@ -63,8 +81,8 @@ pub fn build() -> Result {
         }
     }
     strip_debug(&wasm_opt, &wasm)?;
-    println!("worker wasm: {}", util::size_report(&wasm));
-    println!("worker js:   {}", util::size_report(&js));
+    println!("{crate_dir} wasm: {}", util::size_report(&wasm));
+    println!("{crate_dir} js:   {}", util::size_report(&js));
     Ok(())
 }
 
