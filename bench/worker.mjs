@@ -132,36 +132,33 @@ async function main() {
   const rust = await startRust(upstream);
   const base = await startBaseline(upstream);
   const rbase = RUST_BASELINE ? await startBenchWorker("rust", upstream.url, { scriptPath: RUST_BASELINE }) : undefined;
-  await checkOnce(rust.url);
-  await checkOnce(base.url);
-  if (rbase) await checkOnce(rbase.url);
-  // Warm up both.
-  await wrk(`${rust.url}/v1/partoo/users`, { duration: 2 });
-  await wrk(`${base.url}/v1/partoo/users`, { duration: 2 });
+  const measured = [rust, base, rbase].filter(Boolean);
+  for (const w of measured) await checkOnce(w.url);
+  // Warm up each.
+  for (const w of measured) await wrk(`${w.url}/v1/partoo/users`, { duration: 2 });
 
-  if (rbase) await wrk(`${rbase.url}/v1/partoo/users`, { duration: 2 });
+  const health = { post: false, duration: Math.max(2, Math.round(DURATION / 2)) };
   const results = { rbase: [], rbaseHealth: [], rust: [], base: [], rustHealth: [], baseHealth: [], rustLat: [], baseLat: [], direct: [] };
   for (let round = 0; round < ROUNDS; round++) {
     results.rust.push(await wrk(`${rust.url}/v1/partoo/users`));
     results.base.push(await wrk(`${base.url}/v1/partoo/users`));
     if (rbase) results.rbase.push(await wrk(`${rbase.url}/v1/partoo/users`));
-    results.rustHealth.push(await wrk(`${rust.url}/v1/health`, { post: false, duration: Math.max(2, Math.round(DURATION / 2)) }));
-    results.baseHealth.push(await wrk(`${base.url}/v1/health`, { post: false, duration: Math.max(2, Math.round(DURATION / 2)) }));
-    if (rbase) results.rbaseHealth.push(await wrk(`${rbase.url}/v1/health`, { post: false, duration: Math.max(2, Math.round(DURATION / 2)) }));
+    results.rustHealth.push(await wrk(`${rust.url}/v1/health`, health));
+    results.baseHealth.push(await wrk(`${base.url}/v1/health`, health));
+    if (rbase) results.rbaseHealth.push(await wrk(`${rbase.url}/v1/health`, health));
     // Latency: one request at a time, so no queueing.
     results.direct.push(await sequential(`${upstream.url}/user`));
     results.rustLat.push(await sequential(`${rust.url}/v1/partoo/users`));
     results.baseLat.push(await sequential(`${base.url}/v1/partoo/users`));
   }
-  await rust.dispose();
-  await base.dispose();
-  await rbase?.dispose();
+  for (const w of measured) await w.dispose();
   await upstream.close();
 
   const med = (list, k) => median(list.map((r) => r[k]));
   const errors = Object.values(results).flat().reduce((n, r) => n + r.non2xx, 0);
   const rustRps = med(results.rust, "rps");
   const baseRps = med(results.base, "rps");
+  const rbaseRps = med(results.rbase, "rps");
   const added = (k) => med(results.rustLat, k) - med(results.direct, k);
   const addedBase = (k) => med(results.baseLat, k) - med(results.direct, k);
   const lat = (list) => ["p50", "p90", "p99", "p999"].map((k) => med(list, k).toFixed(2)).join(" / ") + ` ms (${med(list, "n")} requests)`;
@@ -175,6 +172,13 @@ async function main() {
     [`POST create user, wrk -c${CONNECTIONS}: Rust Worker`, `${rustRps.toFixed(0)} req/s`],
     [`POST create user, wrk -c${CONNECTIONS}: JS baseline`, `${baseRps.toFixed(0)} req/s`],
     ["ratio Rust / JS (target ≥ 0.90)", (rustRps / baseRps).toFixed(2)],
+    ...(rbase
+      ? [
+          [`POST create user, wrk -c${CONNECTIONS}: Rust baseline`, `${rbaseRps.toFixed(0)} req/s`],
+          ["ratio Rust baseline / JS", (rbaseRps / baseRps).toFixed(2)],
+          [`GET /v1/health, wrk -c${CONNECTIONS}: Rust baseline`, `${med(results.rbaseHealth, "rps").toFixed(0)} req/s`],
+        ]
+      : []),
     [`GET /v1/health, wrk -c${CONNECTIONS}: Rust / JS`, `${med(results.rustHealth, "rps").toFixed(0)} / ${med(results.baseHealth, "rps").toFixed(0)} req/s`],
     ["latency, sequential, direct to upstream p50 / p90 / p99 / p99.9", lat(results.direct)],
     ["latency, sequential, via Rust Worker p50 / p90 / p99 / p99.9", lat(results.rustLat)],
@@ -183,26 +187,21 @@ async function main() {
     ["added latency, JS baseline p50 / p90 / p99", `${addedBase("p50").toFixed(2)} / ${addedBase("p90").toFixed(2)} / ${addedBase("p99").toFixed(2)} ms`],
     ["non-2xx answers during the runs", String(errors)],
   ];
-  if (rbase) {
-    const rb = med(results.rbase, "rps");
-    rows.splice(8, 0,
-      [`POST create user, wrk -c${CONNECTIONS}: Rust baseline`, `${rb.toFixed(0)} req/s`],
-      ["ratio Rust baseline / JS", (rb / baseRps).toFixed(2)],
-      [`GET /v1/health, wrk -c${CONNECTIONS}: Rust baseline`, `${med(results.rbaseHealth, "rps").toFixed(0)} req/s`]);
-  }
   const width = Math.max(...rows.map((r) => r[0].length));
   const load = (await import("node:os")).loadavg()[0].toFixed(2);
   console.log(`\nWorker benchmark (${ROUNDS} rounds × ${DURATION} s, medians; Node ${process.version}; load average at the end ${load})`);
   for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
   console.log("\nper round (req/s): Rust", results.rust.map((r) => r.rps.toFixed(0)).join(", "), "| JS", results.base.map((r) => r.rps.toFixed(0)).join(", "));
-  // Each round runs the two Workers back to back, so a round's own ratio is
+  // Each round runs the Workers back to back, so a round's own ratio is
   // the least exposed to the machine's speed drifting between rounds.
-  const paired = results.rust.map((r, i) => r.rps / results.base[i].rps);
-  console.log(`per round ratio Rust / JS: ${paired.map((x) => x.toFixed(2)).join(", ")} (median ${median(paired).toFixed(2)})`);
+  const perRound = (label, list) => {
+    const paired = list.map((r, i) => r.rps / results.base[i].rps);
+    console.log(`per round ratio ${label} / JS: ${paired.map((x) => x.toFixed(2)).join(", ")} (median ${median(paired).toFixed(2)})`);
+  };
+  perRound("Rust", results.rust);
   if (rbase) {
     console.log("per round (req/s): Rust baseline", results.rbase.map((r) => r.rps.toFixed(0)).join(", "));
-    const pairedBase = results.rbase.map((r, i) => r.rps / results.base[i].rps);
-    console.log(`per round ratio Rust baseline / JS: ${pairedBase.map((x) => x.toFixed(2)).join(", ")} (median ${median(pairedBase).toFixed(2)})`);
+    perRound("Rust baseline", results.rbase);
   }
   if (errors) process.exitCode = 1;
 }

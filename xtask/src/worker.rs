@@ -56,8 +56,10 @@ fn build_crate(crate_dir: &str, out_dir: &str) -> Result {
     let esbuild = tools::node_bin("esbuild")?;
 
     let mut cmd = util::command(tools::worker_build_bin());
-    // The output lands in <crate>/<out-dir>; both crates are two levels down.
-    let out_arg = format!("../../{out_dir}");
+    // worker-build puts its output in <crate>/<out-dir>: climb back to the
+    // repository first.
+    let up = "../".repeat(Path::new(crate_dir).components().count());
+    let out_arg = format!("{up}{out_dir}");
     cmd.args(["--release", "--out-dir", out_arg.as_str(), crate_dir])
         // Speed over size for the Worker, which runs its code on every
         // request: at opt-level 3 instead of the release profile's "z" the

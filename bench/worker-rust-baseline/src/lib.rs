@@ -89,6 +89,8 @@ fn too_large(log: &mut Log) -> worker::Result<web_sys::Response> {
     )
 }
 
+/// The same id as enlist-worker's (`new_request_id`), written again on
+/// purpose: the baseline must not link enlist-worker.
 fn request_id() -> String {
     let a = (js_sys::Math::random() * (1u64 << 52) as f64) as u64;
     let b = (js_sys::Math::random() * (1u64 << 52) as f64) as u64;
