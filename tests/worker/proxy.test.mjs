@@ -193,6 +193,14 @@ describe("create user: provider failures", () => {
     ["Partoo 404", "partoo", { status: 404, body: { errors: {} } }, 502, "upstream_error"],
     ["PandaDoc 404", "pandadoc", { status: 404, body: { type: "request_error", detail: "Not found" } }, 502, "upstream_error"],
     ["Partoo 429 with Retry-After", "partoo", { status: 429, body: { errors: {} }, headers: { "Retry-After": "7" } }, 429, "rate_limited"],
+    ["Partoo 429 with an HTTP-date Retry-After 2 minutes ahead", "partoo", { status: 429, body: { errors: {} }, headers: { "Retry-After": new Date(Date.now() + 120_000).toUTCString() } }, 429, "rate_limited",
+      undefined, (seconds) => assert.ok(seconds >= 110 && seconds <= 120, `Retry-After ${seconds}`)],
+    ["PandaDoc 429 with a date in the past", "pandadoc", { status: 429, body: { type: "throttled" }, headers: { "Retry-After": "Thu, 01 Jan 1970 00:00:00 GMT" } }, 429, "rate_limited",
+      undefined, (seconds) => assert.equal(seconds, 1)],
+    ["Partoo 429 with a negative Retry-After", "partoo", { status: 429, body: { errors: {} }, headers: { "Retry-After": "-30" } }, 429, "rate_limited",
+      undefined, (seconds) => assert.equal(seconds, 1)],
+    ["PandaDoc 429 with an overflowing Retry-After", "pandadoc", { status: 429, body: { type: "throttled" }, headers: { "Retry-After": "99999999999999999999999" } }, 429, "rate_limited",
+      undefined, (seconds) => assert.equal(seconds, 86_400)],
     ["PandaDoc 429 without Retry-After", "pandadoc", { status: 429, body: { type: "throttled", detail: "Request was throttled." } }, 429, "rate_limited"],
     ["Partoo 500", "partoo", { status: 500, body: { message: "Internal error" } }, 502, "upstream_error"],
     ["PandaDoc 500", "pandadoc", { status: 500, body: "oops" }, 502, "upstream_error"],
@@ -207,7 +215,7 @@ describe("create user: provider failures", () => {
     ["connection reset mid-body", "partoo", { resetAfterHeaders: true }, 502, "upstream_error"],
     ["connection reset mid-body", "pandadoc", { resetAfterHeaders: true }, 502, "upstream_error"],
   ];
-  for (const [name, provider, fault, status, slug, check] of cases) {
+  for (const [name, provider, fault, status, slug, check, checkRetryAfter] of cases) {
     test(`${name} (${provider}) → ${status} ${slug}`, async () => {
       up.script(fault);
       const res = await post(w, `/v1/${provider}/users`, provider === "partoo" ? PARTOO_USER : PANDADOC_USER);
@@ -220,7 +228,10 @@ describe("create user: provider failures", () => {
           assert.ok(!res.text.includes(word), `${word} leaked: ${res.text}`);
         }
       }
-      if (status === 429) assert.equal(res.headers.get("retry-after"), fault.headers?.["Retry-After"] ?? "30");
+      if (checkRetryAfter) {
+        assert.match(res.headers.get("retry-after") ?? "", /^\d+$/);
+        checkRetryAfter(Number(res.headers.get("retry-after")));
+      } else if (status === 429) assert.equal(res.headers.get("retry-after"), fault.headers?.["Retry-After"] ?? "30");
       check?.(res.body);
       const line = w.lines().find((l) => l.request_id === res.headers.get("x-request-id"));
       assert.ok(line, "one log line for the request");

@@ -53,6 +53,7 @@ pub mod partoo;
 pub mod policy;
 pub mod provider;
 pub mod report;
+pub mod retry_after;
 pub mod schema;
 pub mod validate;
 
@@ -64,6 +65,7 @@ pub use provider::{
     Redacted, Rules, Settings, Valid, REGISTRY, RULES,
 };
 pub use report::{Code, Issue, Param, Params, Report};
+pub use retry_after::RetryAfter;
 pub use validate::Options;
 
 /// Serializes `Option<Option<T>>` so that `Some(None)` is `null` and `None` is

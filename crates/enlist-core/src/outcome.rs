@@ -16,6 +16,7 @@
 
 use crate::json::{Document, Kind, Node};
 use crate::report::{push_token, Code, Issue, Params};
+use crate::retry_after::RetryAfter;
 use serde::Serialize;
 
 /// The result of one provider call.
@@ -50,10 +51,10 @@ impl Outcome {
     /// The snake_case name of the variant (the `kind` field when serialized).
     ///
     /// ```
-    /// # use enlist_core::{pandadoc::PandaDoc, Provider};
+    /// # use enlist_core::{pandadoc::PandaDoc, Provider, RetryAfter};
     /// let o = PandaDoc::parse_create_user_response(429, &[("Retry-After", "7")], b"");
     /// assert_eq!(o.kind(), "rate_limited");
-    /// assert_eq!(o.failure().and_then(|f| f.retry_after), Some(7));
+    /// assert_eq!(o.failure().and_then(|f| f.retry_after), Some(RetryAfter::Seconds(7)));
     /// ```
     pub fn kind(&self) -> &'static str {
         match self {
@@ -73,6 +74,37 @@ impl Outcome {
     /// `true` for [`Outcome::Created`] and [`Outcome::Invited`].
     pub fn is_success(&self) -> bool {
         matches!(self, Outcome::Created(_) | Outcome::Invited(_))
+    }
+
+    /// Turns a `Retry-After` sent as a date into the delay it means at `now`
+    /// (Unix seconds), so that the outcome serializes it as seconds.
+    ///
+    /// ```
+    /// # use enlist_core::{partoo::Partoo, Provider, RetryAfter};
+    /// let mut o = Partoo::parse_create_user_response(429, &[("Retry-After", "Thu, 01 Jan 1970 00:01:00 GMT")], b"");
+    /// o.resolve_retry_after(20);
+    /// assert_eq!(o.failure().and_then(|f| f.retry_after), Some(RetryAfter::Seconds(40)));
+    /// ```
+    pub fn resolve_retry_after(&mut self, now: u64) {
+        if let Some(f) = self.failure_mut() {
+            f.retry_after = f
+                .retry_after
+                .map(|r| RetryAfter::Seconds(r.seconds_from(now)));
+        }
+    }
+
+    fn failure_mut(&mut self) -> Option<&mut Failure> {
+        match self {
+            Outcome::Created(_) | Outcome::Invited(_) => None,
+            Outcome::Validation(f)
+            | Outcome::AlreadyExists(f)
+            | Outcome::Unauthorized(f)
+            | Outcome::Forbidden(f)
+            | Outcome::NotFound(f)
+            | Outcome::RateLimited(f)
+            | Outcome::Upstream(f)
+            | Outcome::Malformed(f) => Some(f),
+        }
     }
 
     /// The failure details, unless this is a success.
@@ -173,9 +205,10 @@ pub struct Failure {
     /// request body.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<Issue>,
-    /// Seconds to wait before retrying, from `Retry-After`.
+    /// When to retry, from `Retry-After` (a delay, or a date that
+    /// [`RetryAfter::seconds_from`] turns into one given the time).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub retry_after: Option<u64>,
+    pub retry_after: Option<RetryAfter>,
 }
 
 /// Longest provider message kept, in characters.
@@ -209,7 +242,7 @@ pub(crate) fn classify(
         .as_ref()
         .map(|d| parse_body(d.root()))
         .unwrap_or_default();
-    let retry_after = header(headers, "retry-after").and_then(parse_retry_after);
+    let retry_after = header(headers, "retry-after").and_then(RetryAfter::parse);
     let failure = |default: &str, parsed: ErrorBody| Failure {
         provider,
         status,
@@ -265,16 +298,6 @@ pub(crate) fn header<'h>(headers: &[(&str, &'h str)], name: &str) -> Option<&'h 
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case(name))
         .map(|(_, v)| *v)
-}
-
-/// `Retry-After` in delta-seconds (HTTP dates need a clock; enlist has none).
-/// Capped at one day.
-pub fn parse_retry_after(value: &str) -> Option<u64> {
-    let v = value.trim();
-    if v.is_empty() || v.len() > 12 || !v.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    v.parse::<u64>().ok().map(|s| s.min(86_400))
 }
 
 /// A provider's message made safe to show and log: email addresses removed,
@@ -379,16 +402,6 @@ pub(crate) fn collect_messages(node: Node<'_, '_>, path: &mut String, out: &mut 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn retry_after_forms() {
-        assert_eq!(parse_retry_after("120"), Some(120));
-        assert_eq!(parse_retry_after(" 5 "), Some(5));
-        assert_eq!(parse_retry_after("99999999"), Some(86_400));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
-        assert_eq!(parse_retry_after("-1"), None);
-        assert_eq!(parse_retry_after(""), None);
-    }
 
     #[test]
     fn messages_map_to_codes() {

@@ -538,7 +538,7 @@ export function parseResponse(rt, provider, status, headers, body) {
   const p = index(rt, provider);
   checkStatus(status);
   const [headersLen, bodyLen] = writeResponse(rt, headers, body);
-  return readJson(rt, rt.w.parse_response(p, status, headersLen, bodyLen) >>> 0);
+  return readJson(rt, rt.w.parse_response(p, status, headersLen, bodyLen, Date.now() / 1000) >>> 0);
 }
 
 // ---- rules, providers, codes --------------------------------------------------
@@ -629,7 +629,10 @@ export async function createUser(rt, provider, input, options) {
     return { kind: "network", status: 0, message: `The enlist proxy could not be reached: ${why}` };
   }
   const [headersLen, bodyLen] = writeResponse(rt, response.headers, body);
-  const outcome = readJson(rt, rt.w.proxy_response(p, response.status, headersLen, bodyLen) >>> 0);
+  const outcome = readJson(
+    rt,
+    rt.w.proxy_response(p, response.status, headersLen, bodyLen, Date.now() / 1000) >>> 0,
+  );
   // The proxy's warnings when it sent them (its policy may have changed the
   // payload), else local validation's.
   if (outcome.kind === "created" && outcome.warnings === undefined) outcome.warnings = plan.warnings;

@@ -358,27 +358,34 @@ pub fn build_request(provider: u32, len: u32, settings_len: u32) -> u32 {
 
 /// Reads a provider's answer to a create-user call: `status`, the headers as
 /// a JSON array of `[name, value]` pairs in the extra buffer, the body in the
-/// input buffer. Writes the core's [`Outcome`](enlist_core::Outcome) and
-/// returns its length.
+/// input buffer, and the time (Unix seconds, for a `Retry-After` date). Writes
+/// the core's [`Outcome`](enlist_core::Outcome) and returns its length.
 ///
 /// ```
 /// use enlist_wasm::{output, parse_response, provider_index, set_extra, set_input};
 /// let partoo = provider_index("partoo").ok_or("missing")?;
 /// let h = set_extra(br#"[["Retry-After","7"]]"#);
-/// let n = parse_response(partoo, 429, h, set_input(b""));
+/// let n = parse_response(partoo, 429, h, set_input(b""), 0.0);
 /// assert!(output(n).contains(r#""kind":"rate_limited""#));
 /// # Ok::<(), &str>(())
 /// ```
 #[cfg(not(feature = "client"))]
 #[wasm_bindgen]
-pub fn parse_response(provider: u32, status: u16, headers_len: u32, body_len: u32) -> u32 {
+pub fn parse_response(
+    provider: u32,
+    status: u16,
+    headers_len: u32,
+    body_len: u32,
+    now: f64,
+) -> u32 {
     with_state(|s| {
         let Some(p) = provider_at(provider) else {
             return NO_PROVIDER;
         };
         let headers = ops::read_headers(head(&s.extra, headers_len));
         let pairs = ops::header_pairs(&headers);
-        let outcome = p.parse_create_user_response(status, &pairs, head(&s.input, body_len));
+        let mut outcome = p.parse_create_user_response(status, &pairs, head(&s.input, body_len));
+        outcome.resolve_retry_after(ops::unix_seconds(now));
         finish(ops::write_json(&mut s.output, &outcome))
     })
 }
@@ -437,25 +444,38 @@ pub fn proxy_request(provider: u32, len: u32, extra_len: u32) -> u32 {
 }
 
 /// Reads an enlist proxy's answer (status, headers as in [`parse_response`],
-/// body) into the `createUser` result; see [`ops::proxy_outcome`].
+/// body, the time in Unix seconds) into the `createUser` result; see
+/// [`ops::proxy_outcome`].
 ///
 /// ```
 /// use enlist_wasm::{output, provider_index, proxy_response, set_extra, set_input};
 /// let partoo = provider_index("partoo").ok_or("missing")?;
 /// let h = set_extra(b"[]");
-/// let n = proxy_response(partoo, 201, h, set_input(br#"{"provider":"partoo","id":"u1"}"#));
+/// let n = proxy_response(partoo, 201, h, set_input(br#"{"provider":"partoo","id":"u1"}"#), 0.0);
 /// assert!(output(n).starts_with(r#"{"kind":"created","provider":"partoo","status":201,"id":"u1""#));
 /// # Ok::<(), &str>(())
 /// ```
 #[wasm_bindgen]
-pub fn proxy_response(provider: u32, status: u16, headers_len: u32, body_len: u32) -> u32 {
+pub fn proxy_response(
+    provider: u32,
+    status: u16,
+    headers_len: u32,
+    body_len: u32,
+    now: f64,
+) -> u32 {
     with_state(|s| {
         let Some(p) = provider_at(provider) else {
             return NO_PROVIDER;
         };
         let headers = ops::read_headers(head(&s.extra, headers_len));
         let pairs = ops::header_pairs(&headers);
-        let outcome = ops::proxy_outcome(p, status, &pairs, head(&s.input, body_len));
+        let outcome = ops::proxy_outcome(
+            p,
+            status,
+            &pairs,
+            head(&s.input, body_len),
+            ops::unix_seconds(now),
+        );
         finish(outcome.write_json(&mut s.output))
     })
 }

@@ -22,8 +22,9 @@
 use crate::write;
 use enlist_core::http::{encode_path_segment, BaseUrl, RequestError};
 use enlist_core::json::{Document, Kind, Node, Writer};
-use enlist_core::outcome::{parse_retry_after, sanitize_message, Membership};
+use enlist_core::outcome::{sanitize_message, Membership};
 use enlist_core::provider::flag_query;
+use enlist_core::RetryAfter;
 use enlist_core::{AnyProvider, BuildError, Code, Issue, Options, ProviderRules, Report, Settings};
 use serde::Serialize;
 use std::borrow::Cow;
@@ -854,6 +855,22 @@ fn read_issue(node: Node<'_, '_>) -> Option<ProxyIssue> {
     })
 }
 
+/// Unix seconds from JavaScript's `Date.now() / 1000`; anything that is not a
+/// finite, non-negative number reads as 0 (a date then waits the maximum).
+///
+/// ```
+/// assert_eq!(enlist_wasm::ops::unix_seconds(1_700_000_000.9), 1_700_000_000);
+/// assert_eq!(enlist_wasm::ops::unix_seconds(f64::NAN), 0);
+/// ```
+pub fn unix_seconds(now: f64) -> u64 {
+    if now.is_finite() && now > 0.0 {
+        // `as` saturates at u64::MAX.
+        now as u64
+    } else {
+        0
+    }
+}
+
 /// Reads an enlist proxy's answer to `POST /v1/{provider}/users`: `2xx` with
 /// `{id, …}` is `created`; anything else is an RFC 9457 problem (a body that
 /// is not one still gives a problem, from the status alone).
@@ -863,7 +880,7 @@ fn read_issue(node: Node<'_, '_>) -> Option<ProxyIssue> {
 /// use enlist_wasm::ops::proxy_outcome;
 /// let p = provider("partoo").ok_or("missing")?;
 /// let o = proxy_outcome(p, 429, &[("Retry-After", "3")],
-///     br#"{"type":"about:blank","title":"Too Many Requests","status":429,"request_id":"r1"}"#);
+///     br#"{"type":"about:blank","title":"Too Many Requests","status":429,"request_id":"r1"}"#, 0);
 /// assert_eq!((o.kind, o.retry_after, o.request_id.as_deref()), ("rate_limited", Some(3), Some("r1")));
 /// # Ok::<(), &str>(())
 /// ```
@@ -872,6 +889,7 @@ pub fn proxy_outcome<P: ProviderRules + ?Sized>(
     status: u16,
     headers: &[(&str, &str)],
     body: &[u8],
+    now: u64,
 ) -> ProxyOutcome {
     let doc = Document::parse_bytes(body).ok();
     let root = doc
@@ -901,7 +919,9 @@ pub fn proxy_outcome<P: ProviderRules + ?Sized>(
         detail: None,
         request_id,
         errors: None,
-        retry_after: header("retry-after").and_then(parse_retry_after),
+        retry_after: header("retry-after")
+            .and_then(RetryAfter::parse)
+            .map(|r| r.seconds_from(now)),
         warnings: None,
         replayed: header("idempotent-replayed")
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
@@ -1264,12 +1284,13 @@ mod tests {
             201,
             &[("X-Request-Id", "r9")],
             br#"{"provider":"pandadoc","id":"u1","workspaces":[{"workspace_id":"w","role":"Member","member_id":"m"}]}"#,
+0,
         );
         assert_eq!(o.kind, "created");
         assert_eq!(o.request_id.as_deref(), Some("r9"));
         assert_eq!(o.workspaces.len(), 1);
 
-        let o = proxy_outcome(p, 200, &[], b"<html>");
+        let o = proxy_outcome(p, 200, &[], b"<html>", 0);
         assert_eq!(o.kind, "malformed");
 
         let o = proxy_outcome(
@@ -1277,12 +1298,13 @@ mod tests {
             422,
             &[],
             br#"{"type":"https://enlist.dev/problems/invalid","title":"Invalid","status":422,"detail":"1 error","request_id":"r","errors":[{"path":"/user/email","code":"email","message":"m","params":{"reason":"x"}},{"bad":1}]}"#,
+0,
         );
         assert_eq!(o.kind, "validation");
         assert_eq!(o.errors.as_ref().map(Vec::len), Some(1));
         assert_eq!(o.message.as_deref(), Some("1 error"));
 
-        let o = proxy_outcome(p, 422, &[], b"");
+        let o = proxy_outcome(p, 422, &[], b"", 0);
         assert_eq!(o.errors, Some(Vec::new()));
 
         let o = proxy_outcome(
@@ -1290,12 +1312,13 @@ mod tests {
             409,
             &[],
             br#"{"title":"Conflict","errors":[{"path":"/user/email","code":"already_exists","message":"m"}]}"#,
+0,
         );
         assert_eq!(o.kind, "already_exists");
-        let o = proxy_outcome(p, 409, &[], br#"{"title":"Conflict"}"#);
+        let o = proxy_outcome(p, 409, &[], br#"{"title":"Conflict"}"#, 0);
         assert_eq!(o.kind, "conflict");
 
-        let o = proxy_outcome(p, 502, &[], b"<html>bad gateway</html>");
+        let o = proxy_outcome(p, 502, &[], b"<html>bad gateway</html>", 0);
         assert_eq!(o.kind, "upstream");
         assert_eq!(
             o.message.as_deref(),
@@ -1318,6 +1341,7 @@ mod tests {
             201,
             &[("idempotent-replayed", "true"), ("x-request-id", "r1")],
             br#"{"provider":"pandadoc","status":200,"id":"u\"1","workspaces":[{"workspace_id":"w","role":"Member","member_id":"m"}],"warnings":[{"path":"/x","code":"ignored","message":"tab\there"}]}"#,
+0,
         );
         assert_eq!(
             json(&created),
@@ -1334,6 +1358,7 @@ mod tests {
             422,
             &[("Retry-After", "4")],
             br#"{"type":"urn:enlist:problem:validation","title":"Invalid","detail":"2 errors","errors":[{"path":"/user/email","code":"email","message":"m","params":{"reason":"x","min":-3,"allowed":["a","b"],"dropped":{"x":1}}},{"path":"","code":"required","message":"n"}]}"#,
+0,
         );
         assert_eq!(
             json(&invalid),
@@ -1356,21 +1381,28 @@ mod tests {
         let p = partoo();
         let problem =
             |t: &str| format!(r#"{{"type":"urn:enlist:problem:{t}","title":"T","status":422}}"#);
-        let o = proxy_outcome(p, 422, &[], problem("already_exists").as_bytes());
+        let o = proxy_outcome(p, 422, &[], problem("already_exists").as_bytes(), 0);
         assert_eq!(o.kind, "already_exists");
-        let o = proxy_outcome(p, 422, &[], problem("idempotency_key_reused").as_bytes());
+        let o = proxy_outcome(p, 422, &[], problem("idempotency_key_reused").as_bytes(), 0);
         assert_eq!(o.kind, "bad_request");
-        let o = proxy_outcome(p, 403, &[], problem("policy").as_bytes());
+        let o = proxy_outcome(p, 403, &[], problem("policy").as_bytes(), 0);
         assert_eq!(o.kind, "forbidden");
-        let o = proxy_outcome(p, 503, &[], problem("provider_not_configured").as_bytes());
+        let o = proxy_outcome(
+            p,
+            503,
+            &[],
+            problem("provider_not_configured").as_bytes(),
+            0,
+        );
         assert_eq!(o.kind, "unavailable");
-        let o = proxy_outcome(p, 418, &[], problem("something_new").as_bytes());
+        let o = proxy_outcome(p, 418, &[], problem("something_new").as_bytes(), 0);
         assert_eq!(o.kind, "bad_request");
         let o = proxy_outcome(
             p,
             201,
             &[("Idempotent-Replayed", "true")],
             br#"{"provider":"partoo","status":200,"id":"u","warnings":[{"path":"/accesses","code":"ignored","message":"m"}]}"#,
+0,
         );
         assert_eq!((o.kind, o.status, o.replayed), ("created", 200, Some(true)));
         assert_eq!(o.warnings.map(|w| w.len()), Some(1));

@@ -218,7 +218,8 @@ fn upstream_error() -> Problem {
     )
 }
 
-/// The proxy's answer to a provider outcome.
+/// The proxy's answer to a provider outcome; `now` (Unix seconds) turns an
+/// HTTP-date `Retry-After` into a delay.
 pub fn reply_for(
     provider: &dyn AnyProvider,
     op: Op,
@@ -226,6 +227,7 @@ pub fn reply_for(
     outcome: Outcome,
     warnings: &serde_json::Value,
     request_id: &str,
+    now: u64,
 ) -> Reply {
     let problem = match outcome {
         Outcome::Created(created) => {
@@ -290,13 +292,23 @@ pub fn reply_for(
             Kind::RateLimited,
             "The provider is rate limiting this service; retry later.",
         )
-        .with_retry_after(f.retry_after.unwrap_or(DEFAULT_UPSTREAM_RETRY_AFTER)),
+        .with_retry_after(
+            f.retry_after
+                .map_or(DEFAULT_UPSTREAM_RETRY_AFTER, |r| r.seconds_from(now)),
+        ),
         Outcome::NotFound(_) if op == Op::Invite => {
             Problem::new(Kind::NotFound, "The provider has no user with this id.")
         }
         _ => upstream_error(),
     };
     Reply::problem(&problem, request_id)
+}
+
+/// Seconds since the Unix epoch, from the isolate's clock.
+fn unix_now() -> u64 {
+    // Date.now() is a finite, non-negative number of milliseconds; `as`
+    // saturates anything else.
+    (worker::js_sys::Date::now() / 1000.0) as u64
 }
 
 /// Performs the call and answers it.
@@ -330,6 +342,7 @@ pub async fn execute(job: &Job) -> (Reply, Upstream) {
                 outcome,
                 &job.warnings,
                 &job.request_id,
+                unix_now(),
             );
             let upstream = Upstream {
                 status: Some(answer.status),
@@ -436,7 +449,25 @@ mod tests {
             Op::Create => p.parse_create_user_response(status, headers, body.as_bytes()),
             Op::Invite => p.parse_invite_response(status, headers, body.as_bytes()),
         };
-        reply_for(p, op, Some("u1"), outcome, &serde_json::json!([]), "rid")
+        reply_for(p, op, Some("u1"), outcome, &serde_json::json!([]), "rid", NOW)
+    }
+
+    /// Wed, 21 Oct 2015 07:27:30 GMT.
+    const NOW: u64 = 1_445_412_450;
+
+    #[test]
+    fn retry_after_in_both_forms_clamped() {
+        let wait = |value: &str| {
+            reply("partoo", Op::Create, 429, &[("Retry-After", value)], "").retry_after
+        };
+        assert_eq!(wait("Wed, 21 Oct 2015 07:28:00 GMT"), Some(30));
+        assert_eq!(wait("Wednesday, 21-Oct-15 07:29:00 GMT"), Some(90));
+        assert_eq!(wait("Wed Oct 21 07:27:00 2015"), Some(1)); // in the past
+        assert_eq!(wait("Fri, 21 Oct 2016 07:28:00 GMT"), Some(86_400));
+        assert_eq!(wait("-5"), Some(1));
+        assert_eq!(wait("0"), Some(1));
+        assert_eq!(wait("1000000000000000000000"), Some(86_400));
+        assert_eq!(wait("tomorrow"), Some(DEFAULT_UPSTREAM_RETRY_AFTER));
     }
 
     fn json(r: &Reply) -> serde_json::Value {

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::http::{ApiKey, RequestError};
-use crate::{Code, Options, Outcome, Report};
+use crate::{Code, Options, Outcome, Report, RetryAfter};
 use serde_json::{json, Value};
 
 /// The spec's own request example.
@@ -320,7 +320,10 @@ fn responses_are_classified() {
         &[("Retry-After", "60")],
         br#"{"type":"throttled","detail":"Request was throttled."}"#,
     );
-    assert_eq!(throttled.failure().and_then(|f| f.retry_after), Some(60));
+    assert_eq!(
+        throttled.failure().and_then(|f| f.retry_after),
+        Some(RetryAfter::Seconds(60))
+    );
     assert_eq!(
         PandaDoc::parse_create_user_response(201, &[], b"{}").kind(),
         "malformed"

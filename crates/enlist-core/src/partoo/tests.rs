@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::http::ApiKey;
-use crate::{Code, Options, Outcome, Report};
+use crate::{Code, Options, Outcome, Report, RetryAfter};
 use serde_json::{json, Value};
 
 /// The smallest valid payload.
@@ -648,7 +648,19 @@ fn responses_are_classified() {
         "not_found"
     );
     let limited = Partoo::parse_create_user_response(429, &[("retry-after", "30")], b"");
-    assert_eq!(limited.failure().and_then(|f| f.retry_after), Some(30));
+    assert_eq!(
+        limited.failure().and_then(|f| f.retry_after),
+        Some(RetryAfter::Seconds(30))
+    );
+    let dated = Partoo::parse_create_user_response(
+        429,
+        &[("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT")],
+        b"",
+    );
+    assert_eq!(
+        dated.failure().and_then(|f| f.retry_after),
+        Some(RetryAfter::At(1_445_412_480))
+    );
     assert_eq!(
         Partoo::parse_create_user_response(500, &[], b"{}").kind(),
         "upstream"

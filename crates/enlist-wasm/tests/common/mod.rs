@@ -187,10 +187,10 @@ fn unknown_provider_indices_are_refused() {
         validate(bad, 0),
         validate_many(bad, 0),
         build_request(bad, 0, 0),
-        parse_response(bad, 200, 0, 0),
+        parse_response(bad, 200, 0, 0, 0.0),
         rules(bad),
         proxy_request(bad, 0, 0),
-        proxy_response(bad, 201, 0, 0),
+        proxy_response(bad, 201, 0, 0, 0.0),
     ] {
         assert_eq!(result, NO_PROVIDER);
     }
@@ -203,7 +203,7 @@ fn lengths_past_the_buffer_are_clamped() {
     assert_eq!(validate(index("partoo"), len), 0);
     // JavaScript never does this; the wasm must still not panic.
     assert_eq!(validate(index("partoo"), u32::MAX - 1), 0);
-    let _ = parse_response(index("partoo"), 200, u32::MAX, u32::MAX);
+    let _ = parse_response(index("partoo"), 200, u32::MAX, u32::MAX, 0.0);
     let _ = build_request(index("partoo"), u32::MAX, u32::MAX);
     wipe(u32::MAX, u32::MAX);
 }
@@ -308,6 +308,7 @@ fn responses_become_outcomes() {
         200,
         h,
         set_input(br#"{"id":"5309c3a237bbc544d8e26737","status":"success"}"#),
+        0.0,
     ));
     assert_eq!(
         o,
@@ -315,9 +316,20 @@ fn responses_become_outcomes() {
     );
 
     let h = set_extra(br#"[["Retry-After","30"],["Content-Type","application/json"]]"#);
-    let o = json_out(parse_response(pandadoc, 429, h, set_input(b"")));
+    let o = json_out(parse_response(pandadoc, 429, h, set_input(b""), 0.0));
     assert_eq!(o["kind"], "rate_limited");
     assert_eq!(o["retry_after"], 30);
+
+    // An HTTP-date becomes the delay it means at the given time, clamped.
+    let h = set_extra(br#"[["Retry-After","Wed, 21 Oct 2015 07:28:00 GMT"]]"#);
+    let o = json_out(parse_response(partoo, 429, h, set_input(b""), 1_445_412_450.0));
+    assert_eq!(o["retry_after"], 30);
+    let h = set_extra(br#"[["Retry-After","Wed, 21 Oct 2015 07:28:00 GMT"]]"#);
+    let o = json_out(parse_response(partoo, 429, h, set_input(b""), 0.0));
+    assert_eq!(o["retry_after"], 86_400);
+    let h = set_extra(br#"[["Retry-After","-4"]]"#);
+    let o = json_out(parse_response(partoo, 429, h, set_input(b""), 0.0));
+    assert_eq!(o["retry_after"], 1);
 
     for id in enlist_core::provider_ids() {
         let h = set_extra(b"[]");
@@ -326,10 +338,11 @@ fn responses_become_outcomes() {
             502,
             h,
             set_input(b"<html>Bad gateway</html>"),
+            0.0,
         ));
         assert_eq!(o["kind"], "malformed", "{id}");
         assert_eq!(o["provider"], id);
-        let o = json_out(parse_response(index(id), 401, h, set_input(b"{}")));
+        let o = json_out(parse_response(index(id), 401, h, set_input(b"{}"), 0.0));
         assert_eq!(o["kind"], "unauthorized", "{id}");
     }
 }
@@ -373,10 +386,14 @@ fn proxy_calls_are_planned_and_read() {
         429,
         h,
         set_input(br#"{"type":"about:blank","title":"Too Many Requests","status":429,"request_id":"r-1"}"#),
+0.0,
     ));
     assert_eq!(o["kind"], "rate_limited");
     assert_eq!(o["retry_after"], 9);
     assert_eq!(o["request_id"], "r-1");
+    let h = set_extra(br#"[["retry-after","Thu, 01 Jan 1970 00:02:00 GMT"]]"#);
+    let o = json_out(proxy_response(partoo, 429, h, set_input(b""), 60.0));
+    assert_eq!(o["retry_after"], 60);
 }
 
 /// A deterministic pseudo-random byte soup through every export: nothing may
@@ -411,9 +428,9 @@ fn no_input_makes_the_wasm_panic() {
             let _ = validate_many(p, n);
             let e = set_extra(&bytes);
             let _ = build_request(p, n, e);
-            let _ = parse_response(p, status, e, n);
+            let _ = parse_response(p, status, e, n, 0.0);
             let _ = proxy_request(p, n, e);
-            let _ = proxy_response(p, status, e, n);
+            let _ = proxy_response(p, status, e, n, 0.0);
             let _ = set_options(n);
         }
     }
