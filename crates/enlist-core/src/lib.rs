@@ -46,6 +46,7 @@ pub mod bulk;
 pub mod csv;
 pub mod formats;
 pub mod http;
+pub mod imports;
 pub mod json;
 pub mod outcome;
 pub mod pandadoc;
