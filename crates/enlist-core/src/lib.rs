@@ -39,6 +39,9 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+// `enlist_core::…` paths in `model!` output resolve inside this crate too.
+extern crate self as enlist_core;
+
 #[macro_use]
 mod macros;
 
@@ -48,6 +51,7 @@ pub mod formats;
 pub mod http;
 pub mod imports;
 pub mod json;
+pub mod model;
 pub mod outcome;
 pub mod pandadoc;
 pub mod partoo;
@@ -68,28 +72,6 @@ pub use provider::{
 pub use report::{Code, Issue, Param, Params, Report};
 pub use retry_after::RetryAfter;
 pub use validate::Options;
-
-/// Serializes `Option<Option<T>>` so that `Some(None)` is `null` and `None` is
-/// left out (with `skip_serializing_if = "Option::is_none"`).
-pub(crate) mod nullable {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    pub fn serialize<S: Serializer, T: Serialize>(
-        value: &Option<Option<T>>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        match value {
-            Some(inner) => inner.serialize(s),
-            None => s.serialize_none(),
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-        d: D,
-    ) -> Result<Option<Option<T>>, D::Error> {
-        Option::<T>::deserialize(d).map(Some)
-    }
-}
 
 /// The README's Rust example, compiled and run as a doc test.
 #[cfg(doctest)]

@@ -26,6 +26,10 @@ macro_rules! string_enum {
             }
         }
 
+        impl $crate::model::Typed for $name {
+            const TYPE: $crate::schema::Type = $crate::schema::Type::Enum(Self::NAMES);
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())

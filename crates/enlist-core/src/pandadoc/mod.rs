@@ -30,10 +30,10 @@
 
 use crate::http::{Header, HttpRequest};
 use crate::json::{Kind, Node};
+use crate::model::Typed;
 use crate::outcome::{self, collect_messages, Created, ErrorBody, Membership, Outcome};
 use crate::provider::{Client, Environment, Flag, Provider, Redacted, Valid};
-use crate::schema::{ArraySchema, Field, ObjectSchema, Type, Unique};
-use serde::{Deserialize, Serialize};
+use crate::schema::{ArraySchema, ObjectSchema, Type, Unique};
 
 #[cfg(test)]
 mod tests;
@@ -68,113 +68,76 @@ string_enum! {
     }
 }
 
-static USER: ObjectSchema = ObjectSchema {
-    fields: &[
-        Field::required("email", Type::Email).doc(
+crate::model! {
+    /// The `user` object, and in [`USER`] its rules.
+    pub struct Person in USER {
+        /// Email address.
+        email: Redacted<String> => required(Type::Email).doc(
             "Email",
             "The user's email; PandaDoc requires the organization's domain.",
         ),
-        Field::optional("first_name", Type::text_or_empty())
+        /// First name.
+        first_name: Redacted<String> => optional(Type::text_or_empty())
             .doc("First name", "The user's first name."),
-        Field::optional("last_name", Type::text_or_empty())
+        /// Last name.
+        last_name: Redacted<String> => optional(Type::text_or_empty())
             .doc("Last name", "The user's last name."),
-        Field::optional("phone_number", Type::Phone { allow_empty: true }).doc(
+        /// Phone number (international format or empty).
+        phone_number: Redacted<String> => optional(Type::Phone { allow_empty: true }).doc(
             "Phone number",
             "International format (+ and country code), or empty.",
         ),
-    ],
-};
+    }
+}
 
-static WORKSPACE: ObjectSchema = ObjectSchema {
-    fields: &[
-        Field::required("workspace_id", Type::text())
+crate::model! {
+    /// One workspace membership to create, and in [`WORKSPACE`] its rules.
+    pub struct Workspace in WORKSPACE {
+        /// The workspace.
+        workspace_id: String => required
             .doc("Workspace id", "The workspace to add the user to."),
-        Field::required("role", Type::Enum(WorkspaceRole::NAMES))
-            .doc("Role", "The user's role in that workspace."),
-    ],
-};
-
-/// Every rule of PandaDoc's create-user payload.
-pub static SCHEMA: ObjectSchema = ObjectSchema {
-    fields: &[
-        Field::required("user", Type::Object(&USER)).doc("User", "Who to create."),
-        Field::required("license", Type::Enum(License::NAMES))
-            .doc("License", "The license to assign."),
-        Field::required(
-            "workspaces",
-            Type::Array(&ArraySchema {
-                items: Type::Object(&WORKSPACE),
-                min_items: 1,
-                unique: Unique::Key("workspace_id"),
-            }),
-        )
-        .doc(
-            "Workspaces",
-            "The workspaces to add the user to, each once.",
-        ),
-    ],
-};
-
-/// A PandaDoc create-user payload. `Debug` redacts personal data.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewUser {
-    /// Who to create.
-    pub user: Person,
-    /// The license.
-    pub license: License,
-    /// Workspace memberships.
-    pub workspaces: Vec<Workspace>,
+        /// The role in it.
+        role: WorkspaceRole => required.doc("Role", "The user's role in that workspace."),
+    }
 }
 
-/// The `user` object.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Person {
-    /// Email address.
-    pub email: Redacted<String>,
-    /// First name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub first_name: Option<Redacted<String>>,
-    /// Last name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_name: Option<Redacted<String>>,
-    /// Phone number (international format or empty).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone_number: Option<Redacted<String>>,
-}
-
-/// One workspace membership to create.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Workspace {
-    /// The workspace.
-    pub workspace_id: String,
-    /// The role in it.
-    pub role: WorkspaceRole,
+crate::model! {
+    /// A PandaDoc create-user payload, and in [`SCHEMA`] every rule of it.
+    /// `Debug` redacts personal data.
+    pub struct NewUser in SCHEMA {
+        /// Who to create.
+        user: Person => required.doc("User", "Who to create."),
+        /// The license.
+        license: License => required.doc("License", "The license to assign."),
+        /// Workspace memberships.
+        workspaces: Vec<Workspace> => required(Type::Array(&ArraySchema {
+            items: Workspace::TYPE,
+            min_items: 1,
+            unique: Unique::Key("workspace_id"),
+        }))
+        .doc("Workspaces", "The workspaces to add the user to, each once."),
+    }
 }
 
 impl NewUser {
-    /// A payload with the required fields and one workspace.
-    pub fn new(
-        email: impl Into<String>,
+    /// A payload for `email` with one workspace membership.
+    ///
+    /// ```
+    /// use enlist_core::pandadoc::{License, NewUser, WorkspaceRole};
+    /// let user = NewUser::with_workspace("new@acme.com", License::Guest, "Ab123", WorkspaceRole::Collaborator);
+    /// assert_eq!(user.workspaces.len(), 1);
+    /// ```
+    pub fn with_workspace(
+        email: impl Into<Redacted<String>>,
         license: License,
         workspace_id: impl Into<String>,
         role: WorkspaceRole,
     ) -> Self {
-        NewUser {
-            user: Person {
-                email: Redacted::new(email.into()),
-                first_name: None,
-                last_name: None,
-                phone_number: None,
-            },
+        NewUser::new(
+            Person::new(email),
             license,
-            workspaces: vec![Workspace {
-                workspace_id: workspace_id.into(),
-                role,
-            }],
-        }
+            vec![Workspace::new(workspace_id, role)],
+        )
     }
 
     /// Sets the first and last name.
@@ -192,10 +155,7 @@ impl NewUser {
 
     /// Adds a workspace membership.
     pub fn workspace(mut self, workspace_id: impl Into<String>, role: WorkspaceRole) -> Self {
-        self.workspaces.push(Workspace {
-            workspace_id: workspace_id.into(),
-            role,
-        });
+        self.workspaces.push(Workspace::new(workspace_id, role));
         self
     }
 }

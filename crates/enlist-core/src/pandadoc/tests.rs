@@ -238,7 +238,7 @@ fn typed_model_and_request() {
 
 #[test]
 fn builder() {
-    let user = NewUser::new("a@acme.com", License::Full, "W1", WorkspaceRole::Admin)
+    let user = NewUser::with_workspace("a@acme.com", License::Full, "W1", WorkspaceRole::Admin)
         .name("A", "B")
         .phone_number("+14842634627")
         .workspace("W2", WorkspaceRole::Member);

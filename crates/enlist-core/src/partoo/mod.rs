@@ -31,12 +31,12 @@
 
 use crate::http::{encode_path_segment, Header, HttpRequest, RequestError};
 use crate::json::Kind;
+use crate::model::Typed;
 use crate::outcome::{self, collect_messages, Created, ErrorBody, Invited, Outcome};
 use crate::provider::{Client, Provider, Redacted, Valid};
 use crate::schema::{
-    ArraySchema, Condition, Field, Literal, ObjectSchema, PasswordPolicy, Relevance, Type, Unique,
+    ArraySchema, Condition, Literal, ObjectSchema, PasswordPolicy, Relevance, Type, Unique,
 };
-use serde::{Deserialize, Serialize};
 
 #[cfg(test)]
 mod tests;
@@ -153,230 +153,85 @@ const INVITATION_SENT: Condition = Condition {
     equals: Literal::Bool(true),
 };
 
-/// Every rule of Partoo's create-user payload.
-pub static SCHEMA: ObjectSchema = ObjectSchema {
-    fields: &[
-        Field::required("email", Type::Email)
+crate::model! {
+    /// A Partoo create-user payload, and in [`SCHEMA`] every rule of it. Build
+    /// one with [`NewUser::new`] and the setters, or let
+    /// [`Partoo::validate_json`](crate::Provider::validate_json) read one.
+    /// `Debug` redacts the email, names and password.
+    pub struct NewUser in SCHEMA {
+        /// Email address.
+        email: Redacted<String> => required(Type::Email)
             .doc("Email", "The user's email address; must not belong to another Partoo user."),
-        Field::required("first_name", Type::text()).doc("First name", "The user's first name."),
-        Field::required("last_name", Type::text()).doc("Last name", "The user's last name."),
-        Field::optional("role", Type::Enum(Role::NAMES)).doc(
+        /// First name.
+        first_name: Redacted<String> => required.doc("First name", "The user's first name."),
+        /// Last name.
+        last_name: Redacted<String> => required.doc("Last name", "The user's last name."),
+        /// Role.
+        role: Role => optional.doc(
             "Role",
             "The user's role. PROVIDER users cannot be created through the API.",
         ),
-        Field::optional("custom_role", Type::text()).doc(
+        /// Custom role api_id.
+        custom_role: String => optional.doc(
             "Custom role",
             "The api_id of one of the organization's custom roles.",
         ),
-        Field::optional(
-            "business_ids",
-            Type::Array(&ArraySchema {
-                items: Type::text(),
-                min_items: 0,
-                unique: Unique::Values,
-            }),
-        )
+        /// Business ids (BUSINESS_MANAGER only).
+        business_ids: Vec<String> => optional(Type::Array(&ArraySchema {
+            items: Type::text(),
+            min_items: 0,
+            unique: Unique::Values,
+        }))
         .doc("Business ids", "Businesses the user can access.")
         .relevance(Relevance::OnlyWhen(ROLE_IS_BUSINESS_MANAGER)),
-        Field::optional(
-            "accesses",
-            Type::Array(&ArraySchema {
-                items: Type::Array(&ArraySchema {
-                    items: Type::Integer,
-                    min_items: 0,
-                    unique: Unique::No,
-                }),
-                min_items: 0,
-                unique: Unique::No,
-            }),
-        )
-        .doc(
-            "Group accesses",
-            "Lists of group ids the user can access, in the groups system.",
-        )
-        .relevance(Relevance::OnlyWhen(ROLE_IS_GROUP_MANAGER)),
-        Field::optional("org_id", Type::Integer).doc(
+        /// Group accesses (GROUP_MANAGER only).
+        accesses: Vec<Vec<i64>> => optional
+            .doc(
+                "Group accesses",
+                "Lists of group ids the user can access, in the groups system.",
+            )
+            .relevance(Relevance::OnlyWhen(ROLE_IS_GROUP_MANAGER)),
+        /// Organization id (PROVIDER keys only).
+        org_id: i64 => optional.doc(
             "Organization id",
             "The organization to create the user in; only PROVIDER keys may set it.",
         ),
-        Field::optional("lang", Type::Enum(Lang::NAMES))
-            .doc("Language", "The language of the user's interface."),
-        Field::optional("status", Type::Enum(Status::NAMES)).doc(
+        /// Interface language.
+        lang: Lang => optional.doc("Language", "The language of the user's interface."),
+        /// Status.
+        status: Status => optional.doc(
             "Status",
             "active, or invited to send the invitation later with the invite call.",
         ),
-        Field::optional("send_invitation", Type::Boolean)
+        /// Send the invitation email now.
+        send_invitation: bool => optional
             .doc("Send invitation", "Email an invitation to the user now.")
             .default_value(Literal::Bool(false)),
-        Field::optional("password", Type::Password(&PASSWORD_POLICY))
+        /// Password.
+        password: Redacted<String> => optional(Type::Password(&PASSWORD_POLICY))
             .doc(
                 "Password",
                 "Generated by Partoo when absent; ignored when an invitation is sent.",
             )
             .relevance(Relevance::IgnoredWhen(INVITATION_SENT)),
-        Field::optional("sso_only", Type::Boolean)
+        /// SSO-only sign-in.
+        sso_only: bool => optional
             .doc(
                 "SSO only",
                 "The user may only sign in through the organization's SSO.",
             )
             .default_value(Literal::Bool(false)),
-        Field::optional(
-            "sidebar_pages",
-            Type::Array(&ArraySchema {
-                items: Type::Enum(SidebarPage::NAMES),
-                min_items: 0,
-                unique: Unique::Values,
-            }),
-        )
-        .nullable()
+        /// Deprecated sidebar pages.
+        sidebar_pages: Vec<SidebarPage> => nullable(Type::Array(&ArraySchema {
+            items: SidebarPage::TYPE,
+            min_items: 0,
+            unique: Unique::Values,
+        }))
         .deprecated()
         .doc(
             "Sidebar pages",
             "Deprecated: use custom roles. Features shown in the sidebar; null or absent gives all.",
         ),
-    ],
-};
-
-/// A Partoo create-user payload. Build one with [`NewUser::new`] and the setters,
-/// or let [`Partoo::validate_json`](crate::Provider::validate_json) read one.
-/// `Debug` redacts the email, names and password.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewUser {
-    /// Email address.
-    pub email: Redacted<String>,
-    /// First name.
-    pub first_name: Redacted<String>,
-    /// Last name.
-    pub last_name: Redacted<String>,
-    /// Organization id (PROVIDER keys only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub org_id: Option<i64>,
-    /// Group accesses (GROUP_MANAGER only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub accesses: Option<Vec<Vec<i64>>>,
-    /// Business ids (BUSINESS_MANAGER only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub business_ids: Option<Vec<String>>,
-    /// Role.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub role: Option<Role>,
-    /// Custom role api_id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub custom_role: Option<String>,
-    /// Deprecated sidebar pages; `Some(None)` sends `null`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::nullable"
-    )]
-    pub sidebar_pages: Option<Option<Vec<SidebarPage>>>,
-    /// Send the invitation email now.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub send_invitation: Option<bool>,
-    /// Status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<Status>,
-    /// Password.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub password: Option<Redacted<String>>,
-    /// Interface language.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lang: Option<Lang>,
-    /// SSO-only sign-in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sso_only: Option<bool>,
-}
-
-impl NewUser {
-    /// A payload with the three required fields.
-    pub fn new(
-        email: impl Into<String>,
-        first_name: impl Into<String>,
-        last_name: impl Into<String>,
-    ) -> Self {
-        NewUser {
-            email: Redacted::new(email.into()),
-            first_name: Redacted::new(first_name.into()),
-            last_name: Redacted::new(last_name.into()),
-            org_id: None,
-            accesses: None,
-            business_ids: None,
-            role: None,
-            custom_role: None,
-            sidebar_pages: None,
-            send_invitation: None,
-            status: None,
-            password: None,
-            lang: None,
-            sso_only: None,
-        }
-    }
-
-    /// Sets `role`.
-    pub fn role(mut self, role: Role) -> Self {
-        self.role = Some(role);
-        self
-    }
-
-    /// Sets `lang`.
-    pub fn lang(mut self, lang: Lang) -> Self {
-        self.lang = Some(lang);
-        self
-    }
-
-    /// Sets `status`.
-    pub fn status(mut self, status: Status) -> Self {
-        self.status = Some(status);
-        self
-    }
-
-    /// Sets `password`.
-    pub fn password(mut self, password: impl Into<String>) -> Self {
-        self.password = Some(Redacted::new(password.into()));
-        self
-    }
-
-    /// Sets `send_invitation`.
-    pub fn send_invitation(mut self, send: bool) -> Self {
-        self.send_invitation = Some(send);
-        self
-    }
-
-    /// Sets `sso_only`.
-    pub fn sso_only(mut self, sso_only: bool) -> Self {
-        self.sso_only = Some(sso_only);
-        self
-    }
-
-    /// Sets `org_id`.
-    pub fn org_id(mut self, org_id: i64) -> Self {
-        self.org_id = Some(org_id);
-        self
-    }
-
-    /// Sets `custom_role`.
-    pub fn custom_role(mut self, api_id: impl Into<String>) -> Self {
-        self.custom_role = Some(api_id.into());
-        self
-    }
-
-    /// Sets `business_ids`.
-    pub fn business_ids<I: IntoIterator<Item = S>, S: Into<String>>(mut self, ids: I) -> Self {
-        self.business_ids = Some(ids.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Sets `accesses`.
-    pub fn accesses(mut self, accesses: Vec<Vec<i64>>) -> Self {
-        self.accesses = Some(accesses);
-        self
-    }
-
-    /// Sets the deprecated `sidebar_pages` (`None` sends `null`).
-    pub fn sidebar_pages(mut self, pages: Option<Vec<SidebarPage>>) -> Self {
-        self.sidebar_pages = Some(pages);
-        self
     }
 }
 

@@ -515,7 +515,7 @@ fn builder_payloads_are_validated_too() {
     assert!(report.errors.iter().all(|i| i.path == "/password"));
     let ok = NewUser::new("a@b.co", "A", "B")
         .role(Role::BusinessManager)
-        .business_ids(["x"])
+        .business_ids(vec!["x".to_string()])
         .status(Status::Invited)
         .sidebar_pages(None)
         .sso_only(true)

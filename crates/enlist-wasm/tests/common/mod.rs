@@ -322,7 +322,13 @@ fn responses_become_outcomes() {
 
     // An HTTP-date becomes the delay it means at the given time, clamped.
     let h = set_extra(br#"[["Retry-After","Wed, 21 Oct 2015 07:28:00 GMT"]]"#);
-    let o = json_out(parse_response(partoo, 429, h, set_input(b""), 1_445_412_450.0));
+    let o = json_out(parse_response(
+        partoo,
+        429,
+        h,
+        set_input(b""),
+        1_445_412_450.0,
+    ));
     assert_eq!(o["retry_after"], 30);
     let h = set_extra(br#"[["Retry-After","Wed, 21 Oct 2015 07:28:00 GMT"]]"#);
     let o = json_out(parse_response(partoo, 429, h, set_input(b""), 0.0));
