@@ -193,6 +193,9 @@ pub trait Provider: Sized + 'static {
     /// proxy in public mode refuses this provider until an operator entry
     /// exists (fail closed).
     const PUBLIC_POLICY: Option<&'static str> = None;
+    /// The create-user calls a minute the provider allows, as it documents
+    /// them: the pace of import jobs unless the operator sets another.
+    const RATE_PER_MINUTE: u32;
 
     /// The typed create-user payload.
     type User: Serialize + DeserializeOwned + fmt::Debug;
@@ -529,6 +532,8 @@ pub trait ProviderRules: Sync {
 pub trait AnyProvider: ProviderRules {
     /// See [`Provider::PUBLIC_POLICY`].
     fn public_policy(&self) -> Option<&'static str>;
+    /// [`Provider::RATE_PER_MINUTE`].
+    fn rate_per_minute(&self) -> u32;
     /// Reads boolean query flags from a URL query string (`notify_user=true`);
     /// unknown parameters and non-boolean values are reported with `""` paths.
     fn parse_query_flags(&self, query: &str) -> Result<Vec<(&'static str, bool)>, Vec<Issue>>;
@@ -637,6 +642,10 @@ impl<P: Provider> ProviderRules for Handle<P> {
 }
 
 impl<P: Provider> AnyProvider for Handle<P> {
+    fn rate_per_minute(&self) -> u32 {
+        P::RATE_PER_MINUTE
+    }
+
     fn public_policy(&self) -> Option<&'static str> {
         P::PUBLIC_POLICY
     }

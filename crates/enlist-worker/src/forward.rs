@@ -374,13 +374,19 @@ pub async fn execute(job: &Job) -> (Reply, Upstream) {
     }
 }
 
-struct Answer {
-    status: u16,
-    retry_after: Option<String>,
-    body: Vec<u8>,
+/// A provider's answer, read within [`MAX_UPSTREAM_BODY`].
+pub struct Answer {
+    /// HTTP status.
+    pub status: u16,
+    /// `Retry-After`, as sent.
+    pub retry_after: Option<String>,
+    /// The body.
+    pub body: Vec<u8>,
 }
 
-async fn send(out: &Outbound, signal: &web_sys::AbortSignal) -> Result<Answer, &'static str> {
+/// Sends a request (no redirects followed) and reads the answer; the error
+/// says why there is none: `request`, `network` or `too_large`.
+pub async fn send(out: &Outbound, signal: &web_sys::AbortSignal) -> Result<Answer, &'static str> {
     let headers = web_sys::Headers::new().map_err(|_| "request")?;
     for (name, value) in &out.headers {
         headers.set(name, value).map_err(|_| "request")?;

@@ -30,12 +30,14 @@ pub mod config;
 pub mod cors;
 pub mod forward;
 pub mod idempotency;
+pub mod imports;
 pub mod log;
 pub mod openapi;
 pub mod problem;
 pub mod route;
 
 pub use idempotency::IdempotencyStore;
+pub use imports::ImportRunner;
 pub use problem::Problem;
 
 use config::Config;
@@ -55,7 +57,8 @@ thread_local! {
     static CONFIG: RefCell<Option<Rc<Config>>> = const { RefCell::new(None) };
 }
 
-fn config(env: &Env) -> Rc<Config> {
+/// The settings, read once per isolate.
+pub(crate) fn config(env: &Env) -> Rc<Config> {
     if let Some(c) = CONFIG.with(|c| c.borrow().clone()) {
         return c;
     }
@@ -80,6 +83,21 @@ fn read_binding(env: &Env, name: &str) -> Option<config::Value> {
     env.object_var::<serde_json::Value>(name)
         .ok()
         .map(config::Value::Json)
+}
+
+/// Fills `out` from the runtime's cryptographic random generator
+/// (`crypto.getRandomValues`).
+pub(crate) fn random_bytes(out: &mut [u8]) -> worker::Result<()> {
+    use worker::js_sys::{global, Function, Reflect, Uint8Array};
+    use worker::wasm_bindgen::JsCast;
+    let crypto = Reflect::get(&global(), &JsValue::from_str("crypto"))?;
+    let fill: Function = Reflect::get(&crypto, &JsValue::from_str("getRandomValues"))?
+        .dyn_into()
+        .map_err(|_| worker::Error::RustError("crypto.getRandomValues is missing".into()))?;
+    let array = Uint8Array::new_with_length(u32::try_from(out.len()).unwrap_or(u32::MAX));
+    fill.call1(&crypto, &array)?;
+    array.copy_to(out);
+    Ok(())
 }
 
 /// 26 hexadecimal characters (104 random bits).

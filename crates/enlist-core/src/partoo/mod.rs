@@ -285,6 +285,8 @@ impl Provider for Partoo {
     ];
     const INVITE: bool = true;
     const PUBLIC_POLICY: Option<&'static str> = Some(PUBLIC_POLICY);
+    /// 300 requests a minute per organisation (Partoo's API reference).
+    const RATE_PER_MINUTE: u32 = 300;
 
     type User = NewUser;
 

@@ -1,0 +1,1 @@
+//! The import routes (see the module docs of `imports`).
