@@ -57,6 +57,7 @@ pub mod pandadoc;
 pub mod partoo;
 pub mod policy;
 pub mod provider;
+pub mod proxy;
 pub mod report;
 pub mod retry_after;
 pub mod schema;
