@@ -449,7 +449,15 @@ mod tests {
             Op::Create => p.parse_create_user_response(status, headers, body.as_bytes()),
             Op::Invite => p.parse_invite_response(status, headers, body.as_bytes()),
         };
-        reply_for(p, op, Some("u1"), outcome, &serde_json::json!([]), "rid", NOW)
+        reply_for(
+            p,
+            op,
+            Some("u1"),
+            outcome,
+            &serde_json::json!([]),
+            "rid",
+            NOW,
+        )
     }
 
     /// Wed, 21 Oct 2015 07:27:30 GMT.

@@ -487,7 +487,8 @@ fn credential(client: &Client<Partoo>) -> Header {
     }
 }
 
-/// `200 {"id": "…", "status": "success"}`.
+/// `200 {"id": "…", "status": "success"}`. An id that is not one
+/// ([`outcome::is_provider_id`]) is no id: the answer is malformed.
 fn created(status: u16, body: &[u8]) -> Outcome {
     let id = std::str::from_utf8(body)
         .ok()
@@ -500,7 +501,7 @@ fn created(status: u16, body: &[u8]) -> Outcome {
                 _ => None,
             }
         })
-        .filter(|id| !id.is_empty());
+        .filter(|id| outcome::is_provider_id(id));
     match id {
         Some(id) => Outcome::Created(Created {
             provider: Partoo::ID,
@@ -511,7 +512,7 @@ fn created(status: u16, body: &[u8]) -> Outcome {
         None => Outcome::Malformed(outcome::Failure {
             provider: Partoo::ID,
             status,
-            message: format!("Partoo answered HTTP {status} without a user id."),
+            message: format!("Partoo answered HTTP {status} without a well-formed user id."),
             errors: Vec::new(),
             retry_after: None,
         }),
