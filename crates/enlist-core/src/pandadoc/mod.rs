@@ -242,13 +242,17 @@ impl Provider for PandaDoc {
         let body = serde_json::to_string(user.get()).unwrap_or_default();
         HttpRequest::post(
             format!("{}/public/v1/users{}", client.base_url(), client.query()),
-            Header {
-                name: "Authorization",
-                value: format!("API-Key {}", client.api_key().expose()),
-                sensitive: true,
-            },
+            Self::credential(client),
             Some(body),
         )
+    }
+
+    fn credential(client: &Client<Self>) -> Header {
+        Header {
+            name: "Authorization",
+            value: format!("API-Key {}", client.api_key().expose()),
+            sensitive: true,
+        }
     }
 
     fn parse_create_user_response(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Outcome {

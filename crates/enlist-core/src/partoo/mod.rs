@@ -438,7 +438,7 @@ impl Provider for Partoo {
         let body = serde_json::to_string(user.get()).unwrap_or_default();
         HttpRequest::post(
             format!("{}/user", client.base_url()),
-            credential(client),
+            Self::credential(client),
             Some(body),
         )
     }
@@ -456,9 +456,17 @@ impl Provider for Partoo {
                 client.base_url(),
                 encode_path_segment(user_id)
             ),
-            credential(client),
+            Self::credential(client),
             None,
         ))
+    }
+
+    fn credential(client: &Client<Self>) -> Header {
+        Header {
+            name: "x-APIKey",
+            value: client.api_key().expose().to_string(),
+            sensitive: true,
+        }
     }
 
     fn parse_create_user_response(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Outcome {
@@ -476,14 +484,6 @@ impl Provider for Partoo {
             });
         }
         outcome::classify(Self::ID, status, headers, body, error_body)
-    }
-}
-
-fn credential(client: &Client<Partoo>) -> Header {
-    Header {
-        name: "x-APIKey",
-        value: client.api_key().expose().to_string(),
-        sensitive: true,
     }
 }
 
