@@ -170,7 +170,7 @@ impl<'a> Call<'a> {
         key: Option<(String, String)>,
     ) -> worker::Result<Handled> {
         let Some((name, hash)) = key else {
-            let (reply, upstream) = forward::execute(&job).await;
+            let (reply, upstream) = forward::execute(&job, self.config).await;
             self.note_upstream(&upstream);
             return Ok(reply.into());
         };

@@ -4,8 +4,11 @@
 //! The upstream request is exactly the [`HttpRequest`] enlist-core built from
 //! the validated payload: its URL (from configuration, never from the client),
 //! its headers (the credential, `Content-Type`, `Accept`, `User-Agent`) and its
-//! body. Redirects are not followed (a redirect could carry the key elsewhere);
-//! the whole exchange, body included, is bounded by `UPSTREAM_TIMEOUT_MS`.
+//! body. The credential is left out of the [`Outbound`] copy that travels (to
+//! the idempotency Durable Object, as JSON) and is added by [`execute`] from
+//! the settings of whoever sends, read from its own environment. Redirects are
+//! not followed (a redirect could carry the key elsewhere); the whole
+//! exchange, body included, is bounded by `UPSTREAM_TIMEOUT_MS`.
 //!
 //! How provider answers map to proxy answers ([`reply_for`]):
 //!
@@ -24,8 +27,9 @@
 //! A 502 never says which credential was refused nor repeats the provider's
 //! body; the log line has the upstream status.
 
+use crate::config::Config;
 use crate::problem::{Kind, Problem};
-use enlist_core::http::HttpRequest;
+use enlist_core::http::{Header, HttpRequest};
 use enlist_core::report::push_token;
 use enlist_core::schema::{ObjectSchema, Type};
 use enlist_core::{AnyProvider, Code, Issue, Outcome, Params};
@@ -40,13 +44,15 @@ pub const MAX_UPSTREAM_BODY: usize = 256 * 1024;
 /// `Retry-After` sent when the provider throttles without saying for how long.
 pub const DEFAULT_UPSTREAM_RETRY_AFTER: u64 = 30;
 
-/// The upstream request as plain owned data (it travels to the idempotency
-/// Durable Object as JSON).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The upstream request as plain owned data, without its credential (it
+/// travels to the idempotency Durable Object as JSON; [`execute`] adds the
+/// credential when it sends). `Debug` hides the body, which carries personal
+/// data.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Outbound {
     /// Absolute URL.
     pub url: String,
-    /// Headers, in order.
+    /// Headers, in order, except the sensitive ones.
     pub headers: Vec<(String, String)>,
     /// JSON body.
     pub body: Option<String>,
@@ -59,10 +65,27 @@ impl From<&HttpRequest> for Outbound {
             headers: req
                 .headers
                 .iter()
+                .filter(|h| !h.sensitive)
                 .map(|h| (h.name.to_string(), h.value.clone()))
                 .collect(),
             body: req.body.clone(),
         }
+    }
+}
+
+impl std::fmt::Debug for Outbound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outbound")
+            .field("url", &self.url)
+            .field("headers", &self.headers)
+            .field(
+                "body",
+                &self
+                    .body
+                    .as_ref()
+                    .map(|b| format!("<{} bytes redacted>", b.len())),
+            )
+            .finish()
     }
 }
 
@@ -76,7 +99,8 @@ pub enum Op {
     Invite,
 }
 
-/// Everything needed to perform one upstream call and answer it.
+/// Everything needed to perform one upstream call and answer it, except the
+/// credential. `Debug` hides the request body ([`Outbound`]).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Job {
     /// Provider id.
@@ -311,15 +335,40 @@ fn unix_now() -> u64 {
     (worker::js_sys::Date::now() / 1000.0) as u64
 }
 
-/// Performs the call and answers it.
-pub async fn execute(job: &Job) -> (Reply, Upstream) {
+/// The credential for a job's provider, from `config` (the sender's own
+/// environment); the problem to answer when it has none.
+pub fn credential(config: &Config, job: &Job) -> Result<Header, Problem> {
+    let provider = enlist_core::provider(&job.provider)
+        .ok_or_else(|| Problem::new(Kind::Internal, "Unknown provider in an internal request."))?;
+    let not_configured = || {
+        Problem::new(
+            Kind::ProviderNotConfigured,
+            "This provider's settings on this proxy are unusable.",
+        )
+    };
+    let ready = config
+        .provider(provider.id())
+        .and_then(|p| p.state.as_ref().ok())
+        .ok_or_else(not_configured)?;
+    provider
+        .credential(&ready.settings)
+        .map_err(|_| not_configured())
+}
+
+/// Performs the call and answers it, with the credential and the secrets of
+/// `config` (the settings of the Worker or Durable Object that sends).
+pub async fn execute(job: &Job, config: &Config) -> (Reply, Upstream) {
     let Some(provider) = enlist_core::provider(&job.provider) else {
         let p = Problem::new(Kind::Internal, "Unknown provider in an internal request.");
         return (Reply::problem(&p, &job.request_id), Upstream::default());
     };
+    let credential = match credential(config, job) {
+        Ok(c) => c,
+        Err(p) => return (Reply::problem(&p, &job.request_id), Upstream::default()),
+    };
     let signal = web_sys::AbortSignal::timeout_with_u32(job.timeout_ms);
     let started = worker::js_sys::Date::now();
-    let result = send(&job.request, &signal).await;
+    let result = send(&job.request, &credential, &signal).await;
     let ms = worker::js_sys::Date::now() - started;
     match result {
         Ok(answer) => {
@@ -380,8 +429,15 @@ struct Answer {
     body: Vec<u8>,
 }
 
-async fn send(out: &Outbound, signal: &web_sys::AbortSignal) -> Result<Answer, &'static str> {
+async fn send(
+    out: &Outbound,
+    credential: &Header,
+    signal: &web_sys::AbortSignal,
+) -> Result<Answer, &'static str> {
     let headers = web_sys::Headers::new().map_err(|_| "request")?;
+    headers
+        .set(credential.name, &credential.value)
+        .map_err(|_| "request")?;
     for (name, value) in &out.headers {
         headers.set(name, value).map_err(|_| "request")?;
     }
@@ -462,6 +518,56 @@ mod tests {
 
     /// Wed, 21 Oct 2015 07:27:30 GMT.
     const NOW: u64 = 1_445_412_450;
+
+    const KEY: &str = "3039ba033eb1410caa0a2227158d63c9d6502cd8";
+
+    /// Issue 17: the key was in `Debug` output and in the JSON sent to the
+    /// idempotency Durable Object.
+    #[test]
+    fn jobs_hold_no_credential_and_debug_hides_the_body() {
+        let settings = enlist_core::Settings {
+            api_key: KEY.into(),
+            ..enlist_core::Settings::default()
+        };
+        let body = br#"{"email":"ada@example.com","first_name":"Ada","last_name":"Lovelace","password":"Sup3r-secret!"}"#;
+        let p = provider("partoo").unwrap();
+        let built = p
+            .build_create_user(body, &enlist_core::Options::default(), &settings)
+            .unwrap();
+        assert!(built.request.headers.iter().any(|h| h.value == KEY));
+        let job = Job {
+            provider: "partoo".into(),
+            op: Op::Create,
+            user_id: None,
+            request: Outbound::from(&built.request),
+            timeout_ms: 1000,
+            warnings: serde_json::json!([]),
+            request_id: "rid".into(),
+        };
+        let message = crate::idempotency::Message {
+            hash: "h".into(),
+            job: job.clone(),
+        };
+        let debug = format!("{job:?} {:?} {message:?}", job.request);
+        let json = serde_json::to_string(&message).unwrap();
+        for secret in [KEY, "ada@example.com", "Lovelace", "Sup3r-secret!"] {
+            assert!(!debug.contains(secret), "{secret} in {debug}");
+        }
+        assert!(!json.contains(KEY), "{json}");
+        assert!(!json.to_ascii_lowercase().contains("x-apikey"), "{json}");
+        // The body still travels; the credential is added by the sender.
+        assert!(json.contains("ada@example.com"));
+        let config = Config::load(&|name| {
+            (name == "PARTOO_API_KEY").then(|| crate::config::Value::Text(KEY.into()))
+        });
+        let header = credential(&config, &job).unwrap();
+        assert_eq!((header.name, header.value.as_str()), ("x-APIKey", KEY));
+        let unset = Config::load(&|_| None);
+        assert_eq!(
+            credential(&unset, &job).err().map(|p| p.kind),
+            Some(Kind::ProviderNotConfigured)
+        );
+    }
 
     #[test]
     fn retry_after_in_both_forms_clamped() {

@@ -6,6 +6,8 @@
 //! - The key is 1–255 visible ASCII characters; it is scoped per provider and
 //!   per client token (admin mode), so two clients never share a key. The
 //!   object's name is a SHA-256 of that scope, never the token itself.
+//! - The message to the object holds the upstream request without its
+//!   credential; the object adds it from its own environment when it sends.
 //! - Only requests that are about to be forwarded reach the store: a request
 //!   the proxy refuses itself (validation, policy, origin, token, rate limit)
 //!   is not recorded, and the key stays free.
@@ -91,7 +93,7 @@ pub fn request_hash(method: &str, path: &str, query: &str, body: &[u8]) -> Strin
     hex(&h.finalize())
 }
 
-/// What the Worker sends the object.
+/// What the Worker sends the object (no credential: see [`Job`]).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Message {
     /// [`request_hash`] of the request.
@@ -208,6 +210,9 @@ mod store {
     #[durable_object]
     pub struct IdempotencyStore {
         state: State,
+        /// The object's own bindings: the API keys come from here, never
+        /// from the message.
+        env: Env,
         /// The record, once loaded from storage (`loaded`).
         record: RefCell<Option<Record>>,
         loaded: Cell<bool>,
@@ -242,9 +247,10 @@ mod store {
     }
 
     impl DurableObject for IdempotencyStore {
-        fn new(state: State, _env: Env) -> Self {
+        fn new(state: State, env: Env) -> Self {
             Self {
                 state,
+                env,
                 record: RefCell::new(None),
                 loaded: Cell::new(false),
             }
@@ -289,7 +295,8 @@ mod store {
                 return Err(e);
             }
 
-            let (reply, upstream) = forward::execute(&message.job).await;
+            let config = crate::config(&self.env);
+            let (reply, upstream) = forward::execute(&message.job, &config).await;
 
             let done = reply.is_final().then(|| Record::Done {
                 hash: message.hash,

@@ -55,7 +55,9 @@ thread_local! {
     static CONFIG: RefCell<Option<Rc<Config>>> = const { RefCell::new(None) };
 }
 
-fn config(env: &Env) -> Rc<Config> {
+/// The settings from `env` (the Worker's or the Durable Object's own
+/// bindings), read once per isolate.
+pub(crate) fn config(env: &Env) -> Rc<Config> {
     if let Some(c) = CONFIG.with(|c| c.borrow().clone()) {
         return c;
     }
