@@ -218,6 +218,9 @@ impl<'a> Call<'a> {
         self.log.upstream_status = upstream.status;
         self.log.upstream_ms = Some(upstream.ms);
         self.log.upstream_failure = upstream.failure.clone();
+        if let Some(note) = &upstream.note {
+            self.log.notes.push(note.clone());
+        }
     }
 
     fn job(

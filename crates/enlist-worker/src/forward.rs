@@ -21,13 +21,20 @@
 //! | 429 / throttled | `429 rate_limited`, `Retry-After` passed on (default 30 s) |
 //! | no such user (invite) | `404 not_found` |
 //! | 401, 403, 404 (create), 5xx, redirect, unreadable | `502 upstream_error` |
+//! | created, with an id or role that is not one, or holding a key or token | `502 upstream_error` |
 //! | connection failure | `502 upstream_error` |
 //! | no answer in time | `504 upstream_timeout` |
 //!
 //! A 502 never says which credential was refused nor repeats the provider's
-//! body; the log line has the upstream status.
+//! body; the log line has the upstream status and a note saying why.
+//!
+//! The only provider text a success relays is its ids (and PandaDoc's
+//! workspace roles): enlist-core's parsers accept only well-formed ones
+//! (`enlist_core::outcome::is_provider_id`), and [`reply_for`] refuses any that
+//! holds a configured API key or client token. Problem answers relay no
+//! provider text at all ([`relayed_issue`]).
 
-use crate::config::Config;
+use crate::config::{Config, Secrets};
 use crate::problem::{Kind, Problem};
 use enlist_core::http::{Header, HttpRequest};
 use enlist_core::report::push_token;
@@ -180,6 +187,10 @@ pub struct Upstream {
     /// `timeout`, `network`, `too_large` when the call failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<String>,
+    /// Why an answer was not relayed as the provider gave it
+    /// ([`Screened::note`]), for the log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// The JSON Pointer of the first email field in a schema (`/email`,
@@ -242,8 +253,33 @@ fn upstream_error() -> Problem {
     )
 }
 
+/// A reply and, when the provider's answer was not relayed as given, why
+/// (`upstream_malformed`: unreadable, or a success whose ids are not ids;
+/// `upstream_echoed_secret`: a success holding a configured key or token).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Screened {
+    /// The answer to send.
+    pub reply: Reply,
+    /// The log note.
+    pub note: Option<&'static str>,
+}
+
+/// Whether a created user's relayed strings (its id, its memberships) hold
+/// one of `secrets`.
+fn holds_secret(created: &enlist_core::Created, secrets: &Secrets) -> bool {
+    secrets.found_in(&created.id)
+        || created.workspaces.iter().any(|m| {
+            [&m.workspace_id, &m.role, &m.member_id]
+                .iter()
+                .any(|s| secrets.found_in(s))
+        })
+}
+
 /// The proxy's answer to a provider outcome; `now` (Unix seconds) turns an
-/// HTTP-date `Retry-After` into a delay.
+/// HTTP-date `Retry-After` into a delay. A success whose relayed strings hold
+/// one of `secrets` (a provider, or a wrong base URL, echoing the key) is a
+/// 502 instead.
+#[allow(clippy::too_many_arguments)]
 pub fn reply_for(
     provider: &dyn AnyProvider,
     op: Op,
@@ -252,15 +288,24 @@ pub fn reply_for(
     warnings: &serde_json::Value,
     request_id: &str,
     now: u64,
-) -> Reply {
+    secrets: &Secrets,
+) -> Screened {
+    let mut note = None;
     let problem = match outcome {
+        Outcome::Created(created) if holds_secret(&created, secrets) => {
+            note = Some("upstream_echoed_secret");
+            upstream_error()
+        }
         Outcome::Created(created) => {
             let mut body = match serde_json::to_value(&created) {
                 Ok(serde_json::Value::Object(map)) => map,
                 _ => serde_json::Map::new(),
             };
             body.insert("warnings".into(), warnings.clone());
-            return Reply::json(201, serde_json::Value::Object(body).to_string());
+            return Screened {
+                reply: Reply::json(201, serde_json::Value::Object(body).to_string()),
+                note: None,
+            };
         }
         Outcome::Invited(invited) => {
             let body = serde_json::json!({
@@ -268,7 +313,10 @@ pub fn reply_for(
                 "status": invited.status,
                 "id": user_id.unwrap_or_default(),
             });
-            return Reply::json(200, body.to_string());
+            return Screened {
+                reply: Reply::json(200, body.to_string()),
+                note: None,
+            };
         }
         Outcome::Validation(f) => {
             let mut errors: Vec<Issue> = f
@@ -323,9 +371,16 @@ pub fn reply_for(
         Outcome::NotFound(_) if op == Op::Invite => {
             Problem::new(Kind::NotFound, "The provider has no user with this id.")
         }
+        Outcome::Malformed(_) => {
+            note = Some("upstream_malformed");
+            upstream_error()
+        }
         _ => upstream_error(),
     };
-    Reply::problem(&problem, request_id)
+    Screened {
+        reply: Reply::problem(&problem, request_id),
+        note,
+    }
 }
 
 /// Seconds since the Unix epoch, from the isolate's clock.
@@ -384,7 +439,7 @@ pub async fn execute(job: &Job, config: &Config) -> (Reply, Upstream) {
                 }
                 Op::Invite => provider.parse_invite_response(answer.status, &headers, &answer.body),
             };
-            let reply = reply_for(
+            let screened = reply_for(
                 provider,
                 job.op,
                 job.user_id.as_deref(),
@@ -392,13 +447,15 @@ pub async fn execute(job: &Job, config: &Config) -> (Reply, Upstream) {
                 &job.warnings,
                 &job.request_id,
                 unix_now(),
+                &config.secrets,
             );
             let upstream = Upstream {
                 status: Some(answer.status),
                 ms,
                 failure: None,
+                note: screened.note.map(str::to_string),
             };
-            (reply, upstream)
+            (screened.reply, upstream)
         }
         Err(failure) => {
             let timed_out = signal.aborted();
@@ -417,6 +474,7 @@ pub async fn execute(job: &Job, config: &Config) -> (Reply, Upstream) {
                 status: None,
                 ms,
                 failure: Some(failure.to_string()),
+                note: None,
             };
             (Reply::problem(&problem, &job.request_id), upstream)
         }
@@ -499,7 +557,14 @@ mod tests {
     use super::*;
     use enlist_core::provider;
 
-    fn reply(id: &str, op: Op, status: u16, headers: &[(&str, &str)], body: &str) -> Reply {
+    fn screened(
+        id: &str,
+        op: Op,
+        status: u16,
+        headers: &[(&str, &str)],
+        body: &str,
+        secrets: &Secrets,
+    ) -> Screened {
         let p = provider(id).unwrap();
         let outcome = match op {
             Op::Create => p.parse_create_user_response(status, headers, body.as_bytes()),
@@ -513,13 +578,56 @@ mod tests {
             &serde_json::json!([]),
             "rid",
             NOW,
+            secrets,
         )
     }
 
-    /// Wed, 21 Oct 2015 07:27:30 GMT.
-    const NOW: u64 = 1_445_412_450;
+    fn reply(id: &str, op: Op, status: u16, headers: &[(&str, &str)], body: &str) -> Reply {
+        screened(id, op, status, headers, body, &Secrets::default()).reply
+    }
 
     const KEY: &str = "3039ba033eb1410caa0a2227158d63c9d6502cd8";
+    const TOKEN: &str = "tok_A_1a2b3c4d5e6f";
+
+    /// Issue 17: success fields went back as the provider sent them, at any
+    /// length, an echoed key included.
+    #[test]
+    fn success_fields_are_checked_and_never_carry_a_secret() {
+        let secrets = Secrets::new(vec![KEY.into(), TOKEN.into(), "pk".into()]);
+        let partoo = |id: &str| {
+            let body = serde_json::json!({"id": id, "status": "success"}).to_string();
+            screened("partoo", Op::Create, 200, &[], &body, &secrets)
+        };
+        let pandadoc = |member_id: &str| {
+            let body = serde_json::json!({"user_id": "KwahvjapLm4RDf6pfyYdjA", "workspaces": [{"workspace_id": "w", "role": "Member", "member_id": member_id}]}).to_string();
+            screened("pandadoc", Op::Create, 201, &[], &body, &secrets)
+        };
+        for ok in [
+            partoo("5309c3a237bbc544d8e26737"),
+            partoo("apkb"),
+            pandadoc("VQDH2hdAPJBhSWmMrYa3zu"),
+        ] {
+            assert_eq!((ok.reply.status, ok.note), (201, None));
+        }
+        let long = "a".repeat(10_000);
+        for (bad, note) in [
+            (partoo(&long), "upstream_malformed"),
+            (partoo(&format!("x-APIKey: {KEY}")), "upstream_malformed"),
+            (partoo(KEY), "upstream_echoed_secret"),
+            (partoo(&format!("id-{TOKEN}")), "upstream_echoed_secret"),
+            (partoo("pk"), "upstream_echoed_secret"),
+            (pandadoc(&long[..129]), "upstream_malformed"),
+            (pandadoc(KEY), "upstream_echoed_secret"),
+        ] {
+            assert_eq!(bad.reply.status, 502);
+            assert_eq!(bad.reply.problem.as_deref(), Some("upstream_error"));
+            assert_eq!(bad.note, Some(note));
+            assert!(!bad.reply.is_final());
+            for secret in [KEY, TOKEN, &long[..129]] {
+                assert!(!bad.reply.body.contains(secret), "{}", bad.reply.body);
+            }
+        }
+    }
 
     /// Issue 17: the key was in `Debug` output and in the JSON sent to the
     /// idempotency Durable Object.
@@ -568,6 +676,9 @@ mod tests {
             Some(Kind::ProviderNotConfigured)
         );
     }
+
+    /// Wed, 21 Oct 2015 07:27:30 GMT.
+    const NOW: u64 = 1_445_412_450;
 
     #[test]
     fn retry_after_in_both_forms_clamped() {
