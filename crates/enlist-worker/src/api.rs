@@ -6,7 +6,9 @@
 //!
 //! 1. client token (admin mode) — 401; then the rate limit — 429;
 //! 2. the provider is configured — 503;
-//! 3. `Content-Type` is JSON — 415; the body is at most 64 KiB — 413;
+//! 3. `Content-Type` is JSON — 415; the body is at most 64 KiB — 413; it
+//!    arrives whole (not cut off before its declared length, well-formed
+//!    chunked framing) — 400 `bad_request`;
 //! 4. query flags, `Idempotency-Key`, policy and validation, all reported at
 //!    once — 403 `policy` when the policy refuses anything, else 400
 //!    `invalid_json` or 422 `validation`;
@@ -259,6 +261,17 @@ impl<'a> Call<'a> {
             format!("The body is over {MAX_BODY} bytes."),
         ))
     }
+
+    /// The 400 for a body the runtime could not deliver whole: the client
+    /// stopped before its declared `Content-Length`, or its chunked framing is
+    /// broken. Nothing was read that could be forwarded.
+    fn broken_body(&mut self) -> Handled {
+        self.log.notes.push("request_body_unreadable".into());
+        self.problem(Problem::new(
+            Kind::BadRequest,
+            "The request body ended early or its framing is broken (Content-Length or chunked encoding); nothing was forwarded.",
+        ))
+    }
 }
 
 /// Most bytes read and thrown away to answer an oversized request on a clean
@@ -266,20 +279,24 @@ impl<'a> Call<'a> {
 /// a reset instead of the 413); larger bodies are not read at all.
 pub const DRAIN_LIMIT: usize = 1024 * 1024;
 
-/// Reads and discards the body, up to [`DRAIN_LIMIT`] bytes.
-async fn drain(req: &web_sys::Request) {
-    if let Some(stream) = req.body() {
-        drain_stream(ByteStream::from(stream), 0).await;
+/// Reads and discards the body, up to [`DRAIN_LIMIT`] bytes; `false` when
+/// the runtime reported it broken (cut off, bad chunked framing).
+async fn drain(req: &web_sys::Request) -> bool {
+    match req.body() {
+        Some(stream) => drain_stream(ByteStream::from(stream), 0).await,
+        None => true,
     }
 }
 
-async fn drain_stream(mut stream: ByteStream, mut seen: usize) {
+async fn drain_stream(mut stream: ByteStream, mut seen: usize) -> bool {
     while seen <= DRAIN_LIMIT {
         match stream.next().await {
             Some(Ok(chunk)) => seen += chunk.len(),
-            _ => break,
+            Some(Err(_)) => return false,
+            None => break,
         }
     }
+    true
 }
 
 /// Reads and discards a body nothing has read yet, when its declared length
@@ -302,31 +319,51 @@ pub async fn drain_unread(req: &web_sys::Request) {
     }
 }
 
-/// Reads at most [`MAX_BODY`] bytes (nothing is kept beyond that); `None`
-/// when the body is larger. With a declared (and already checked)
-/// `Content-Length` the runtime delivers at most that many bytes, so the body
-/// is read in one piece; otherwise it is streamed and reading stops at the
-/// limit (the rest is drained, see [`DRAIN_LIMIT`]).
-async fn read_body(req: &web_sys::Request, declared: bool) -> worker::Result<Option<Vec<u8>>> {
+/// A request body as read.
+enum Body {
+    /// The whole body.
+    Whole(Vec<u8>),
+    /// Over [`MAX_BODY`] bytes.
+    TooLarge,
+    /// The runtime could not deliver it whole: the client stopped sending
+    /// before its `Content-Length`, or broke the chunked framing.
+    Broken,
+}
+
+/// Reads at most [`MAX_BODY`] bytes (nothing is kept beyond that). With a
+/// declared (and already checked) `Content-Length` the runtime delivers at
+/// most that many bytes, so the body is read in one piece; otherwise it is
+/// streamed and reading stops at the limit (the rest is drained, see
+/// [`DRAIN_LIMIT`]). A read the runtime fails is [`Body::Broken`], never an
+/// internal error: only the client can cause it.
+async fn read_body(req: &web_sys::Request, declared: bool) -> worker::Result<Body> {
     let Some(stream) = req.body() else {
-        return Ok(Some(Vec::new()));
+        return Ok(Body::Whole(Vec::new()));
     };
     if declared {
-        let buffer = JsFuture::from(req.array_buffer()?).await?;
+        let Ok(buffer) = JsFuture::from(req.array_buffer()?).await else {
+            return Ok(Body::Broken);
+        };
         let body = worker::js_sys::Uint8Array::new(&buffer).to_vec();
-        return Ok((body.len() <= MAX_BODY).then_some(body));
+        return Ok(if body.len() <= MAX_BODY {
+            Body::Whole(body)
+        } else {
+            Body::TooLarge
+        });
     }
     let mut stream = ByteStream::from(stream);
     let mut body = Vec::new();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk?;
+        let Ok(chunk) = chunk else {
+            return Ok(Body::Broken);
+        };
         if body.len() + chunk.len() > MAX_BODY {
             drain_stream(stream, body.len() + chunk.len()).await;
-            return Ok(None);
+            return Ok(Body::TooLarge);
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(Some(body))
+    Ok(Body::Whole(body))
 }
 
 /// Drains an oversized body whose declared length is within [`DRAIN_LIMIT`].
@@ -377,8 +414,10 @@ pub async fn create_user(
             return Ok(h);
         }
     };
-    let Some(body) = read_body(req, declared).await? else {
-        return Ok(call.too_large());
+    let body = match read_body(req, declared).await? {
+        Body::Whole(body) => body,
+        Body::TooLarge => return Ok(call.too_large()),
+        Body::Broken => return Ok(call.broken_body()),
     };
 
     // Everything that is wrong, at once.
@@ -503,8 +542,11 @@ pub async fn invite(
         drain_declared(call, req).await;
         return Ok(h);
     }
-    // The body is ignored; read it so the connection stays usable.
-    drain(req).await;
+    // The body is ignored; read it so the connection stays usable, and refuse
+    // a broken one as the create route does.
+    if !drain(req).await {
+        return Ok(call.broken_body());
+    }
     let key = match call.idempotency_key() {
         Ok(k) => k,
         Err(issue) => {

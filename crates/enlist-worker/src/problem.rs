@@ -46,6 +46,9 @@ macro_rules! kinds {
 }
 
 kinds! {
+    /// The request body could not be read whole: cut off before its
+    /// `Content-Length`, or broken chunked framing.
+    BadRequest = (400, "bad_request", "Bad request"),
     /// The body is not JSON.
     InvalidJson = (400, "invalid_json", "The body is not valid JSON"),
     /// A client token is required and was missing or wrong.
