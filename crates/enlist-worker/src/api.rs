@@ -14,7 +14,7 @@
 //!    `invalid_json` or 422 `validation`;
 //! 5. forwarding (through the idempotency store when a key is given).
 
-use crate::config::{Config, Ready};
+use crate::config::{Config, Ready, Unauthenticated};
 use crate::forward::{self, Job, Op, Outbound, Reply};
 use crate::idempotency::{self, Handling, Message};
 use crate::log::LogLine;
@@ -76,33 +76,14 @@ impl<'a> Call<'a> {
         self.headers.get(name).ok().flatten()
     }
 
-    /// Token check and rate limit. `Ok(client)`: the token fingerprint in admin
-    /// mode, `None` in public mode.
-    async fn admit(&mut self) -> Result<Option<String>, Handled> {
-        let client = match self.config.mode {
-            Mode::Public => Ok(None),
-            Mode::Admin => self
-                .config
-                .authenticate(self.header("authorization").as_deref()),
-        };
-        let key = match &client {
-            Ok(Some(fingerprint)) => format!("token:{fingerprint}"),
-            _ => format!(
-                "ip:{}",
-                self.header("cf-connecting-ip")
-                    .unwrap_or_else(|| "unknown".into())
-            ),
-        };
-        if !self.within_rate_limit(key).await {
-            return Err(self.problem(
-                Problem::new(
-                    Kind::RateLimited,
-                    "Too many requests from this client; retry later.",
-                )
-                .with_retry_after(RATE_LIMIT_RETRY_AFTER),
-            ));
+    /// Token check and rate limit. `Ok(scope)`: whom the call's
+    /// `Idempotency-Key` belongs to ([`Caller::scope`]).
+    async fn admit(&mut self) -> Result<String, Handled> {
+        let caller = Caller::identify(self.config, self.headers);
+        if !within_rate_limit(self.env, &caller.rate_key(), self.log).await {
+            return Err(self.problem(rate_limited()));
         }
-        client.map_err(|_| {
+        caller.scope().map_err(|_| {
             self.problem(Problem::new(
                 Kind::Unauthorized,
                 "This endpoint needs an Authorization: Bearer <client token> header with a valid token.",
@@ -110,34 +91,15 @@ impl<'a> Call<'a> {
         })
     }
 
-    /// Asks the rate limiter; a missing or failing binding counts as "within
-    /// the limit" and is noted in the log.
-    async fn within_rate_limit(&mut self, key: String) -> bool {
-        let limiter = match self.env.rate_limiter(RATE_LIMITER) {
-            Ok(l) => l,
-            Err(_) => {
-                self.log.notes.push("rate_limiter_unavailable".into());
-                return true;
-            }
-        };
-        match limiter.limit(key).await {
-            Ok(outcome) => outcome.success,
-            Err(_) => {
-                self.log.notes.push("rate_limiter_failed".into());
-                true
-            }
-        }
-    }
-
     /// Both gates every provider call passes, in order: [`Call::admit`], then
-    /// [`Call::ready`]. `Ok((client, settings))`, or the refusal to send.
+    /// [`Call::ready`]. `Ok((scope, settings))`, or the refusal to send.
     async fn admit_to(
         &mut self,
         provider: &dyn AnyProvider,
-    ) -> Result<(Option<String>, &'a Ready), Handled> {
-        let client = self.admit().await?;
+    ) -> Result<(String, &'a Ready), Handled> {
+        let scope = self.admit().await?;
         let ready = self.ready(provider)?;
-        Ok((client, ready))
+        Ok((scope, ready))
     }
 
     /// The provider's settings, or the 503.
@@ -274,6 +236,80 @@ impl<'a> Call<'a> {
     }
 }
 
+/// Who is calling, as far as the proxy can tell: the client token's
+/// fingerprint when a valid one is presented (admin mode), else the client IP
+/// (`CF-Connecting-IP`, set by Cloudflare).
+pub struct Caller {
+    /// The authentication result (`Ok(None)` in public mode).
+    pub token: Result<Option<String>, Unauthenticated>,
+    /// The client IP, `unknown` without the header.
+    pub ip: String,
+}
+
+impl Caller {
+    /// Reads the caller from the request headers.
+    pub fn identify(config: &Config, headers: &web_sys::Headers) -> Caller {
+        let header = |name: &str| headers.get(name).ok().flatten();
+        let token = match config.mode {
+            Mode::Public => Ok(None),
+            Mode::Admin => config.authenticate(header("authorization").as_deref()),
+        };
+        Caller {
+            token,
+            ip: header("cf-connecting-ip").unwrap_or_else(|| "unknown".into()),
+        }
+    }
+
+    /// The rate limiter's key: `token:<fingerprint>` for a valid client
+    /// token, else `ip:<address>`.
+    pub fn rate_key(&self) -> String {
+        match &self.token {
+            Ok(Some(fingerprint)) => format!("token:{fingerprint}"),
+            _ => format!("ip:{}", self.ip),
+        }
+    }
+
+    /// The scope of the caller's `Idempotency-Key`s: the token's fingerprint
+    /// in admin mode, `ip:<address>` in public mode (so a key is never shared
+    /// between callers); `Err` for a missing or wrong token.
+    pub fn scope(&self) -> Result<String, Unauthenticated> {
+        match &self.token {
+            Ok(Some(fingerprint)) => Ok(fingerprint.clone()),
+            Ok(None) => Ok(format!("ip:{}", self.ip)),
+            Err(e) => Err(*e),
+        }
+    }
+}
+
+/// The `429` for a caller over the proxy's own rate limit.
+pub fn rate_limited() -> Problem {
+    Problem::new(
+        Kind::RateLimited,
+        "Too many requests from this client; retry later.",
+    )
+    .with_retry_after(RATE_LIMIT_RETRY_AFTER)
+}
+
+/// Counts a call against the rate limit for `key`; `false` when it is over.
+/// A missing or failing binding counts as "within the limit" and is noted in
+/// the log.
+pub async fn within_rate_limit(env: &Env, key: &str, log: &mut LogLine) -> bool {
+    let limiter = match env.rate_limiter(RATE_LIMITER) {
+        Ok(l) => l,
+        Err(_) => {
+            log.notes.push("rate_limiter_unavailable".into());
+            return true;
+        }
+    };
+    match limiter.limit(key.to_string()).await {
+        Ok(outcome) => outcome.success,
+        Err(_) => {
+            log.notes.push("rate_limiter_failed".into());
+            true
+        }
+    }
+}
+
 /// Most bytes read and thrown away to answer an oversized request on a clean
 /// connection (a client still sending its body when the answer comes may see
 /// a reset instead of the 413); larger bodies are not read at all.
@@ -396,7 +432,7 @@ pub async fn create_user(
     req: &web_sys::Request,
     provider: &'static dyn AnyProvider,
 ) -> worker::Result<Handled> {
-    let (client, ready) = match call.admit_to(provider).await {
+    let (scope, ready) = match call.admit_to(provider).await {
         Ok(admitted) => admitted,
         Err(h) => return Ok(h),
     };
@@ -506,7 +542,7 @@ pub async fn create_user(
     let job = call.job(provider, Op::Create, None, &built.request, warnings);
     let key = key.map(|k| {
         (
-            idempotency::object_name(provider.id(), client.as_deref(), &k),
+            idempotency::object_name(provider.id(), &scope, &k),
             idempotency::request_hash("POST", call.path, call.query, &body),
         )
     });
@@ -520,7 +556,7 @@ pub async fn invite(
     provider: &'static dyn AnyProvider,
     user_id: &str,
 ) -> worker::Result<Handled> {
-    let (client, ready) = match call.admit_to(provider).await {
+    let (scope, ready) = match call.admit_to(provider).await {
         Ok(admitted) => admitted,
         Err(h) => return Ok(h),
     };
@@ -573,7 +609,7 @@ pub async fn invite(
     );
     let key = key.map(|k| {
         (
-            idempotency::object_name(provider.id(), client.as_deref(), &k),
+            idempotency::object_name(provider.id(), &scope, &k),
             idempotency::request_hash("POST", call.path, "", b""),
         )
     });
