@@ -117,6 +117,24 @@ test("every documented status and problem type is produced by the code", async (
   await post(limited, create, { ...PARTOO_USER, email: "l1@example.com" });
   await post(limited, create, { ...PARTOO_USER, email: "l2@example.com" });
   await post(limited, create, { ...PARTOO_USER, email: "l3@example.com" }); // 429 (ours)
+  // Refusals count too: over the limit, every one of them is a 429. Each is
+  // tried until it is (a fixed rate-limit window may roll over in between).
+  const evil = { origin: "https://evil.example" };
+  const refusals = [
+    ["/v1/nope", {}],
+    ["/v1/partoo/users/a%2Fb/invite", { method: "OPTIONS" }],
+    ...["/v1/health", "/v1/openapi.json", create, invite("abc")].flatMap((path) => [
+      [path, { method: "GET", headers: evil }],
+      [path, { method: "HEAD", headers: evil }],
+      [path, { method: "OPTIONS", headers: evil }],
+      [path, { method: "PUT", body: "x" }],
+    ]),
+  ];
+  for (const [path, init] of refusals) {
+    let status;
+    for (let i = 0; i < 3 && status !== 429; i++) status = (await limited.call(path, init)).status;
+    assert.equal(status, 429, `${init.method ?? "GET"} ${path}`);
+  }
   up.script({ status: 500, body: {} });
   await post(pub, create, { ...PARTOO_USER, email: "e@example.com" }); // 502
   await post(bare, create, PARTOO_USER); // 503
