@@ -3,7 +3,8 @@
 //!
 //! Invariants: no panic; the outcome agrees with the status class (2xx is a
 //! success or `malformed`, never a failure of another kind; 429 is
-//! `rate_limited`; other statuses are never a success); failures carry the
+//! `rate_limited`; other statuses are never a success); a success's ids and
+//! roles are well formed (`is_provider_id`, `is_role_name`); failures carry the
 //! status and provider; messages are bounded, without `@` (no email address
 //! leaks into logs) or control characters; at most 100 field issues, each with
 //! a JSON Pointer; `retry_after` is the first `Retry-After` header, and as a
@@ -53,7 +54,9 @@ fuzz_target!(|data: &[u8]| {
             Outcome::Created(c) => {
                 assert!(success && !(head.invite && provider.has_invite()));
                 assert_eq!((c.provider, c.status), (provider.id(), status));
-                assert!(!c.id.is_empty());
+                // Only well-formed ids and roles are relayed (issue 17).
+                assert!(enlist_core::outcome::is_provider_id(&c.id));
+                assert!(c.workspaces.iter().all(|m| m.is_well_formed()));
             }
             Outcome::Invited(i) => {
                 assert!(success && head.invite && provider.has_invite());

@@ -36,6 +36,7 @@ const PARTOO_SIDEBAR = [
 const PANDADOC_ROLES = ["Admin", "Manager", "Member", "Collaborator"];
 const PANDADOC_LICENSES = ["Full", "eSign", "Read-only", "Creator", "Guest"];
 const SHORTUUID = "23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+const WORKSPACE_ID = /^[A-Za-z0-9]{1,64}$/;
 
 const looksLikeEmail = (v) => typeof v === "string" && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v);
 const partooId = () => randomBytes(12).toString("hex");
@@ -111,6 +112,11 @@ function pandadocErrors(body) {
         if (ws.workspace_id === undefined) add("workspace_id", "This field is required.");
         else if (typeof ws.workspace_id !== "string") add("workspace_id", "Not a valid string.");
         else if (ws.workspace_id.trim() === "") add("workspace_id", "This field may not be blank.");
+        // PandaDoc's workspace ids are short letter-and-digit uuids; the mock
+        // treats every such id as an existing workspace, and no other
+        // (PandaDoc's own "not found" message), so that it never echoes back
+        // an id no PandaDoc workspace could have.
+        else if (!WORKSPACE_ID.test(ws.workspace_id)) add("workspace_id", `Workspace with uuid ${ws.workspace_id} not found.`);
         if (ws.role === undefined) add("role", "This field is required.");
         else if (!PANDADOC_ROLES.includes(ws.role)) add("role", "Role is not a valid choice.");
       }

@@ -136,6 +136,16 @@ describe("PandaDoc", () => {
     assert.deepEqual(up.requests[0].query, { notify_user: "true", notify_ws_admins: "false" });
   });
 
+  test("a workspace id that is not letters and digits -> 400 request_error, workspace not found", async () => {
+    for (const id of ["w 1", "é", "a/b", "x".repeat(65)]) {
+      const body = structuredClone(pandadocUser);
+      body.workspaces[1].workspace_id = id;
+      const res = await post("/public/v1/users", { headers: PANDADOC, body });
+      assert.equal(res.status, 400, id);
+      assert.deepEqual(res.json, { type: "request_error", detail: { workspace_id: [`Workspace with uuid ${id} not found.`] } });
+    }
+  });
+
   test("a repeated email (any case) -> 400 request_error, email: User already exists", async () => {
     assert.equal((await post("/public/v1/users", { headers: PANDADOC, body: pandadocUser })).status, 201);
     const again = structuredClone(pandadocUser);

@@ -30,7 +30,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { FAKE, ROOT, pandadocUser, partooUser, startStack, stripAnsi } from "./harness.mjs";
+import { FAKE, ROOT, assertProblem, pandadocUser, partooUser, startStack, stripAnsi } from "./harness.mjs";
 
 const TIMEOUT_MS = 500;
 
@@ -198,6 +198,45 @@ describe("public mode: every outcome, no secret or personal value in any answer"
     }
     assert.equal(failures.length, 0, `upstream text relayed to the caller:\n${failures.join("\n")}`);
   });
+
+  // Issue 17, item 2: success fields were relayed as sent — a 10,000-character
+  // id, or the API key echoed as an id, came back in a 201 and was stored
+  // for 24 hours as the idempotent answer.
+  test("success answers with an id that is not one, or echoing a key, are 502, logged, never stored", async () => {
+    const success = (fields) => ({ status: 201, body: { status: "success", user_id: "KwahvjapLm4RDf6pfyYdjA", id: "5309c3a237bbc544d8e26737", ...fields } });
+    const workspace = (field, value) => ({ workspaces: [{ workspace_id: "Ab123", role: "Collaborator", member_id: "VQDH2hdAPJBhSWmMrYa3zu", [field]: value }] });
+    const cases = [
+      ["a 10,000-character id", { id: "a".repeat(10_000), user_id: "a".repeat(10_000) }, "upstream_malformed"],
+      ["the key as the id", { id: FAKE.partooKey, user_id: FAKE.pandadocKey }, "upstream_echoed_secret"],
+      ["the other provider's key inside the id", { id: `u-${FAKE.pandadocKey}`, user_id: `u-${FAKE.partooKey}` }, "upstream_echoed_secret"],
+      ["a credential header as the id", { id: `x-APIKey: ${FAKE.partooKey}`, user_id: `API-Key ${FAKE.pandadocKey}` }, "upstream_malformed"],
+    ];
+    for (const provider of ["partoo", "pandadoc"]) {
+      const more = provider === "pandadoc"
+        ? [
+            ["the key as a member id", workspace("member_id", FAKE.pandadocKey), "upstream_echoed_secret"],
+            ["markup as a role", workspace("role", "<img src=x onerror=alert(1)>"), "upstream_malformed"],
+            ["a 129-character workspace id", workspace("workspace_id", "w".repeat(129)), "upstream_malformed"],
+          ]
+        : [];
+      for (const [name, fields, note] of [...cases, ...more]) {
+        const where = `${provider}: ${name}`;
+        const body = withPii[provider]();
+        const headers = { "idempotency-key": `leak-success-${provider}-${name.replaceAll(" ", "-")}` };
+        pub.upstream.script(success(fields));
+        const res = assertClean(where, await count(pub.post(`/v1/${provider}/users`, body, { headers })));
+        assertProblem(res, 502, "upstream_error", where);
+        assert.ok(res.text.length < 1_000, `${where}: ${res.text.length} bytes`);
+        const line = pub.jsonLogs().find((l) => l.request_id === res.headers.get("x-request-id"));
+        assert.ok(line?.notes?.includes(note), `${where}: log line ${JSON.stringify(line)}`);
+        // Not stored: the retry is forwarded again and answered afresh.
+        const creates = pub.creates(provider).length;
+        const retry = assertClean(`${where}, retried`, await count(pub.post(`/v1/${provider}/users`, body, { headers })));
+        assert.equal(pub.creates(provider).length, creates + 1, `${where}: the retry was not forwarded`);
+        assert.notEqual(retry.headers.get("idempotent-replayed"), "true", where);
+      }
+    }
+  });
 });
 
 describe("admin mode: the client token never comes back", () => {
@@ -218,6 +257,17 @@ describe("admin mode: the client token never comes back", () => {
     const invited = assertClean("admin invite", await count(admin.post(`/v1/partoo/users/${created.json.id}/invite`, undefined, { headers: auth })));
     assert.equal(invited.status, 200, invited.text);
     assertClean("admin health", await count(admin.get("/v1/health", undefined, { headers: auth })));
+  });
+
+  test("a success echoing a client token is 502, the token in no answer", async () => {
+    for (const [provider, body] of [
+      ["partoo", { id: FAKE.clientToken, status: "success" }],
+      ["pandadoc", { user_id: "KwahvjapLm4RDf6pfyYdjA", workspaces: [{ workspace_id: "Ab123", role: "Member", member_id: `m-${FAKE.clientToken}` }] }],
+    ]) {
+      admin.upstream.script({ status: 201, body });
+      const res = assertClean(`${provider}: token echoed`, await count(admin.post(`/v1/${provider}/users`, withPii[provider](), { headers: auth })));
+      assertProblem(res, 502, "upstream_error", provider);
+    }
   });
 });
 

@@ -19,6 +19,10 @@ these cases, and no other:
 
 - the answer is 422 `already_exists`: some checks send a case again (without
   these hooks), and the provider then rightly says the user exists;
+- the answer is 422 `validation` and *every* issue is the provider refusing
+  a workspace it does not have (path `/workspaces`, code `rejected`: the
+  mock upstream, like PandaDoc, knows only letter-and-digit workspace ids, and
+  which workspaces exist is no schema's business);
 - the answer is 422 `validation` and *every* issue is one of two rules JSON
   Schema cannot state: an integer written with a fraction or exponent
   (`1416.0`: JSON Schema compares values, and 1416.0 is the integer 1416;
@@ -87,6 +91,11 @@ def _inexpressible(issue):
     return issue.get("code") == "duplicate"
 
 
+def _unknown_workspace(issue):
+    """The provider's refusal of a workspace id (see the module doc)."""
+    return isinstance(issue, dict) and issue.get("path") == "/workspaces" and issue.get("code") == "rejected"
+
+
 def _dropped(reason):
     """Records why a failure was dropped (see ENLIST_FILTER_LOG)."""
     path = os.environ.get("ENLIST_FILTER_LOG")
@@ -110,6 +119,8 @@ def filter_failure(context, failure, case, response):
     if problem.get("type") == "urn:enlist:problem:already_exists":
         return _dropped("already_exists (a case sent again)")
     errors = problem.get("errors") or []
+    if problem.get("type") == "urn:enlist:problem:validation" and errors and all(map(_unknown_workspace, errors)):
+        return _dropped("provider: no such workspace")
     if problem.get("type") == "urn:enlist:problem:validation" and errors and all(map(_inexpressible, errors)):
         codes = sorted({e.get("code") for e in errors})
         return _dropped("validation: " + ", ".join("integer written with a fraction" if c == "type" else "duplicate list item" for c in codes))

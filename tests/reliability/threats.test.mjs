@@ -112,6 +112,26 @@ describe("public rate limit", () => {
     const other = await limited.post("/v1/partoo/users", partooUser(), { headers: from("192.0.2.2") });
     assert.equal(other.status, 201, `another IP was limited too: ${other.text}`);
   });
+
+  // Issue 17, item 6: refusals on path, method or origin were not counted,
+  // though docs/security.md said the limit is checked before anything else.
+  test("refusals on path (404), method (405) and origin (403) count against it too", async () => {
+    await startOfAWindow();
+    const ip = from("192.0.2.3");
+    assertProblem(await limited.get("/v1/no-such-route", undefined, { headers: ip }), 404, "not_found", "unknown path");
+    assertProblem(await limited.send("PUT", "/v1/partoo/users", undefined, { headers: ip }), 405, "method_not_allowed", "wrong method");
+    assertProblem(await limited.post("/v1/partoo/users", partooUser(), { headers: { ...ip, origin: "https://evil.example" } }), 403, "origin_not_allowed", "foreign origin");
+    const before = limited.creates("partoo").length;
+    const res = await limited.post("/v1/partoo/users", partooUser(), { headers: ip });
+    assertProblem(res, 429, "rate_limited", "a 4th call after three refusals");
+    assert.equal(limited.creates("partoo").length, before, "a rate-limited call was forwarded");
+    // Over the limit, a refusal is a 429 too.
+    assertProblem(await limited.get("/v1/no-such-route", undefined, { headers: ip }), 429, "rate_limited", "a refusal over the limit");
+    // Successful reads of health and the document are not counted.
+    for (let i = 0; i < 5; i++) {
+      assert.equal((await limited.get("/v1/health", undefined, { headers: from("192.0.2.4") })).status, 200, `health read ${i}`);
+    }
+  });
 });
 
 describe("credentials", () => {

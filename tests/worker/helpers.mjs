@@ -6,9 +6,12 @@
 //   and body schema, validated with Ajv).
 // - `raw()`: an HTTP request with full control of the request line and
 //   headers (Host, absolute URLs, chunked bodies), for the security tests.
+// - `sendBytes()`: exact bytes on a TCP socket (cut-off bodies, broken
+//   chunked framing, duplicate headers), which no HTTP client will send.
 // - `startPrism(file)`: Prism mocking a provider from tests/openapi/*.yaml.
 import assert from "node:assert/strict";
 import http from "node:http";
+import net from "node:net";
 import { readdirSync, readFileSync } from "node:fs";
 import Ajv2020 from "ajv/dist/2020.js";
 import { ROOT, startWorker } from "./serve.mjs";
@@ -130,6 +133,20 @@ export async function startProxy(options = {}) {
     /** {where, status, slug} of every answer `call()` got. */
     seen,
     raw: (path, opts) => raw(worker.url, path, opts),
+    /**
+     * `sendBytes()` to this Worker; an answer from the Worker itself (one
+     * with X-Request-Id) is checked against the document like `call()`'s.
+     * `method` and `path` say which operation the bytes address.
+     */
+    async socket(method, path, bytes, opts) {
+      const res = await sendBytes(worker.url, bytes, opts);
+      if (res.status !== undefined && res.headers.get("x-request-id")) {
+        const parsed = checker.check(method, path, res.status, res.headers, res.text);
+        seen.push({ where: checker.responsesFor(method, path).where, status: res.status, slug: parsed?.type?.split(":").pop() });
+        res.body = parsed;
+      }
+      return res;
+    },
     dispose: () => worker.dispose(),
   };
 }
@@ -154,6 +171,75 @@ export function raw(origin, path, { method = "GET", headers = {}, body, chunked 
     if (body !== undefined) req.write(body);
     req.end();
   });
+}
+
+/**
+ * Writes `bytes` (a whole HTTP/1.1 request as text: request line, headers,
+ * and any body, well-formed or not) on a fresh TCP connection, then, with
+ * `halfClose` (the default), ends the sending side as a client that stops
+ * mid-body would. Reads the answer until the server closes the connection,
+ * it is complete, or `timeoutMs` passes. Resolves to {status, headers (a
+ * Headers), text, raw} when an answer came, else {error, raw}.
+ */
+export function sendBytes(origin, bytes, { halfClose = true, timeoutMs = 5000 } = {}) {
+  const u = new URL(origin);
+  return new Promise((resolve) => {
+    const chunks = [];
+    const socket = net.connect(Number(u.port), u.hostname, () => {
+      socket.write(bytes);
+      if (halfClose) socket.end();
+    });
+    const finish = (error) => {
+      clearTimeout(timer);
+      socket.destroy();
+      const raw = Buffer.concat(chunks);
+      const answer = parseAnswer(raw);
+      resolve(answer ?? { error: error ?? "no answer", raw: raw.toString("latin1") });
+    };
+    const timer = setTimeout(() => finish("timeout"), timeoutMs);
+    socket.on("data", (c) => {
+      chunks.push(c);
+      if (parseAnswer(Buffer.concat(chunks))?.complete) finish();
+    });
+    socket.on("end", () => finish());
+    socket.on("error", (e) => finish(e.message));
+  });
+}
+
+/** An HTTP/1.1 answer read from raw bytes, or undefined before its head. */
+function parseAnswer(raw) {
+  const end = raw.indexOf("\r\n\r\n");
+  if (end < 0) return undefined;
+  const [statusLine, ...lines] = raw.subarray(0, end).toString("latin1").split("\r\n");
+  const headers = new Headers();
+  for (const line of lines) {
+    const i = line.indexOf(":");
+    if (i > 0) headers.append(line.slice(0, i).trim(), line.slice(i + 1).trim());
+  }
+  let body = raw.subarray(end + 4);
+  let complete = false;
+  const length = headers.get("content-length");
+  if (length !== null) {
+    complete = body.length >= Number(length);
+    body = body.subarray(0, Number(length));
+  } else if (/chunked/i.test(headers.get("transfer-encoding") ?? "")) {
+    const parts = [];
+    let rest = body;
+    for (;;) {
+      const eol = rest.indexOf("\r\n");
+      if (eol < 0) break;
+      const size = parseInt(rest.subarray(0, eol).toString("latin1"), 16);
+      if (!(size >= 0) || rest.length < eol + 2 + size) break;
+      if (size === 0) {
+        complete = true;
+        break;
+      }
+      parts.push(rest.subarray(eol + 2, eol + 2 + size));
+      rest = rest.subarray(eol + 4 + size);
+    }
+    body = Buffer.concat(parts);
+  }
+  return { status: Number(statusLine.split(" ")[1]), headers, text: body.toString("utf8"), raw: raw.toString("latin1"), complete };
 }
 
 /**

@@ -106,6 +106,35 @@ test("keys are scoped per provider and per client token", async () => {
   assert.equal(up.requests.length, 4);
 });
 
+// Issue 17, item 5: in public mode every caller shared one key space, so a
+// caller on another IP sending the same key got the first caller's answer
+// (its user id), or a 422 telling it the key was in use.
+test("public mode: keys are scoped per caller (client IP); another caller never gets a replay", async () => {
+  const k = key();
+  const a = { "cf-connecting-ip": "192.0.2.10" };
+  const first = await create(pub, k, { ...PARTOO_USER, email: "scope-a@example.com" }, a);
+  assert.equal(first.status, 201);
+  // Same key, same body, another caller: forwarded as its own request.
+  const same = await create(pub, k, { ...PARTOO_USER, email: "scope-a@example.com" }, { "cf-connecting-ip": "198.51.100.20" });
+  assert.ok(!replayed(same), same.text);
+  assert.notEqual(same.body?.id, first.body.id, same.text);
+  assert.equal(up.requests.length, 2);
+  // Same key, another body, another caller: no "key in use" for it.
+  const other = await create(pub, k, { ...PARTOO_USER, email: "scope-b@example.com" }, { "cf-connecting-ip": "203.0.113.30" });
+  assert.equal(other.status, 201, other.text);
+  assert.ok(!replayed(other));
+  assert.equal(up.requests.length, 3);
+  // The first caller still gets its own answer back.
+  const again = await create(pub, k, { ...PARTOO_USER, email: "scope-a@example.com" }, a);
+  assert.equal(again.status, 201);
+  assert.ok(replayed(again));
+  assert.equal(again.text, first.text);
+  // And its other request under that key is still a reuse of its key.
+  const reused = await create(pub, k, { ...PARTOO_USER, email: "scope-c@example.com" }, a);
+  assert.equal(reused.body.type, "urn:enlist:problem:idempotency_key_reused");
+  assert.equal(up.requests.length, 3);
+});
+
 test("failures are not stored (5xx, timeout): a retry is forwarded again", async () => {
   const k = key();
   up.script({ status: 500, body: { message: "down" } });

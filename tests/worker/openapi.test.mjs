@@ -11,6 +11,9 @@ import Ajv2020 from "ajv/dist/2020.js";
 import { startUpstream } from "../mocks/upstream.mjs";
 import { PANDADOC_USER, PARTOO_USER, startProxy } from "./helpers.mjs";
 
+/** A request whose body stops before its Content-Length (then half-close). */
+const cutOff = (w, path, extra = "") => `POST ${path} HTTP/1.1\r\nHost: ${new URL(w.url).host}\r\nContent-Type: application/json\r\n${extra}Content-Length: 500\r\n\r\n{"email":`;
+
 const TOKEN = "openapi-test-token";
 const auth = { authorization: `Bearer ${TOKEN}` };
 const ORIGIN = "https://app.example";
@@ -92,7 +95,8 @@ test("every documented status and problem type is produced by the code", async (
 
   // createUser.
   await post(pub, create, PARTOO_USER); // 201
-  await post(pub, create, "{"); // 400
+  await post(pub, create, "{"); // 400 invalid_json
+  await pub.socket("POST", create, cutOff(pub, create)); // 400 bad_request
   await post(adm, create, PARTOO_USER); // 401
   await post(pub, create, PARTOO_USER, { origin: "https://evil.example" }); // 403 origin
   await post(pub, create, { ...PARTOO_USER, role: "ORG_ADMIN" }); // 403 policy
@@ -113,6 +117,24 @@ test("every documented status and problem type is produced by the code", async (
   await post(limited, create, { ...PARTOO_USER, email: "l1@example.com" });
   await post(limited, create, { ...PARTOO_USER, email: "l2@example.com" });
   await post(limited, create, { ...PARTOO_USER, email: "l3@example.com" }); // 429 (ours)
+  // Refusals count too: over the limit, every one of them is a 429. Each is
+  // tried until it is (a fixed rate-limit window may roll over in between).
+  const evil = { origin: "https://evil.example" };
+  const refusals = [
+    ["/v1/nope", {}],
+    ["/v1/partoo/users/a%2Fb/invite", { method: "OPTIONS" }],
+    ...["/v1/health", "/v1/openapi.json", create, invite("abc")].flatMap((path) => [
+      [path, { method: "GET", headers: evil }],
+      [path, { method: "HEAD", headers: evil }],
+      [path, { method: "OPTIONS", headers: evil }],
+      [path, { method: "PUT", body: "x" }],
+    ]),
+  ];
+  for (const [path, init] of refusals) {
+    let status;
+    for (let i = 0; i < 3 && status !== 429; i++) status = (await limited.call(path, init)).status;
+    assert.equal(status, 429, `${init.method ?? "GET"} ${path}`);
+  }
   up.script({ status: 500, body: {} });
   await post(pub, create, { ...PARTOO_USER, email: "e@example.com" }); // 502
   await post(bare, create, PARTOO_USER); // 503
@@ -132,6 +154,7 @@ test("every documented status and problem type is produced by the code", async (
   up.script({ delayMs: 250 });
   await Promise.all([adm.call(invite(id), { method: "POST", headers: { ...auth, "idempotency-key": "inv-k" } }), new Promise((r) => setTimeout(r, 80)).then(() => adm.call(invite(id), { method: "POST", headers: { ...auth, "idempotency-key": "inv-k" } }))]); // 200 + 409
   await adm.call(invite(id), { method: "POST", headers: { ...auth, "content-length": "70000" }, body: "x".repeat(70_000) }); // 413
+  await adm.socket("POST", invite(id), cutOff(adm, invite(id), `Authorization: Bearer ${TOKEN}\r\n`)); // 400 bad_request
   await adm.call(invite(id), { method: "POST", headers: { ...auth, "idempotency-key": "x".repeat(300) } }); // 422 validation
   await adm.call(invite(id), { method: "POST", headers: { ...auth, "idempotency-key": k } }); // fresh key for adm scope → 200
   up.script({ status: 400, body: { errors: { json: { email: ["This email is already used."] } } } });

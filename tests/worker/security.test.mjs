@@ -265,6 +265,25 @@ describe("body cap: 64 KiB", () => {
     const res = await pub.call("/v1/partoo/users", { method: "POST", json: body });
     assert.equal(res.status, 201, res.text);
   });
+
+  // Issue 17, item 3: 6,000 unknown fields in 59 KB gave a 605 KB answer.
+  test("thousands of problems get a bounded answer: the first 100, truncated, counted", async () => {
+    const fields = Object.fromEntries(Array.from({ length: 6000 }, (_, i) => [`f${i}`, 0]));
+    const body = JSON.stringify({ ...PARTOO_USER, ...fields });
+    assert.ok(Buffer.byteLength(body) < 64 * 1024);
+    const res = await pub.call("/v1/partoo/users", { method: "POST", json: body });
+    assert.equal(res.status, 422, res.text.slice(0, 300));
+    assert.equal(res.body.type, "urn:enlist:problem:validation");
+    assert.equal(res.body.errors.length, 100);
+    assert.deepEqual(res.body.errors.slice(0, 2).map((i) => [i.path, i.code]), [["/f0", "unknown_field"], ["/f1", "unknown_field"]]);
+    assert.equal(res.body.truncated, true);
+    assert.equal(res.body.total_errors, 6000);
+    assert.match(res.body.detail, /^6000 problem/);
+    assert.ok(res.text.length < 30_000, `${res.text.length} bytes`);
+    const line = pub.lines().find((l) => l.request_id === res.headers.get("x-request-id"));
+    assert.equal(line.issues.length, 50, "the log line keeps its own cap");
+    noCalls();
+  });
 });
 
 describe("client tokens (admin mode)", () => {

@@ -182,6 +182,80 @@ impl Membership {
     }
 }
 
+/// Longest id relayed from a provider's answer, in bytes: the user id, a
+/// PandaDoc `workspace_id` or `member_id` (Partoo's ids are 24 hexadecimal
+/// characters, PandaDoc's 22 letters and digits).
+pub const MAX_ID_LEN: usize = 128;
+/// Longest workspace role relayed from a provider's answer, in bytes.
+pub const MAX_ROLE_LEN: usize = 64;
+
+/// Whether `id` has the shape of a provider id: 1 to [`MAX_ID_LEN`] bytes of
+/// URL-safe characters (`A-Z a-z 0-9 - . _ ~`), and not `.` or `..`. Ids are
+/// opaque, so this checks a character set and a length, not a format; it is
+/// what an id must be to travel in a URL path segment unencoded (the enlist
+/// Worker's invite route accepts exactly these). A provider answer whose id
+/// fails it is [`Outcome::Malformed`]: a 10,000-character "id", or one
+/// carrying markup or an echoed credential header, is not relayed.
+///
+/// ```
+/// use enlist_core::outcome::is_provider_id;
+/// assert!(is_provider_id("5309c3a237bbc544d8e26737"));
+/// assert!(is_provider_id("KwahvjapLm4RDf6pfyYdjA"));
+/// assert!(!is_provider_id(""));
+/// assert!(!is_provider_id("API-Key 3039ba03"));
+/// assert!(!is_provider_id(&"a".repeat(129)));
+/// ```
+pub fn is_provider_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_ID_LEN
+        && id != "."
+        && id != ".."
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+}
+
+/// Whether `role` has the shape of a role name: 1 to [`MAX_ROLE_LEN`] bytes
+/// of ASCII letters, digits, spaces, `.`, `_` and `-`, not starting or
+/// ending with a space (PandaDoc's `Admin`, `Manager`, `Member`,
+/// `Collaborator`, and role names like them).
+///
+/// ```
+/// use enlist_core::outcome::is_role_name;
+/// assert!(is_role_name("Collaborator"));
+/// assert!(is_role_name("Billing admin"));
+/// assert!(!is_role_name("<script>"));
+/// assert!(!is_role_name(" Admin"));
+/// ```
+pub fn is_role_name(role: &str) -> bool {
+    !role.is_empty()
+        && role.len() <= MAX_ROLE_LEN
+        && !role.starts_with(' ')
+        && !role.ends_with(' ')
+        && role
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b' ' | b'.' | b'_' | b'-'))
+}
+
+impl Membership {
+    /// Whether every member is absent (read as `""`) or well formed: ids
+    /// pass [`is_provider_id`], the role [`is_role_name`].
+    ///
+    /// ```
+    /// use enlist_core::outcome::Membership;
+    /// let m = |w: &str, r: &str| Membership { workspace_id: w.into(), role: r.into(), member_id: "m1".into() };
+    /// assert!(m("MwZbjUVD5C3srSSxkpF4Aj", "Member").is_well_formed());
+    /// assert!(m("", "").is_well_formed());
+    /// assert!(!m("w 1", "Member").is_well_formed());
+    /// ```
+    pub fn is_well_formed(&self) -> bool {
+        let id = |s: &str| s.is_empty() || is_provider_id(s);
+        id(&self.workspace_id)
+            && id(&self.member_id)
+            && (self.role.is_empty() || is_role_name(&self.role))
+    }
+}
+
 /// A sent invitation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Invited {

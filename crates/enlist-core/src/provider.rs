@@ -15,7 +15,7 @@
 //! ```
 
 use crate::bulk::{self, BulkReport};
-use crate::http::{ApiKey, BaseUrl, HttpRequest, RequestError};
+use crate::http::{ApiKey, BaseUrl, Header, HttpRequest, RequestError};
 use crate::json::{Document, Node};
 use crate::outcome::Outcome;
 use crate::report::{Code, Issue, Params, Report};
@@ -202,6 +202,10 @@ pub trait Provider: Sized + 'static {
 
     /// The create-user request for a validated user.
     fn create_user_request(client: &Client<Self>, user: &Valid<Self::User>) -> HttpRequest;
+
+    /// The header that carries the client's API key (marked sensitive); every
+    /// request the provider builds has it.
+    fn credential(client: &Client<Self>) -> Header;
 
     /// The invite request for a user id, when [`Provider::INVITE`] is true.
     fn invite_request(client: &Client<Self>, user_id: &str) -> Result<HttpRequest, RequestError> {
@@ -547,6 +551,20 @@ pub trait AnyProvider: ProviderRules {
     /// Builds the invite request.
     fn build_invite(&self, user_id: &str, settings: &Settings)
         -> Result<HttpRequest, RequestError>;
+    /// The credential header the requests built with these settings carry,
+    /// for a sender that leaves the key out of a request until it sends it
+    /// (the enlist Worker hands requests to a Durable Object without it).
+    ///
+    /// ```
+    /// use enlist_core::{provider, Settings};
+    ///
+    /// let pandadoc = provider("pandadoc").ok_or("missing")?;
+    /// let settings = Settings { api_key: "key".into(), ..Settings::default() };
+    /// let header = pandadoc.credential(&settings).map_err(|e| e.to_string())?;
+    /// assert_eq!((header.name, header.value.as_str(), header.sensitive), ("Authorization", "API-Key key", true));
+    /// # Ok::<(), String>(())
+    /// ```
+    fn credential(&self, settings: &Settings) -> Result<Header, RequestError>;
     /// Reads a create-user answer.
     fn parse_create_user_response(
         &self,
@@ -721,6 +739,10 @@ impl<P: Provider> AnyProvider for Handle<P> {
             return Err(RequestError::Unsupported("invitations"));
         }
         self.client(settings)?.invite(user_id)
+    }
+
+    fn credential(&self, settings: &Settings) -> Result<Header, RequestError> {
+        Ok(P::credential(&self.client(settings)?))
     }
 
     fn parse_create_user_response(
@@ -967,5 +989,48 @@ mod tests {
             pandadoc.build_invite("x", &settings),
             Err(RequestError::Unsupported(_))
         ));
+    }
+
+    #[test]
+    fn the_credential_is_the_sensitive_header_of_every_request() {
+        let settings = Settings {
+            api_key: "k-123".into(),
+            ..Settings::default()
+        };
+        let payloads: [(&str, &[u8]); 2] = [
+            (
+                "partoo",
+                br#"{"email":"a@b.co","first_name":"A","last_name":"B"}"#,
+            ),
+            (
+                "pandadoc",
+                br#"{"user":{"email":"a@b.co"},"license":"Full","workspaces":[{"workspace_id":"w","role":"Admin"}]}"#,
+            ),
+        ];
+        for provider in REGISTRY {
+            let body = payloads
+                .iter()
+                .find(|(id, _)| *id == provider.id())
+                .map(|(_, b)| *b)
+                .expect("a payload for every provider");
+            let credential = provider.credential(&settings).expect("credential");
+            assert!(credential.sensitive && credential.value.contains("k-123"));
+            let mut requests = vec![
+                provider
+                    .build_create_user(body, &Options::default(), &settings)
+                    .expect("built")
+                    .request,
+            ];
+            requests.extend(provider.build_invite("u1", &settings).ok());
+            for request in requests {
+                let sensitive: Vec<&Header> =
+                    request.headers.iter().filter(|h| h.sensitive).collect();
+                assert_eq!(sensitive, [&credential], "{}", provider.id());
+            }
+            assert_eq!(
+                provider.credential(&Settings::default()),
+                Err(RequestError::EmptyApiKey)
+            );
+        }
     }
 }

@@ -6,13 +6,15 @@
 //!
 //! 1. client token (admin mode) — 401; then the rate limit — 429;
 //! 2. the provider is configured — 503;
-//! 3. `Content-Type` is JSON — 415; the body is at most 64 KiB — 413;
+//! 3. `Content-Type` is JSON — 415; the body is at most 64 KiB — 413; it
+//!    arrives whole (not cut off before its declared length, well-formed
+//!    chunked framing) — 400 `bad_request`;
 //! 4. query flags, `Idempotency-Key`, policy and validation, all reported at
 //!    once — 403 `policy` when the policy refuses anything, else 400
 //!    `invalid_json` or 422 `validation`;
 //! 5. forwarding (through the idempotency store when a key is given).
 
-use crate::config::{Config, Ready};
+use crate::config::{Config, Ready, Unauthenticated};
 use crate::forward::{self, Job, Op, Outbound, Reply};
 use crate::idempotency::{self, Handling, Message};
 use crate::log::LogLine;
@@ -74,33 +76,14 @@ impl<'a> Call<'a> {
         self.headers.get(name).ok().flatten()
     }
 
-    /// Token check and rate limit. `Ok(client)`: the token fingerprint in admin
-    /// mode, `None` in public mode.
-    async fn admit(&mut self) -> Result<Option<String>, Handled> {
-        let client = match self.config.mode {
-            Mode::Public => Ok(None),
-            Mode::Admin => self
-                .config
-                .authenticate(self.header("authorization").as_deref()),
-        };
-        let key = match &client {
-            Ok(Some(fingerprint)) => format!("token:{fingerprint}"),
-            _ => format!(
-                "ip:{}",
-                self.header("cf-connecting-ip")
-                    .unwrap_or_else(|| "unknown".into())
-            ),
-        };
-        if !self.within_rate_limit(key).await {
-            return Err(self.problem(
-                Problem::new(
-                    Kind::RateLimited,
-                    "Too many requests from this client; retry later.",
-                )
-                .with_retry_after(RATE_LIMIT_RETRY_AFTER),
-            ));
+    /// Token check and rate limit. `Ok(scope)`: whom the call's
+    /// `Idempotency-Key` belongs to ([`Caller::scope`]).
+    async fn admit(&mut self) -> Result<String, Handled> {
+        let caller = Caller::identify(self.config, self.headers);
+        if !within_rate_limit(self.env, &caller.rate_key(), self.log).await {
+            return Err(self.problem(rate_limited()));
         }
-        client.map_err(|_| {
+        caller.scope().map_err(|_| {
             self.problem(Problem::new(
                 Kind::Unauthorized,
                 "This endpoint needs an Authorization: Bearer <client token> header with a valid token.",
@@ -108,34 +91,15 @@ impl<'a> Call<'a> {
         })
     }
 
-    /// Asks the rate limiter; a missing or failing binding counts as "within
-    /// the limit" and is noted in the log.
-    async fn within_rate_limit(&mut self, key: String) -> bool {
-        let limiter = match self.env.rate_limiter(RATE_LIMITER) {
-            Ok(l) => l,
-            Err(_) => {
-                self.log.notes.push("rate_limiter_unavailable".into());
-                return true;
-            }
-        };
-        match limiter.limit(key).await {
-            Ok(outcome) => outcome.success,
-            Err(_) => {
-                self.log.notes.push("rate_limiter_failed".into());
-                true
-            }
-        }
-    }
-
     /// Both gates every provider call passes, in order: [`Call::admit`], then
-    /// [`Call::ready`]. `Ok((client, settings))`, or the refusal to send.
+    /// [`Call::ready`]. `Ok((scope, settings))`, or the refusal to send.
     async fn admit_to(
         &mut self,
         provider: &dyn AnyProvider,
-    ) -> Result<(Option<String>, &'a Ready), Handled> {
-        let client = self.admit().await?;
+    ) -> Result<(String, &'a Ready), Handled> {
+        let scope = self.admit().await?;
         let ready = self.ready(provider)?;
-        Ok((client, ready))
+        Ok((scope, ready))
     }
 
     /// The provider's settings, or the 503.
@@ -170,7 +134,7 @@ impl<'a> Call<'a> {
         key: Option<(String, String)>,
     ) -> worker::Result<Handled> {
         let Some((name, hash)) = key else {
-            let (reply, upstream) = forward::execute(&job).await;
+            let (reply, upstream) = forward::execute(&job, self.config).await;
             self.note_upstream(&upstream);
             return Ok(reply.into());
         };
@@ -218,6 +182,9 @@ impl<'a> Call<'a> {
         self.log.upstream_status = upstream.status;
         self.log.upstream_ms = Some(upstream.ms);
         self.log.upstream_failure = upstream.failure.clone();
+        if let Some(note) = &upstream.note {
+            self.log.notes.push(note.clone());
+        }
     }
 
     fn job(
@@ -256,6 +223,91 @@ impl<'a> Call<'a> {
             format!("The body is over {MAX_BODY} bytes."),
         ))
     }
+
+    /// The 400 for a body the runtime could not deliver whole: the client
+    /// stopped before its declared `Content-Length`, or its chunked framing is
+    /// broken. Nothing was read that could be forwarded.
+    fn broken_body(&mut self) -> Handled {
+        self.log.notes.push("request_body_unreadable".into());
+        self.problem(Problem::new(
+            Kind::BadRequest,
+            "The request body ended early or its framing is broken (Content-Length or chunked encoding); nothing was forwarded.",
+        ))
+    }
+}
+
+/// Who is calling, as far as the proxy can tell: the client token's
+/// fingerprint when a valid one is presented (admin mode), else the client IP
+/// (`CF-Connecting-IP`, set by Cloudflare).
+pub struct Caller {
+    /// The authentication result (`Ok(None)` in public mode).
+    pub token: Result<Option<String>, Unauthenticated>,
+    /// The client IP, `unknown` without the header.
+    pub ip: String,
+}
+
+impl Caller {
+    /// Reads the caller from the request headers.
+    pub fn identify(config: &Config, headers: &web_sys::Headers) -> Caller {
+        let header = |name: &str| headers.get(name).ok().flatten();
+        let token = match config.mode {
+            Mode::Public => Ok(None),
+            Mode::Admin => config.authenticate(header("authorization").as_deref()),
+        };
+        Caller {
+            token,
+            ip: header("cf-connecting-ip").unwrap_or_else(|| "unknown".into()),
+        }
+    }
+
+    /// The rate limiter's key: `token:<fingerprint>` for a valid client
+    /// token, else `ip:<address>`.
+    pub fn rate_key(&self) -> String {
+        match &self.token {
+            Ok(Some(fingerprint)) => format!("token:{fingerprint}"),
+            _ => format!("ip:{}", self.ip),
+        }
+    }
+
+    /// The scope of the caller's `Idempotency-Key`s: the token's fingerprint
+    /// in admin mode, `ip:<address>` in public mode (so a key is never shared
+    /// between callers); `Err` for a missing or wrong token.
+    pub fn scope(&self) -> Result<String, Unauthenticated> {
+        match &self.token {
+            Ok(Some(fingerprint)) => Ok(fingerprint.clone()),
+            Ok(None) => Ok(format!("ip:{}", self.ip)),
+            Err(e) => Err(*e),
+        }
+    }
+}
+
+/// The `429` for a caller over the proxy's own rate limit.
+pub fn rate_limited() -> Problem {
+    Problem::new(
+        Kind::RateLimited,
+        "Too many requests from this client; retry later.",
+    )
+    .with_retry_after(RATE_LIMIT_RETRY_AFTER)
+}
+
+/// Counts a call against the rate limit for `key`; `false` when it is over.
+/// A missing or failing binding counts as "within the limit" and is noted in
+/// the log.
+pub async fn within_rate_limit(env: &Env, key: &str, log: &mut LogLine) -> bool {
+    let limiter = match env.rate_limiter(RATE_LIMITER) {
+        Ok(l) => l,
+        Err(_) => {
+            log.notes.push("rate_limiter_unavailable".into());
+            return true;
+        }
+    };
+    match limiter.limit(key.to_string()).await {
+        Ok(outcome) => outcome.success,
+        Err(_) => {
+            log.notes.push("rate_limiter_failed".into());
+            true
+        }
+    }
 }
 
 /// Most bytes read and thrown away to answer an oversized request on a clean
@@ -263,20 +315,24 @@ impl<'a> Call<'a> {
 /// a reset instead of the 413); larger bodies are not read at all.
 pub const DRAIN_LIMIT: usize = 1024 * 1024;
 
-/// Reads and discards the body, up to [`DRAIN_LIMIT`] bytes.
-async fn drain(req: &web_sys::Request) {
-    if let Some(stream) = req.body() {
-        drain_stream(ByteStream::from(stream), 0).await;
+/// Reads and discards the body, up to [`DRAIN_LIMIT`] bytes; `false` when
+/// the runtime reported it broken (cut off, bad chunked framing).
+async fn drain(req: &web_sys::Request) -> bool {
+    match req.body() {
+        Some(stream) => drain_stream(ByteStream::from(stream), 0).await,
+        None => true,
     }
 }
 
-async fn drain_stream(mut stream: ByteStream, mut seen: usize) {
+async fn drain_stream(mut stream: ByteStream, mut seen: usize) -> bool {
     while seen <= DRAIN_LIMIT {
         match stream.next().await {
             Some(Ok(chunk)) => seen += chunk.len(),
-            _ => break,
+            Some(Err(_)) => return false,
+            None => break,
         }
     }
+    true
 }
 
 /// Reads and discards a body nothing has read yet, when its declared length
@@ -299,31 +355,51 @@ pub async fn drain_unread(req: &web_sys::Request) {
     }
 }
 
-/// Reads at most [`MAX_BODY`] bytes (nothing is kept beyond that); `None`
-/// when the body is larger. With a declared (and already checked)
-/// `Content-Length` the runtime delivers at most that many bytes, so the body
-/// is read in one piece; otherwise it is streamed and reading stops at the
-/// limit (the rest is drained, see [`DRAIN_LIMIT`]).
-async fn read_body(req: &web_sys::Request, declared: bool) -> worker::Result<Option<Vec<u8>>> {
+/// A request body as read.
+enum Body {
+    /// The whole body.
+    Whole(Vec<u8>),
+    /// Over [`MAX_BODY`] bytes.
+    TooLarge,
+    /// The runtime could not deliver it whole: the client stopped sending
+    /// before its `Content-Length`, or broke the chunked framing.
+    Broken,
+}
+
+/// Reads at most [`MAX_BODY`] bytes (nothing is kept beyond that). With a
+/// declared (and already checked) `Content-Length` the runtime delivers at
+/// most that many bytes, so the body is read in one piece; otherwise it is
+/// streamed and reading stops at the limit (the rest is drained, see
+/// [`DRAIN_LIMIT`]). A read the runtime fails is [`Body::Broken`], never an
+/// internal error: only the client can cause it.
+async fn read_body(req: &web_sys::Request, declared: bool) -> worker::Result<Body> {
     let Some(stream) = req.body() else {
-        return Ok(Some(Vec::new()));
+        return Ok(Body::Whole(Vec::new()));
     };
     if declared {
-        let buffer = JsFuture::from(req.array_buffer()?).await?;
+        let Ok(buffer) = JsFuture::from(req.array_buffer()?).await else {
+            return Ok(Body::Broken);
+        };
         let body = worker::js_sys::Uint8Array::new(&buffer).to_vec();
-        return Ok((body.len() <= MAX_BODY).then_some(body));
+        return Ok(if body.len() <= MAX_BODY {
+            Body::Whole(body)
+        } else {
+            Body::TooLarge
+        });
     }
     let mut stream = ByteStream::from(stream);
     let mut body = Vec::new();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk?;
+        let Ok(chunk) = chunk else {
+            return Ok(Body::Broken);
+        };
         if body.len() + chunk.len() > MAX_BODY {
             drain_stream(stream, body.len() + chunk.len()).await;
-            return Ok(None);
+            return Ok(Body::TooLarge);
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(Some(body))
+    Ok(Body::Whole(body))
 }
 
 /// Drains an oversized body whose declared length is within [`DRAIN_LIMIT`].
@@ -356,7 +432,7 @@ pub async fn create_user(
     req: &web_sys::Request,
     provider: &'static dyn AnyProvider,
 ) -> worker::Result<Handled> {
-    let (client, ready) = match call.admit_to(provider).await {
+    let (scope, ready) = match call.admit_to(provider).await {
         Ok(admitted) => admitted,
         Err(h) => return Ok(h),
     };
@@ -374,8 +450,10 @@ pub async fn create_user(
             return Ok(h);
         }
     };
-    let Some(body) = read_body(req, declared).await? else {
-        return Ok(call.too_large());
+    let body = match read_body(req, declared).await? {
+        Body::Whole(body) => body,
+        Body::TooLarge => return Ok(call.too_large()),
+        Body::Broken => return Ok(call.broken_body()),
     };
 
     // Everything that is wrong, at once.
@@ -464,7 +542,7 @@ pub async fn create_user(
     let job = call.job(provider, Op::Create, None, &built.request, warnings);
     let key = key.map(|k| {
         (
-            idempotency::object_name(provider.id(), client.as_deref(), &k),
+            idempotency::object_name(provider.id(), &scope, &k),
             idempotency::request_hash("POST", call.path, call.query, &body),
         )
     });
@@ -478,7 +556,7 @@ pub async fn invite(
     provider: &'static dyn AnyProvider,
     user_id: &str,
 ) -> worker::Result<Handled> {
-    let (client, ready) = match call.admit_to(provider).await {
+    let (scope, ready) = match call.admit_to(provider).await {
         Ok(admitted) => admitted,
         Err(h) => return Ok(h),
     };
@@ -500,8 +578,11 @@ pub async fn invite(
         drain_declared(call, req).await;
         return Ok(h);
     }
-    // The body is ignored; read it so the connection stays usable.
-    drain(req).await;
+    // The body is ignored; read it so the connection stays usable, and refuse
+    // a broken one as the create route does.
+    if !drain(req).await {
+        return Ok(call.broken_body());
+    }
     let key = match call.idempotency_key() {
         Ok(k) => k,
         Err(issue) => {
@@ -528,7 +609,7 @@ pub async fn invite(
     );
     let key = key.map(|k| {
         (
-            idempotency::object_name(provider.id(), client.as_deref(), &k),
+            idempotency::object_name(provider.id(), &scope, &k),
             idempotency::request_hash("POST", call.path, "", b""),
         )
     });

@@ -39,6 +39,51 @@ pub struct Config {
     pub providers: Vec<ProviderConfig>,
     /// Problems found in the settings (for the log; never values).
     pub notes: Vec<String>,
+    /// Every configured API key and client token.
+    pub secrets: Secrets,
+}
+
+/// Secret values (API keys, client tokens), kept to check that no answer
+/// relays one. `Debug` shows only how many there are.
+///
+/// ```
+/// use enlist_worker::config::Secrets;
+/// let secrets = Secrets::new(vec!["3039ba033eb1410c".into(), "tk".into()]);
+/// assert!(secrets.found_in("id-3039ba033eb1410c"));
+/// assert!(secrets.found_in("tk"));
+/// assert!(!secrets.found_in("tkx"));
+/// assert_eq!(format!("{secrets:?}"), "Secrets(<2 redacted>)");
+/// ```
+#[derive(Default, Clone)]
+pub struct Secrets(Vec<String>);
+
+/// Shortest secret looked for inside a text; a shorter one (a test key such
+/// as `pk`) turns up in ids by chance, so only a text equal to it counts.
+pub const MIN_SCANNED_SECRET: usize = 8;
+
+impl Secrets {
+    /// Wraps secret values (blank ones are dropped).
+    pub fn new(values: Vec<String>) -> Self {
+        Secrets(values.into_iter().filter(|v| !v.is_empty()).collect())
+    }
+
+    /// Whether `text` holds one of the secrets: contains it, for secrets of
+    /// at least [`MIN_SCANNED_SECRET`] bytes, or equals it.
+    pub fn found_in(&self, text: &str) -> bool {
+        self.0.iter().any(|secret| {
+            if secret.len() >= MIN_SCANNED_SECRET {
+                text.contains(secret.as_str())
+            } else {
+                text == secret
+            }
+        })
+    }
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Secrets(<{} redacted>)", self.0.len())
+    }
 }
 
 /// No valid client token was presented (admin mode).
@@ -123,13 +168,17 @@ impl Config {
     /// Reads every setting through `get`.
     pub fn load(get: &dyn Fn(&str) -> Option<Value>) -> Config {
         let mut notes = Vec::new();
+        let mut secrets = Vec::new();
         let (mode, tokens) = match get("CLIENT_TOKENS") {
             Some(Value::Text(t)) if !t.trim().is_empty() => {
                 let tokens: Vec<[u8; 32]> = t
                     .split(',')
                     .map(str::trim)
                     .filter(|t| !t.is_empty())
-                    .map(|t| Sha256::digest(t.as_bytes()).into())
+                    .map(|t| {
+                        secrets.push(t.to_string());
+                        Sha256::digest(t.as_bytes()).into()
+                    })
                     .collect();
                 if tokens.is_empty() {
                     notes.push("CLIENT_TOKENS holds no token: every call is refused".into());
@@ -166,6 +215,11 @@ impl Config {
         if let Err(e) = &policy {
             notes.push(e.to_string());
         }
+        secrets.extend(
+            REGISTRY
+                .iter()
+                .filter_map(|p| text(get, &format!("{}_API_KEY", p.id().to_ascii_uppercase()))),
+        );
         let providers = REGISTRY
             .iter()
             .map(|p| ProviderConfig {
@@ -180,6 +234,7 @@ impl Config {
             timeout_ms,
             providers,
             notes,
+            secrets: Secrets::new(secrets),
         }
     }
 
@@ -415,6 +470,33 @@ mod tests {
             _ => None,
         });
         assert!(c.provider("partoo").unwrap().state.is_ok());
+    }
+
+    #[test]
+    fn secrets_are_every_key_and_token_and_debug_hides_them() {
+        let c = load(&[
+            ("CLIENT_TOKENS", "tok_A_1a2b3c4d5e6f, short"),
+            ("PARTOO_API_KEY", "partoo-key-123456"),
+            ("PANDADOC_API_KEY", "pd"),
+            ("PANDADOC_BASE_URL", "ftp://unusable"),
+        ]);
+        for (text, found) in [
+            ("x-tok_A_1a2b3c4d5e6f-x", true),
+            ("partoo-key-123456", true),
+            ("apartoo-key-1234567", true),
+            ("short", true),
+            ("shorts", false),
+            ("pd", true),
+            ("KwahvjapLm4RDf6pfyYdjA-pd", false),
+            ("partoo-key-12345", false),
+        ] {
+            assert_eq!(c.secrets.found_in(text), found, "{text}");
+        }
+        let debug = format!("{c:?}");
+        for secret in ["tok_A_1a2b3c4d5e6f", "short", "partoo-key-123456"] {
+            assert!(!debug.contains(secret), "{debug}");
+        }
+        assert!(debug.contains("Secrets(<4 redacted>)"), "{debug}");
     }
 
     #[test]

@@ -4,8 +4,11 @@
 //! The upstream request is exactly the [`HttpRequest`] enlist-core built from
 //! the validated payload: its URL (from configuration, never from the client),
 //! its headers (the credential, `Content-Type`, `Accept`, `User-Agent`) and its
-//! body. Redirects are not followed (a redirect could carry the key elsewhere);
-//! the whole exchange, body included, is bounded by `UPSTREAM_TIMEOUT_MS`.
+//! body. The credential is left out of the [`Outbound`] copy that travels (to
+//! the idempotency Durable Object, as JSON) and is added by [`execute`] from
+//! the settings of whoever sends, read from its own environment. Redirects are
+//! not followed (a redirect could carry the key elsewhere); the whole
+//! exchange, body included, is bounded by `UPSTREAM_TIMEOUT_MS`.
 //!
 //! How provider answers map to proxy answers ([`reply_for`]):
 //!
@@ -18,14 +21,22 @@
 //! | 429 / throttled | `429 rate_limited`, `Retry-After` passed on (default 30 s) |
 //! | no such user (invite) | `404 not_found` |
 //! | 401, 403, 404 (create), 5xx, redirect, unreadable | `502 upstream_error` |
+//! | created, with an id or role that is not one, or holding a key or token | `502 upstream_error` |
 //! | connection failure | `502 upstream_error` |
 //! | no answer in time | `504 upstream_timeout` |
 //!
 //! A 502 never says which credential was refused nor repeats the provider's
-//! body; the log line has the upstream status.
+//! body; the log line has the upstream status and a note saying why.
+//!
+//! The only provider text a success relays is its ids (and PandaDoc's
+//! workspace roles): enlist-core's parsers accept only well-formed ones
+//! (`enlist_core::outcome::is_provider_id`), and [`reply_for`] refuses any that
+//! holds a configured API key or client token. Problem answers relay no
+//! provider text at all ([`relayed_issue`]).
 
+use crate::config::{Config, Secrets};
 use crate::problem::{Kind, Problem};
-use enlist_core::http::HttpRequest;
+use enlist_core::http::{Header, HttpRequest};
 use enlist_core::report::push_token;
 use enlist_core::schema::{ObjectSchema, Type};
 use enlist_core::{AnyProvider, Code, Issue, Outcome, Params};
@@ -40,13 +51,15 @@ pub const MAX_UPSTREAM_BODY: usize = 256 * 1024;
 /// `Retry-After` sent when the provider throttles without saying for how long.
 pub const DEFAULT_UPSTREAM_RETRY_AFTER: u64 = 30;
 
-/// The upstream request as plain owned data (it travels to the idempotency
-/// Durable Object as JSON).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The upstream request as plain owned data, without its credential (it
+/// travels to the idempotency Durable Object as JSON; [`execute`] adds the
+/// credential when it sends). `Debug` hides the body, which carries personal
+/// data.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Outbound {
     /// Absolute URL.
     pub url: String,
-    /// Headers, in order.
+    /// Headers, in order, except the sensitive ones.
     pub headers: Vec<(String, String)>,
     /// JSON body.
     pub body: Option<String>,
@@ -59,10 +72,27 @@ impl From<&HttpRequest> for Outbound {
             headers: req
                 .headers
                 .iter()
+                .filter(|h| !h.sensitive)
                 .map(|h| (h.name.to_string(), h.value.clone()))
                 .collect(),
             body: req.body.clone(),
         }
+    }
+}
+
+impl std::fmt::Debug for Outbound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outbound")
+            .field("url", &self.url)
+            .field("headers", &self.headers)
+            .field(
+                "body",
+                &self
+                    .body
+                    .as_ref()
+                    .map(|b| format!("<{} bytes redacted>", b.len())),
+            )
+            .finish()
     }
 }
 
@@ -76,7 +106,8 @@ pub enum Op {
     Invite,
 }
 
-/// Everything needed to perform one upstream call and answer it.
+/// Everything needed to perform one upstream call and answer it, except the
+/// credential. `Debug` hides the request body ([`Outbound`]).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Job {
     /// Provider id.
@@ -156,6 +187,10 @@ pub struct Upstream {
     /// `timeout`, `network`, `too_large` when the call failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<String>,
+    /// Why an answer was not relayed as the provider gave it
+    /// ([`Screened::note`]), for the log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// The JSON Pointer of the first email field in a schema (`/email`,
@@ -218,8 +253,33 @@ fn upstream_error() -> Problem {
     )
 }
 
+/// A reply and, when the provider's answer was not relayed as given, why
+/// (`upstream_malformed`: unreadable, or a success whose ids are not ids;
+/// `upstream_echoed_secret`: a success holding a configured key or token).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Screened {
+    /// The answer to send.
+    pub reply: Reply,
+    /// The log note.
+    pub note: Option<&'static str>,
+}
+
+/// Whether a created user's relayed strings (its id, its memberships) hold
+/// one of `secrets`.
+fn holds_secret(created: &enlist_core::Created, secrets: &Secrets) -> bool {
+    secrets.found_in(&created.id)
+        || created.workspaces.iter().any(|m| {
+            [&m.workspace_id, &m.role, &m.member_id]
+                .iter()
+                .any(|s| secrets.found_in(s))
+        })
+}
+
 /// The proxy's answer to a provider outcome; `now` (Unix seconds) turns an
-/// HTTP-date `Retry-After` into a delay.
+/// HTTP-date `Retry-After` into a delay. A success whose relayed strings hold
+/// one of `secrets` (a provider, or a wrong base URL, echoing the key) is a
+/// 502 instead.
+#[allow(clippy::too_many_arguments)]
 pub fn reply_for(
     provider: &dyn AnyProvider,
     op: Op,
@@ -228,15 +288,24 @@ pub fn reply_for(
     warnings: &serde_json::Value,
     request_id: &str,
     now: u64,
-) -> Reply {
+    secrets: &Secrets,
+) -> Screened {
+    let mut note = None;
     let problem = match outcome {
+        Outcome::Created(created) if holds_secret(&created, secrets) => {
+            note = Some("upstream_echoed_secret");
+            upstream_error()
+        }
         Outcome::Created(created) => {
             let mut body = match serde_json::to_value(&created) {
                 Ok(serde_json::Value::Object(map)) => map,
                 _ => serde_json::Map::new(),
             };
             body.insert("warnings".into(), warnings.clone());
-            return Reply::json(201, serde_json::Value::Object(body).to_string());
+            return Screened {
+                reply: Reply::json(201, serde_json::Value::Object(body).to_string()),
+                note: None,
+            };
         }
         Outcome::Invited(invited) => {
             let body = serde_json::json!({
@@ -244,7 +313,10 @@ pub fn reply_for(
                 "status": invited.status,
                 "id": user_id.unwrap_or_default(),
             });
-            return Reply::json(200, body.to_string());
+            return Screened {
+                reply: Reply::json(200, body.to_string()),
+                note: None,
+            };
         }
         Outcome::Validation(f) => {
             let mut errors: Vec<Issue> = f
@@ -299,9 +371,16 @@ pub fn reply_for(
         Outcome::NotFound(_) if op == Op::Invite => {
             Problem::new(Kind::NotFound, "The provider has no user with this id.")
         }
+        Outcome::Malformed(_) => {
+            note = Some("upstream_malformed");
+            upstream_error()
+        }
         _ => upstream_error(),
     };
-    Reply::problem(&problem, request_id)
+    Screened {
+        reply: Reply::problem(&problem, request_id),
+        note,
+    }
 }
 
 /// Seconds since the Unix epoch, from the isolate's clock.
@@ -311,15 +390,40 @@ fn unix_now() -> u64 {
     (worker::js_sys::Date::now() / 1000.0) as u64
 }
 
-/// Performs the call and answers it.
-pub async fn execute(job: &Job) -> (Reply, Upstream) {
+/// The credential for a job's provider, from `config` (the sender's own
+/// environment); the problem to answer when it has none.
+pub fn credential(config: &Config, job: &Job) -> Result<Header, Problem> {
+    let provider = enlist_core::provider(&job.provider)
+        .ok_or_else(|| Problem::new(Kind::Internal, "Unknown provider in an internal request."))?;
+    let not_configured = || {
+        Problem::new(
+            Kind::ProviderNotConfigured,
+            "This provider's settings on this proxy are unusable.",
+        )
+    };
+    let ready = config
+        .provider(provider.id())
+        .and_then(|p| p.state.as_ref().ok())
+        .ok_or_else(not_configured)?;
+    provider
+        .credential(&ready.settings)
+        .map_err(|_| not_configured())
+}
+
+/// Performs the call and answers it, with the credential and the secrets of
+/// `config` (the settings of the Worker or Durable Object that sends).
+pub async fn execute(job: &Job, config: &Config) -> (Reply, Upstream) {
     let Some(provider) = enlist_core::provider(&job.provider) else {
         let p = Problem::new(Kind::Internal, "Unknown provider in an internal request.");
         return (Reply::problem(&p, &job.request_id), Upstream::default());
     };
+    let credential = match credential(config, job) {
+        Ok(c) => c,
+        Err(p) => return (Reply::problem(&p, &job.request_id), Upstream::default()),
+    };
     let signal = web_sys::AbortSignal::timeout_with_u32(job.timeout_ms);
     let started = worker::js_sys::Date::now();
-    let result = send(&job.request, &signal).await;
+    let result = send(&job.request, &credential, &signal).await;
     let ms = worker::js_sys::Date::now() - started;
     match result {
         Ok(answer) => {
@@ -335,7 +439,7 @@ pub async fn execute(job: &Job) -> (Reply, Upstream) {
                 }
                 Op::Invite => provider.parse_invite_response(answer.status, &headers, &answer.body),
             };
-            let reply = reply_for(
+            let screened = reply_for(
                 provider,
                 job.op,
                 job.user_id.as_deref(),
@@ -343,13 +447,15 @@ pub async fn execute(job: &Job) -> (Reply, Upstream) {
                 &job.warnings,
                 &job.request_id,
                 unix_now(),
+                &config.secrets,
             );
             let upstream = Upstream {
                 status: Some(answer.status),
                 ms,
                 failure: None,
+                note: screened.note.map(str::to_string),
             };
-            (reply, upstream)
+            (screened.reply, upstream)
         }
         Err(failure) => {
             let timed_out = signal.aborted();
@@ -368,6 +474,7 @@ pub async fn execute(job: &Job) -> (Reply, Upstream) {
                 status: None,
                 ms,
                 failure: Some(failure.to_string()),
+                note: None,
             };
             (Reply::problem(&problem, &job.request_id), upstream)
         }
@@ -384,10 +491,18 @@ pub struct Answer {
     pub body: Vec<u8>,
 }
 
-/// Sends a request (no redirects followed) and reads the answer; the error
-/// says why there is none: `request`, `network` or `too_large`.
-pub async fn send(out: &Outbound, signal: &web_sys::AbortSignal) -> Result<Answer, &'static str> {
+/// Sends a request with its credential (no redirects followed) and reads
+/// the answer; the error says why there is none: `request`, `network` or
+/// `too_large`.
+pub async fn send(
+    out: &Outbound,
+    credential: &Header,
+    signal: &web_sys::AbortSignal,
+) -> Result<Answer, &'static str> {
     let headers = web_sys::Headers::new().map_err(|_| "request")?;
+    headers
+        .set(credential.name, &credential.value)
+        .map_err(|_| "request")?;
     for (name, value) in &out.headers {
         headers.set(name, value).map_err(|_| "request")?;
     }
@@ -449,7 +564,14 @@ mod tests {
     use super::*;
     use enlist_core::provider;
 
-    fn reply(id: &str, op: Op, status: u16, headers: &[(&str, &str)], body: &str) -> Reply {
+    fn screened(
+        id: &str,
+        op: Op,
+        status: u16,
+        headers: &[(&str, &str)],
+        body: &str,
+        secrets: &Secrets,
+    ) -> Screened {
         let p = provider(id).unwrap();
         let outcome = match op {
             Op::Create => p.parse_create_user_response(status, headers, body.as_bytes()),
@@ -463,7 +585,103 @@ mod tests {
             &serde_json::json!([]),
             "rid",
             NOW,
+            secrets,
         )
+    }
+
+    fn reply(id: &str, op: Op, status: u16, headers: &[(&str, &str)], body: &str) -> Reply {
+        screened(id, op, status, headers, body, &Secrets::default()).reply
+    }
+
+    const KEY: &str = "3039ba033eb1410caa0a2227158d63c9d6502cd8";
+    const TOKEN: &str = "tok_A_1a2b3c4d5e6f";
+
+    /// Issue 17: success fields went back as the provider sent them, at any
+    /// length, an echoed key included.
+    #[test]
+    fn success_fields_are_checked_and_never_carry_a_secret() {
+        let secrets = Secrets::new(vec![KEY.into(), TOKEN.into(), "pk".into()]);
+        let partoo = |id: &str| {
+            let body = serde_json::json!({"id": id, "status": "success"}).to_string();
+            screened("partoo", Op::Create, 200, &[], &body, &secrets)
+        };
+        let pandadoc = |member_id: &str| {
+            let body = serde_json::json!({"user_id": "KwahvjapLm4RDf6pfyYdjA", "workspaces": [{"workspace_id": "w", "role": "Member", "member_id": member_id}]}).to_string();
+            screened("pandadoc", Op::Create, 201, &[], &body, &secrets)
+        };
+        for ok in [
+            partoo("5309c3a237bbc544d8e26737"),
+            partoo("apkb"),
+            pandadoc("VQDH2hdAPJBhSWmMrYa3zu"),
+        ] {
+            assert_eq!((ok.reply.status, ok.note), (201, None));
+        }
+        let long = "a".repeat(10_000);
+        for (bad, note) in [
+            (partoo(&long), "upstream_malformed"),
+            (partoo(&format!("x-APIKey: {KEY}")), "upstream_malformed"),
+            (partoo(KEY), "upstream_echoed_secret"),
+            (partoo(&format!("id-{TOKEN}")), "upstream_echoed_secret"),
+            (partoo("pk"), "upstream_echoed_secret"),
+            (pandadoc(&long[..129]), "upstream_malformed"),
+            (pandadoc(KEY), "upstream_echoed_secret"),
+        ] {
+            assert_eq!(bad.reply.status, 502);
+            assert_eq!(bad.reply.problem.as_deref(), Some("upstream_error"));
+            assert_eq!(bad.note, Some(note));
+            assert!(!bad.reply.is_final());
+            for secret in [KEY, TOKEN, &long[..129]] {
+                assert!(!bad.reply.body.contains(secret), "{}", bad.reply.body);
+            }
+        }
+    }
+
+    /// Issue 17: the key was in `Debug` output and in the JSON sent to the
+    /// idempotency Durable Object.
+    #[test]
+    fn jobs_hold_no_credential_and_debug_hides_the_body() {
+        let settings = enlist_core::Settings {
+            api_key: KEY.into(),
+            ..enlist_core::Settings::default()
+        };
+        let body = br#"{"email":"ada@example.com","first_name":"Ada","last_name":"Lovelace","password":"Sup3r-secret!"}"#;
+        let p = provider("partoo").unwrap();
+        let built = p
+            .build_create_user(body, &enlist_core::Options::default(), &settings)
+            .unwrap();
+        assert!(built.request.headers.iter().any(|h| h.value == KEY));
+        let job = Job {
+            provider: "partoo".into(),
+            op: Op::Create,
+            user_id: None,
+            request: Outbound::from(&built.request),
+            timeout_ms: 1000,
+            warnings: serde_json::json!([]),
+            request_id: "rid".into(),
+        };
+        let message = crate::idempotency::Message {
+            hash: "h".into(),
+            job: job.clone(),
+        };
+        let debug = format!("{job:?} {:?} {message:?}", job.request);
+        let json = serde_json::to_string(&message).unwrap();
+        for secret in [KEY, "ada@example.com", "Lovelace", "Sup3r-secret!"] {
+            assert!(!debug.contains(secret), "{secret} in {debug}");
+        }
+        assert!(!json.contains(KEY), "{json}");
+        assert!(!json.to_ascii_lowercase().contains("x-apikey"), "{json}");
+        // The body still travels; the credential is added by the sender.
+        assert!(json.contains("ada@example.com"));
+        let config = Config::load(&|name| {
+            (name == "PARTOO_API_KEY").then(|| crate::config::Value::Text(KEY.into()))
+        });
+        let header = credential(&config, &job).unwrap();
+        assert_eq!((header.name, header.value.as_str()), ("x-APIKey", KEY));
+        let unset = Config::load(&|_| None);
+        assert_eq!(
+            credential(&unset, &job).err().map(|p| p.kind),
+            Some(Kind::ProviderNotConfigured)
+        );
     }
 
     /// Wed, 21 Oct 2015 07:27:30 GMT.

@@ -4,8 +4,11 @@
 //! Semantics:
 //!
 //! - The key is 1–255 visible ASCII characters; it is scoped per provider and
-//!   per client token (admin mode), so two clients never share a key. The
-//!   object's name is a SHA-256 of that scope, never the token itself.
+//!   per caller — the client token in admin mode, the client IP
+//!   (`CF-Connecting-IP`) in public mode — so two callers never share a key.
+//!   The object's name is a SHA-256 of that scope, never the token itself.
+//! - The message to the object holds the upstream request without its
+//!   credential; the object adds it from its own environment when it sends.
 //! - Only requests that are about to be forwarded reach the store: a request
 //!   the proxy refuses itself (validation, policy, origin, token, rate limit)
 //!   is not recorded, and the key stays free.
@@ -68,13 +71,14 @@ pub fn check_key(key: &str) -> std::result::Result<&str, Issue> {
     }
 }
 
-/// The Durable Object name for a key in its scope.
-pub fn object_name(provider: &str, client: Option<&str>, key: &str) -> String {
+/// The Durable Object name for a key in its scope: the provider and the
+/// caller (`crate::api::Caller::scope`: a token fingerprint, or `ip:<address>`).
+pub fn object_name(provider: &str, caller: &str, key: &str) -> String {
     let mut h = Sha256::new();
     h.update(b"enlist-idempotency/v1\n");
     h.update(provider.as_bytes());
     h.update(b"\n");
-    h.update(client.unwrap_or("public").as_bytes());
+    h.update(caller.as_bytes());
     h.update(b"\n");
     h.update(key.as_bytes());
     hex(&h.finalize())
@@ -91,7 +95,7 @@ pub fn request_hash(method: &str, path: &str, query: &str, body: &[u8]) -> Strin
     hex(&h.finalize())
 }
 
-/// What the Worker sends the object.
+/// What the Worker sends the object (no credential: see [`Job`]).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Message {
     /// [`request_hash`] of the request.
@@ -208,6 +212,9 @@ mod store {
     #[durable_object]
     pub struct IdempotencyStore {
         state: State,
+        /// The object's own bindings: the API keys come from here, never
+        /// from the message.
+        env: Env,
         /// The record, once loaded from storage (`loaded`).
         record: RefCell<Option<Record>>,
         loaded: Cell<bool>,
@@ -242,9 +249,10 @@ mod store {
     }
 
     impl DurableObject for IdempotencyStore {
-        fn new(state: State, _env: Env) -> Self {
+        fn new(state: State, env: Env) -> Self {
             Self {
                 state,
+                env,
                 record: RefCell::new(None),
                 loaded: Cell::new(false),
             }
@@ -289,7 +297,8 @@ mod store {
                 return Err(e);
             }
 
-            let (reply, upstream) = forward::execute(&message.job).await;
+            let config = crate::config(&self.env);
+            let (reply, upstream) = forward::execute(&message.job, &config).await;
 
             let done = reply.is_final().then(|| Record::Done {
                 hash: message.hash,
@@ -374,13 +383,14 @@ mod tests {
         }
         assert!(check_key(&"k".repeat(MAX_KEY_LEN)).is_ok());
         assert!(check_key(&"k".repeat(MAX_KEY_LEN + 1)).is_err());
-        let a = object_name("partoo", None, "k");
+        let a = object_name("partoo", "ip:192.0.2.1", "k");
         assert_eq!(a.len(), 64);
-        assert_ne!(a, object_name("pandadoc", None, "k"));
-        assert_ne!(a, object_name("partoo", Some("t1"), "k"));
+        assert_ne!(a, object_name("pandadoc", "ip:192.0.2.1", "k"));
+        assert_ne!(a, object_name("partoo", "ip:192.0.2.2", "k"));
+        assert_ne!(a, object_name("partoo", "t1", "k"));
         assert_ne!(
-            object_name("partoo", Some("t1"), "k"),
-            object_name("partoo", Some("t2"), "k")
+            object_name("partoo", "t1", "k"),
+            object_name("partoo", "t2", "k")
         );
         // Field boundaries matter.
         assert_ne!(

@@ -57,7 +57,8 @@ thread_local! {
     static CONFIG: RefCell<Option<Rc<Config>>> = const { RefCell::new(None) };
 }
 
-/// The settings, read once per isolate.
+/// The settings from `env` (the Worker's or the Durable Object's own
+/// bindings), read once per isolate.
 pub(crate) fn config(env: &Env) -> Rc<Config> {
     if let Some(c) = CONFIG.with(|c| c.borrow().clone()) {
         return c;
@@ -221,13 +222,19 @@ async fn handle(
 ) -> worker::Result<Out> {
     let url = req.url();
     let (path, query, own_origin) = route::split_url(&url);
+    let config = config(env);
+    let headers = req.headers();
+    let refused = Refusal {
+        env,
+        config: &config,
+        headers: &headers,
+        request_id,
+    };
     let Some(route) = route::resolve(path) else {
-        return Ok(Out::new(Reply::problem(&Problem::not_found(), request_id)));
+        return Ok(Out::new(refused.answer(Problem::not_found(), log).await));
     };
     log.route = route.template();
     log.provider = route.provider().map(|p| p.id());
-    let config = config(env);
-    let headers = req.headers();
     let origin = headers.get("origin")?;
     let verdict = cors::check(origin.as_deref(), own_origin, &config.allowed_origins);
     if verdict == cors::Verdict::Refused {
@@ -235,7 +242,7 @@ async fn handle(
             Kind::OriginNotAllowed,
             "Calls from this origin are not allowed.",
         );
-        return Ok(Out::new(Reply::problem(&problem, request_id)));
+        return Ok(Out::new(refused.answer(problem, log).await));
     }
     let allow_origin = verdict.allow_origin().map(str::to_string);
     let with_cors = |mut out: Out| {
@@ -249,7 +256,7 @@ async fn handle(
     }
     if !route.accepts(method) {
         let problem = Problem::method_not_allowed(route.allow());
-        return Ok(with_cors(Out::new(Reply::problem(&problem, request_id))));
+        return Ok(with_cors(Out::new(refused.answer(problem, log).await)));
     }
     let (provider, invitee) = match route {
         Route::Health => return Ok(with_cors(Out::new(health(&config)))),
@@ -273,6 +280,29 @@ async fn handle(
     let mut out = with_cors(Out::new(handled.reply));
     out.replayed = handled.replayed;
     Ok(out)
+}
+
+/// What a refusal on path, origin or method needs.
+struct Refusal<'a> {
+    env: &'a Env,
+    config: &'a Config,
+    headers: &'a web_sys::Headers,
+    request_id: &'a str,
+}
+
+impl Refusal<'_> {
+    /// `problem`, counted against the caller's rate limit like any other call
+    /// (a caller over it gets the 429 instead), so probing paths, methods or
+    /// origins is bounded too.
+    async fn answer(&self, problem: Problem, log: &mut LogLine) -> Reply {
+        let key = api::Caller::identify(self.config, self.headers).rate_key();
+        let problem = if api::within_rate_limit(self.env, &key, log).await {
+            problem
+        } else {
+            api::rate_limited()
+        };
+        Reply::problem(&problem, self.request_id)
+    }
 }
 
 /// `GET /v1/health`: liveness, mode, and each provider's readiness (never a

@@ -326,6 +326,7 @@ mod tests {
             ProviderNotConfigured,
             UnsupportedMediaType,
             PayloadTooLarge,
+            BadRequest,
             Policy,
             InvalidJson,
             Validation,
@@ -342,6 +343,7 @@ mod tests {
             RateLimited,
             ProviderNotConfigured,
             PayloadTooLarge,
+            BadRequest,
             Policy,
             Validation,
             AlreadyExists,
@@ -352,9 +354,10 @@ mod tests {
             NotFound,
             Internal,
         ];
-        let get = vec![OriginNotAllowed, Internal];
-        let options = vec![OriginNotAllowed, Internal];
-        let options_with_id = vec![OriginNotAllowed, NotFound, Internal];
+        // Refusals (origin, path, method) count against the rate limit.
+        let get = vec![OriginNotAllowed, RateLimited, Internal];
+        let options = vec![OriginNotAllowed, RateLimited, Internal];
+        let options_with_id = vec![OriginNotAllowed, NotFound, RateLimited, Internal];
         let mut out = vec![
             ("/v1/health".to_string(), "get", vec![200], get.clone()),
             ("/v1/health".to_string(), "head", vec![200], get.clone()),
@@ -455,7 +458,7 @@ mod tests {
                 .keys()
                 .map(String::as_str)
                 .collect();
-            assert_eq!(other, BTreeSet::from(["403", "405", "500"]));
+            assert_eq!(other, BTreeSet::from(["403", "405", "429", "500"]));
         }
         let unknown: BTreeSet<&str> = doc["x-enlist-unknown-paths"]["responses"]
             .as_object()
@@ -463,7 +466,7 @@ mod tests {
             .keys()
             .map(String::as_str)
             .collect();
-        assert_eq!(unknown, BTreeSet::from(["404", "500"]));
+        assert_eq!(unknown, BTreeSet::from(["404", "429", "500"]));
         // Every problem kind appears somewhere.
         let text = doc.to_string();
         for kind in Kind::ALL {

@@ -46,6 +46,9 @@ macro_rules! kinds {
 }
 
 kinds! {
+    /// The request body could not be read whole: cut off before its
+    /// `Content-Length`, or broken chunked framing.
+    BadRequest = (400, "bad_request", "Bad request"),
     /// The body is not JSON.
     InvalidJson = (400, "invalid_json", "The body is not valid JSON"),
     /// A client token is required and was missing or wrong.
@@ -90,6 +93,11 @@ impl Kind {
     }
 }
 
+/// Most issues one problem answer lists; the rest are counted
+/// (`"truncated": true, "total_errors": n`), so a body of thousands of
+/// unknown fields gets a bounded answer.
+pub const MAX_ERRORS: usize = 100;
+
 /// One problem: kind, explanation, and for validation and policy problems the
 /// issues in enlist-core's `{path, code, message, params}` shape.
 #[derive(Debug, Clone, PartialEq)]
@@ -98,8 +106,10 @@ pub struct Problem {
     pub kind: Kind,
     /// Human-readable explanation of this occurrence (no request data).
     pub detail: String,
-    /// Field problems, when the kind has them.
+    /// Field problems, when the kind has them: at most [`MAX_ERRORS`].
     pub errors: Option<Vec<Issue>>,
+    /// How many field problems there were, when more than [`MAX_ERRORS`].
+    pub total_errors: Option<usize>,
     /// Seconds to wait (`Retry-After`), for 429 and 409.
     pub retry_after: Option<u64>,
     /// Value of the `Allow` header, for 405.
@@ -113,13 +123,29 @@ impl Problem {
             kind,
             detail: detail.into(),
             errors: None,
+            total_errors: None,
             retry_after: None,
             allow: None,
         }
     }
 
-    /// Adds the `errors` member.
-    pub fn with_errors(mut self, errors: Vec<Issue>) -> Self {
+    /// Adds the `errors` member: the first [`MAX_ERRORS`] issues, and the
+    /// count of all of them when there were more.
+    ///
+    /// ```
+    /// use enlist_core::{Code, Issue, Params};
+    /// use enlist_worker::problem::{Kind, Problem, MAX_ERRORS};
+    /// let issue = Issue::new("/x", Code::UnknownField, "Unknown field.", Params::new());
+    /// let problem = Problem::new(Kind::Validation, "6000 problem(s).").with_errors(vec![issue; 6000]);
+    /// assert_eq!(problem.errors.as_ref().map(Vec::len), Some(MAX_ERRORS));
+    /// assert_eq!(problem.total_errors, Some(6000));
+    /// assert!(problem.to_json("r").contains(r#""truncated":true,"total_errors":6000"#));
+    /// ```
+    pub fn with_errors(mut self, mut errors: Vec<Issue>) -> Self {
+        if errors.len() > MAX_ERRORS {
+            self.total_errors = Some(errors.len());
+            errors.truncate(MAX_ERRORS);
+        }
         self.errors = Some(errors);
         self
     }
@@ -181,6 +207,10 @@ impl Serialize for Body<'_> {
         if let Some(errors) = &p.errors {
             map.serialize_entry("errors", errors)?;
         }
+        if let Some(total) = p.total_errors {
+            map.serialize_entry("truncated", &true)?;
+            map.serialize_entry("total_errors", &total)?;
+        }
         map.end()
     }
 }
@@ -212,6 +242,36 @@ mod tests {
                 "errors": [{"path": "/email", "code": "required", "message": "email is required."}]
             })
         );
+    }
+
+    /// Issue 17: 6,000 unknown fields gave a 605 KB answer.
+    #[test]
+    fn errors_are_capped_and_counted() {
+        let issues: Vec<Issue> = (0..6000)
+            .map(|i| {
+                Issue::new(
+                    format!("/field{i}"),
+                    Code::UnknownField,
+                    "Unknown field.",
+                    Params::new(),
+                )
+            })
+            .collect();
+        let json = Problem::new(Kind::Validation, "6000 problem(s).")
+            .with_errors(issues.clone())
+            .to_json("r");
+        let body: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(body["errors"].as_array().unwrap().len(), MAX_ERRORS);
+        assert_eq!(body["errors"][99]["path"], "/field99");
+        assert_eq!(body["truncated"], true);
+        assert_eq!(body["total_errors"], 6000);
+        assert!(json.len() < 10_000, "{} bytes", json.len());
+        let exact = Problem::new(Kind::Validation, "100 problem(s).")
+            .with_errors(issues[..MAX_ERRORS].to_vec())
+            .to_json("r");
+        let body: serde_json::Value = serde_json::from_str(&exact).unwrap();
+        assert_eq!(body["errors"].as_array().unwrap().len(), MAX_ERRORS);
+        assert!(body.get("truncated").is_none() && body.get("total_errors").is_none());
     }
 
     #[test]

@@ -4,8 +4,9 @@
 
 use enlist_core::AnyProvider;
 
-/// Longest user id accepted in the invite path.
-pub const MAX_USER_ID: usize = 128;
+/// Longest user id accepted in the invite path (the longest id a provider
+/// answer may carry, so an id the proxy relays can always be invited).
+pub const MAX_USER_ID: usize = enlist_core::outcome::MAX_ID_LEN;
 
 /// What a path names.
 #[derive(Clone, Copy)]
@@ -93,21 +94,13 @@ pub fn resolve(path: &str) -> Option<Route<'_>> {
     let provider = enlist_core::provider(id)?;
     match (segments.next(), segments.next(), segments.next()) {
         (None, _, _) => Some(Route::CreateUser(provider)),
-        (Some(user), Some("invite"), None) if provider.has_invite() && is_user_id(user) => {
+        (Some(user), Some("invite"), None)
+            if provider.has_invite() && enlist_core::outcome::is_provider_id(user) =>
+        {
             Some(Route::Invite(provider, user))
         }
         _ => None,
     }
-}
-
-fn is_user_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= MAX_USER_ID
-        && id != "."
-        && id != ".."
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
 }
 
 /// The path, query (without `?`) and origin (`scheme://host[:port]`) of an

@@ -206,13 +206,17 @@ impl Provider for PandaDoc {
         let body = serde_json::to_string(user.get()).unwrap_or_default();
         HttpRequest::post(
             format!("{}/public/v1/users{}", client.base_url(), client.query()),
-            Header {
-                name: "Authorization",
-                value: format!("API-Key {}", client.api_key().expose()),
-                sensitive: true,
-            },
+            Self::credential(client),
             Some(body),
         )
+    }
+
+    fn credential(client: &Client<Self>) -> Header {
+        Header {
+            name: "Authorization",
+            value: format!("API-Key {}", client.api_key().expose()),
+            sensitive: true,
+        }
     }
 
     fn parse_create_user_response(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Outcome {
@@ -236,6 +240,9 @@ impl Client<PandaDoc> {
 }
 
 /// `201 {"user_id": "…", "workspaces": [{workspace_id, role, member_id}]}`.
+/// A user id that is not one ([`outcome::is_provider_id`]), or a membership
+/// that is not well formed ([`Membership::is_well_formed`]), makes the answer
+/// malformed.
 fn created(status: u16, body: &[u8]) -> Outcome {
     let parsed = std::str::from_utf8(body)
         .ok()
@@ -243,13 +250,16 @@ fn created(status: u16, body: &[u8]) -> Outcome {
     let result = parsed.as_ref().and_then(|doc| {
         let root = doc.root();
         let id = root.get("user_id")?.as_str()?.into_owned();
-        if id.is_empty() {
+        if !outcome::is_provider_id(&id) {
             return None;
         }
         let workspaces = root
             .get("workspaces")
             .map(Membership::read_list)
             .unwrap_or_default();
+        if !workspaces.iter().all(Membership::is_well_formed) {
+            return None;
+        }
         Some(Created {
             provider: PandaDoc::ID,
             status,
@@ -262,7 +272,9 @@ fn created(status: u16, body: &[u8]) -> Outcome {
         None => Outcome::Malformed(outcome::Failure {
             provider: PandaDoc::ID,
             status,
-            message: format!("PandaDoc answered HTTP {status} without a user id."),
+            message: format!(
+                "PandaDoc answered HTTP {status} without a well-formed user id and workspaces."
+            ),
             errors: Vec::new(),
             retry_after: None,
         }),

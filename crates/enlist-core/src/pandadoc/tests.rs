@@ -328,6 +328,52 @@ fn responses_are_classified() {
         PandaDoc::parse_create_user_response(201, &[], b"{}").kind(),
         "malformed"
     );
+    // A membership without some members still reads (as "").
+    let partial = PandaDoc::parse_create_user_response(
+        201,
+        &[],
+        br#"{"user_id":"U1","workspaces":[{"workspace_id":"W1"},7]}"#,
+    );
+    assert_eq!(partial.kind(), "created");
+}
+
+/// Issue 17: the success fields were relayed whatever they held.
+#[test]
+fn success_fields_are_checked() {
+    let created = |user_id: &str, workspace_id: &str, role: &str, member_id: &str| {
+        let body = serde_json::json!({
+            "user_id": user_id,
+            "workspaces": [
+                {"workspace_id": "MwZbjUVD5C3srSSxkpF4Aj", "role": "Member", "member_id": "VQDH2hdAPJBhSWmMrYa3zu"},
+                {"workspace_id": workspace_id, "role": role, "member_id": member_id},
+            ],
+        })
+        .to_string();
+        PandaDoc::parse_create_user_response(201, &[], body.as_bytes()).kind()
+    };
+    let id = "KwahvjapLm4RDf6pfyYdjA";
+    assert_eq!(created(id, "Ab123", "Collaborator", "m-1"), "created");
+    assert_eq!(created(id, "Ab123", "Billing admin", "m-1"), "created");
+    let long = "a".repeat(10_000);
+    let key = "API-Key 3039ba033eb1410caa0a2227158d63c9d6502cd8";
+    for (user_id, workspace_id, role, member_id) in [
+        (long.as_str(), "w", "Member", "m"),
+        (key, "w", "Member", "m"),
+        (id, &long[..129], "Member", "m"),
+        (id, key, "Member", "m"),
+        (id, "w", &long[..65], "m"),
+        (id, "w", "<b>Admin</b>", "m"),
+        (id, "w", " Admin", "m"),
+        (id, "w", "Member", &long[..129]),
+        (id, "w", "Member", "m/../x"),
+        ("", "w", "Member", "m"),
+    ] {
+        assert_eq!(
+            created(user_id, workspace_id, role, member_id),
+            "malformed",
+            "{user_id} {workspace_id} {role} {member_id}"
+        );
+    }
     assert_eq!(
         PandaDoc::parse_create_user_response(503, &[], b"").kind(),
         "upstream"

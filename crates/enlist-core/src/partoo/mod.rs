@@ -295,7 +295,7 @@ impl Provider for Partoo {
         let body = serde_json::to_string(user.get()).unwrap_or_default();
         HttpRequest::post(
             format!("{}/user", client.base_url()),
-            credential(client),
+            Self::credential(client),
             Some(body),
         )
     }
@@ -313,9 +313,17 @@ impl Provider for Partoo {
                 client.base_url(),
                 encode_path_segment(user_id)
             ),
-            credential(client),
+            Self::credential(client),
             None,
         ))
+    }
+
+    fn credential(client: &Client<Self>) -> Header {
+        Header {
+            name: "x-APIKey",
+            value: client.api_key().expose().to_string(),
+            sensitive: true,
+        }
     }
 
     fn parse_create_user_response(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Outcome {
@@ -336,15 +344,8 @@ impl Provider for Partoo {
     }
 }
 
-fn credential(client: &Client<Partoo>) -> Header {
-    Header {
-        name: "x-APIKey",
-        value: client.api_key().expose().to_string(),
-        sensitive: true,
-    }
-}
-
-/// `200 {"id": "…", "status": "success"}`.
+/// `200 {"id": "…", "status": "success"}`. An id that is not one
+/// ([`outcome::is_provider_id`]) is no id: the answer is malformed.
 fn created(status: u16, body: &[u8]) -> Outcome {
     let id = std::str::from_utf8(body)
         .ok()
@@ -357,7 +358,7 @@ fn created(status: u16, body: &[u8]) -> Outcome {
                 _ => None,
             }
         })
-        .filter(|id| !id.is_empty());
+        .filter(|id| outcome::is_provider_id(id));
     match id {
         Some(id) => Outcome::Created(Created {
             provider: Partoo::ID,
@@ -368,7 +369,7 @@ fn created(status: u16, body: &[u8]) -> Outcome {
         None => Outcome::Malformed(outcome::Failure {
             provider: Partoo::ID,
             status,
-            message: format!("Partoo answered HTTP {status} without a user id."),
+            message: format!("Partoo answered HTTP {status} without a well-formed user id."),
             errors: Vec::new(),
             retry_after: None,
         }),

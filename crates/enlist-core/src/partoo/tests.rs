@@ -678,6 +678,47 @@ fn responses_are_classified() {
         Partoo::parse_create_user_response(200, &[], b"{}").kind(),
         "malformed"
     );
+    assert!(matches!(
+        Partoo::parse_create_user_response(200, &[], br#"{"id":42}"#),
+        Outcome::Created(c) if c.id == "42"
+    ));
+}
+
+/// Issue 17: a success answer's id was relayed whatever it held (a
+/// 10,000-character id, an echoed credential header).
+#[test]
+fn success_ids_are_checked() {
+    let created = |id: &str| {
+        let body = serde_json::json!({"id": id, "status": "success"}).to_string();
+        Partoo::parse_create_user_response(200, &[], body.as_bytes())
+    };
+    for good in [
+        "5309c3a237bbc544d8e26737",
+        "abc",
+        "u-1.2_3~4",
+        &"a".repeat(128),
+    ] {
+        assert_eq!(created(good).kind(), "created", "{good}");
+    }
+    for bad in [
+        "a".repeat(129),
+        "a".repeat(10_000),
+        "x-APIKey: SECRET".into(),
+        "<script>".into(),
+        "id\nX".into(),
+        "é".into(),
+        "..".into(),
+        "".into(),
+    ] {
+        let outcome = created(&bad);
+        assert_eq!(outcome.kind(), "malformed", "{bad}");
+        let failure = outcome.failure().expect("a failure");
+        assert!(!failure.message.contains(&bad) || bad.is_empty());
+    }
+    assert_eq!(
+        Partoo::parse_create_user_response(200, &[], br#"{"id":1e+5}"#).kind(),
+        "malformed"
+    );
     assert_eq!(
         Partoo::parse_create_user_response(400, &[], b"").kind(),
         "malformed"

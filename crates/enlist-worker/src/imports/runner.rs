@@ -720,7 +720,12 @@ impl ImportRunner {
             }
         };
         let signal = worker::web_sys::AbortSignal::timeout_with_u32(config.timeout_ms);
-        match forward::send(&Outbound::from(&built.request), &signal).await {
+        let Ok(credential) = provider.credential(&ready.settings) else {
+            sent.result = SendResult::Unauthorized;
+            sent.failure = Some("provider_not_configured".into());
+            return sent;
+        };
+        match forward::send(&Outbound::from(&built.request), &credential, &signal).await {
             Ok(answer) => {
                 let headers: Vec<(&str, &str)> = answer
                     .retry_after
