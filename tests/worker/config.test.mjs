@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
-import { COMPATIBILITY_DATE, RATE_LIMIT, ROOT, wranglerVars } from "./serve.mjs";
+import { COMPATIBILITY_DATE, DURABLE_OBJECTS, RATE_LIMIT, READ_RATE_LIMIT, ROOT, wranglerVars } from "./serve.mjs";
 
 const configPath = `${ROOT}wrangler.toml`;
 const { workerOptions } = unstable_getMiniflareWorkerOptions(configPath);
@@ -24,17 +24,22 @@ test("compatibility date matches", () => {
   assert.equal(workerOptions.compatibilityDate, COMPATIBILITY_DATE);
 });
 
-test("rate limiter matches", () => {
+test("rate limiters match", () => {
   const rl = workerOptions.ratelimits?.RATE_LIMITER;
   assert.ok(rl, "RATE_LIMITER binding in wrangler.toml");
   assert.deepEqual(rl.simple, { ...RATE_LIMIT });
+  const read = workerOptions.ratelimits?.READ_RATE_LIMITER;
+  assert.ok(read, "READ_RATE_LIMITER binding in wrangler.toml");
+  assert.deepEqual(read.simple, { ...READ_RATE_LIMIT });
 });
 
-test("Durable Object binding matches", () => {
-  const d = workerOptions.durableObjects?.IDEMPOTENCY;
-  assert.ok(d, "IDEMPOTENCY binding in wrangler.toml");
-  assert.equal(d.className, "IdempotencyStore");
-  assert.equal(d.useSQLite, true, "new_sqlite_classes migration");
+test("Durable Object bindings match", () => {
+  assert.deepEqual(Object.keys(workerOptions.durableObjects ?? {}).sort(), Object.keys(DURABLE_OBJECTS).sort());
+  for (const [name, expected] of Object.entries(DURABLE_OBJECTS)) {
+    const d = workerOptions.durableObjects[name];
+    assert.equal(d.className, expected.className, name);
+    assert.equal(d.useSQLite, true, `${name}: new_sqlite_classes migration`);
+  }
 });
 
 test("assets: build/www/, binding ASSETS, worker first on /v1/*", () => {

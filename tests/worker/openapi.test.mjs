@@ -22,10 +22,11 @@ let pub; // public mode, both providers configured
 let adm; // admin mode, Partoo only
 let bare; // nothing configured
 let limited; // rate limit 1
+let upstreams;
 
 before(async () => {
   up = await startUpstream({ partooKey: "pk", pandadocKey: "dk" });
-  const upstreams = { partoo: up.url, pandadoc: up.url };
+  upstreams = { partoo: up.url, pandadoc: up.url };
   [pub, adm, bare, limited] = await Promise.all([
     startProxy({ upstreams, bindings: { PARTOO_API_KEY: "pk", PANDADOC_API_KEY: "dk", ALLOWED_ORIGINS: ORIGIN, UPSTREAM_TIMEOUT_MS: "300" }, rateLimit: { limit: 100_000 } }),
     startProxy({ upstreams, bindings: { PARTOO_API_KEY: "pk", CLIENT_TOKENS: TOKEN, UPSTREAM_TIMEOUT_MS: "300" }, rateLimit: { limit: 100_000 } }),
@@ -52,7 +53,8 @@ test("the document is served as JSON and is an OpenAPI 3.1 document", async () =
   }
   // One create path per registered provider, with a body schema generated
   // from enlist-core; invite paths only for providers that have the call.
-  assert.deepEqual(Object.keys(doc.paths).sort(), ["/v1/health", "/v1/openapi.json", "/v1/pandadoc/users", "/v1/partoo/users", "/v1/partoo/users/{id}/invite"]);
+  const imports = ["", "/{id}", "/{id}/cancel", "/{id}/events", "/{id}/pause", "/{id}/results.csv", "/{id}/resume", "/{id}/retry", "/{id}/rows"].map((p) => `/v1/imports${p}`);
+  assert.deepEqual(Object.keys(doc.paths).sort(), ["/v1/health", ...imports, "/v1/openapi.json", "/v1/pandadoc/imports", "/v1/pandadoc/users", "/v1/partoo/imports", "/v1/partoo/users", "/v1/partoo/users/{id}/invite"]);
   const params = (p) => doc.paths[p].post.parameters.filter((x) => x.in === "query").map((x) => x.name);
   assert.deepEqual(params("/v1/partoo/users"), []);
   assert.deepEqual(params("/v1/pandadoc/users"), ["notify_user", "notify_ws_admins"]);
@@ -174,10 +176,103 @@ test("every documented status and problem type is produced by the code", async (
   up.script({ status: 400, body: { errors: { json: { user_id: ["Not a valid id."] } } } });
   await adm.call(invite(id), { method: "POST", headers: auth }); // 422 validation (provider)
 
+  // Import jobs (admin mode; public mode has no such routes).
+  const csv = (rows) => ({ method: "POST", body: ["email,first_name,last_name", ...rows].join("\n"), headers: { ...auth, "content-type": "text/csv" } });
+  const job = await adm.call("/v1/partoo/imports", csv(["imp1@example.com,A,B"])); // 202
+  assert.equal(job.status, 202, job.text);
+  const jid = job.body.id;
+  const other = "partoo-" + "0".repeat(32);
+  await adm.call("/v1/partoo/imports?dry_run=true", csv(["x,A,B"])); // 200 dry run
+  await adm.call("/v1/partoo/imports", { method: "POST", body: "{", headers: { ...auth, "content-type": "application/json" } }); // 400 invalid_json
+  await adm.call("/v1/partoo/imports", csv(['"open'])); // 400 invalid_csv
+  await adm.socket("POST", "/v1/partoo/imports", cutOff(adm, "/v1/partoo/imports", `Authorization: Bearer ${TOKEN}\r\n`)); // 400 bad_request
+  await adm.call("/v1/partoo/imports", { method: "POST", body: "x" }); // 401
+  await adm.call("/v1/partoo/imports", { ...csv([]), headers: { ...auth, "content-type": "text/csv", origin: "https://evil.example" } }); // 403
+  await pub.call("/v1/partoo/imports", csv([])); // 404 (public mode)
+  await adm.call("/v1/partoo/imports", { method: "POST", body: "x".repeat(11 * 1024 * 1024), headers: { ...auth, "content-type": "text/csv" } }); // 413
+  await adm.call("/v1/partoo/imports", { method: "POST", body: "x", headers: { ...auth, "content-type": "text/plain" } }); // 415
+  await adm.call("/v1/partoo/imports", { method: "POST", body: "[]", headers: { ...auth, "content-type": "application/json" } }); // 422
+  await adm.call("/v1/pandadoc/imports", csv([])); // 503 (no key)
+  await adm.call("/v1/partoo/imports", { method: "OPTIONS" }); // 204
+  await adm.call("/v1/partoo/imports", { method: "OPTIONS", headers: { origin: "https://evil.example" } }); // 403
+  await pub.call("/v1/partoo/imports", { method: "OPTIONS" }); // 404 (public mode)
+  await adm.call("/v1/partoo/imports", { method: "GET" }); // 405
+  await adm.call("/v1/partoo/imports", { method: "GET", headers: { origin: "https://evil.example" } }); // 403 other method
+  for (const [part, method] of [["", "GET"], ["/rows", "GET"], ["/results.csv", "GET"], ["/events", "GET"], ["/pause", "POST"], ["/resume", "POST"], ["/cancel", "POST"], ["/retry", "POST"]]) {
+    const path = `/v1/imports/${jid}${part}`;
+    if (part !== "/events") await adm.call(path, { method, headers: auth }); // 200 (or 409 for an action that does not apply)
+    await adm.call(path, { method }); // 401
+    await adm.call(path, { method, headers: { ...auth, origin: "https://evil.example" } }); // 403
+    await adm.call(`/v1/imports/${other}${part}`, { method, headers: auth }); // 404
+    await adm.call(path, { method: "OPTIONS" }); // 204
+    await adm.call(path, { method: "OPTIONS", headers: { origin: "https://evil.example" } }); // 403
+    await pub.call(path, { method: "OPTIONS" }); // 404
+    await adm.call(path, { method: "PUT", body: "x" }); // 405
+    await adm.call(path, { method: "PUT", body: "x", headers: { origin: "https://evil.example" } }); // 403 other method
+  }
+  await adm.call(`/v1/imports/${jid}/rows?limit=0`, { headers: auth }); // 422
+  // The job has one row: by now it is done, so these do not apply (409).
+  for (let i = 0; i < 50 && (await adm.call(`/v1/imports/${jid}`, { headers: auth })).body.status !== "done"; i++) await new Promise((r) => setTimeout(r, 100));
+  for (const action of ["resume", "pause", "cancel"]) await adm.call(`/v1/imports/${jid}/${action}`, { method: "POST", headers: auth }); // 409 import_state
+  // A row the provider refuses is failed; retry sends it again (200).
+  up.script({ status: 400, body: { errors: { json: { email: ["Not a valid email address."] } } } });
+  const failing = (await adm.call("/v1/partoo/imports", csv(["imp2@example.com,A,B"]))).body.id;
+  for (let i = 0; i < 50 && (await adm.call(`/v1/imports/${failing}`, { headers: auth })).body.status !== "done"; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal((await adm.call(`/v1/imports/${failing}/retry`, { method: "POST", headers: auth })).status, 200);
+  await adm.call("/v1/imports", { headers: auth }); // 200
+  await adm.call("/v1/imports"); // 401
+  await adm.call("/v1/imports", { headers: { ...auth, origin: "https://evil.example" } }); // 403
+  await pub.call("/v1/imports"); // 404
+  await adm.call("/v1/imports", { method: "OPTIONS" }); // 204
+  await adm.call("/v1/imports", { method: "OPTIONS", headers: { origin: "https://evil.example" } }); // 403
+  await pub.call("/v1/imports", { method: "OPTIONS" }); // 404
+  await adm.call("/v1/imports", { method: "POST", body: "x" }); // 405
+  await adm.call("/v1/imports", { method: "POST", body: "x", headers: { origin: "https://evil.example" } }); // 403 other method
+  // The events stream of a finished job: one `end` event.
+  const events = await adm.call(`/v1/imports/${jid}/events`, { headers: auth });
+  assert.match(events.text, /^event: end\ndata: \{/);
+  // Too many active jobs: a paced admin Worker with a limit of one.
+  {
+    const paced = await startProxy({ upstreams, bindings: { PARTOO_API_KEY: "pk", CLIENT_TOKENS: TOKEN, PARTOO_RATE_PER_MINUTE: "1", IMPORT_MAX_ACTIVE_JOBS: "1" }, rateLimit: { limit: 100_000 } });
+    try {
+      const slow = await paced.call("/v1/partoo/imports", csv(["p1@example.com,A,B", "p2@example.com,A,B"]));
+      assert.equal(slow.status, 202);
+      const refused = await paced.call("/v1/partoo/imports", csv(["p3@example.com,A,B"])); // 409 too_many_imports
+      assert.equal(refused.status, 409, refused.text);
+      // One row a minute: the job is still running, so every action applies once.
+      for (const action of ["pause", "resume", "cancel"]) {
+        const res = await paced.call(`/v1/imports/${slow.body.id}/${action}`, { method: "POST", headers: auth });
+        assert.equal(res.status, 200, `${action}: ${res.text}`);
+      }
+    } finally {
+      paced.seen.forEach((s) => adm.seen.push(s));
+      await paced.dispose();
+    }
+  }
+  // Over the read budget: 429 on every import operation.
+  {
+    const lim = await startProxy({ upstreams, bindings: { PARTOO_API_KEY: "pk", CLIENT_TOKENS: TOKEN }, rateLimit: { limit: 1 }, readRateLimit: { limit: 1 } });
+    try {
+      const reads = [["/v1/partoo/imports", csv(["r@example.com,A,B"])], ["/v1/imports", { headers: auth }], ...["", "/rows", "/results.csv", "/events"].map((p) => [`/v1/imports/${other}${p}`, { headers: auth }]), ...["/pause", "/resume", "/cancel", "/retry"].map((p) => [`/v1/imports/${other}${p}`, { method: "POST", headers: auth }])];
+      const evil = { origin: "https://evil.example" };
+      for (const path of ["/v1/partoo/imports", "/v1/imports", ...["", "/rows", "/results.csv", "/events", "/pause", "/resume", "/cancel", "/retry"].map((p) => `/v1/imports/${other}${p}`)]) {
+        reads.push([path, { method: "OPTIONS", headers: evil }], [path, { method: "PUT", body: "x" }]);
+      }
+      for (const [path, init] of reads) {
+        let status;
+        for (let i = 0; i < 3 && status !== 429; i++) status = (await lim.call(path, init)).status;
+        assert.equal(status, 429, `${init.method ?? "GET"} ${path}`);
+      }
+    } finally {
+      lim.seen.forEach((s) => adm.seen.push(s));
+      await lim.dispose();
+    }
+  }
+
   // Compare with the document.
   // The code is the same for every provider: count an answer on any
   // provider's path for the operation.
-  const generic = (where) => where.replace(/\/v1\/[a-z0-9]+\/users/, "/v1/{provider}/users");
+  const generic = (where) => where.replace(/\/v1\/[a-z0-9]+\/(users|imports)/, (_, part) => `/v1/{provider}/${part}`).replace("/v1/{provider}/imports/", "/v1/imports/");
   const seen = new Set([pub, adm, bare, limited].flatMap((w) => w.seen.map((s) => `${generic(s.where)} ${s.status} ${s.slug ?? ""}`.trim())));
   const doc = pub.checker;
   const { body: document } = await pub.call("/v1/openapi.json");

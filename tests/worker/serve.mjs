@@ -34,6 +34,13 @@ export const ASSETS_DIR = `${ROOT}build/www`;
 export const COMPATIBILITY_DATE = "2026-04-01";
 /** Same as `[[ratelimits]] simple` in wrangler.toml. */
 export const RATE_LIMIT = Object.freeze({ limit: 30, period: 60 });
+/** Same as the READ_RATE_LIMITER `[[ratelimits]]` in wrangler.toml: reading and steering import jobs. */
+export const READ_RATE_LIMIT = Object.freeze({ limit: 600, period: 60 });
+/** Same as `[durable_objects]` (with `new_sqlite_classes`) in wrangler.toml. */
+export const DURABLE_OBJECTS = Object.freeze({
+  IDEMPOTENCY: Object.freeze({ className: "IdempotencyStore", useSQLite: true }),
+  IMPORTS: Object.freeze({ className: "ImportRunner", useSQLite: true }),
+});
 
 /**
  * Reads the `[vars]` table of wrangler.toml (string values only, which is all
@@ -97,6 +104,11 @@ export function parseDevVars(text) {
  * @param {{limit?: number, period?: 10 | 60} | null} [options.rateLimit]
  *   overrides the RATE_LIMITER binding (default: wrangler.toml's 30 per
  *   60 s); `null` leaves the binding out.
+ * @param {{limit?: number, period?: 10 | 60} | null} [options.readRateLimit]
+ *   overrides the READ_RATE_LIMITER binding likewise.
+ * @param {string} [options.persist] a directory where Durable Objects keep
+ *   their storage (default: memory), so that a Worker started again on it
+ *   finds them, as after a restart.
  * @param {boolean} [options.verbose=false] print Miniflare's and the
  *   Worker's logs.
  * @param {(entry: {level: string, message: string}) => void} [options.onLog]
@@ -117,6 +129,8 @@ export async function startWorker({
   bindings = {},
   upstreams = {},
   rateLimit = {},
+  readRateLimit = {},
+  persist,
   verbose = false,
   onLog,
   scriptPath = SCRIPT_PATH,
@@ -163,16 +177,29 @@ export async function startWorker({
       // routing sends /v1/* straight to it (wrangler: run_worker_first).
       routerConfig: { has_user_worker: true, static_routing: { user_worker: ["/v1/*"] } },
     },
-    durableObjects: { IDEMPOTENCY: { className: "IdempotencyStore", useSQLite: true } },
-    ratelimits:
-      rateLimit === null
-        ? undefined
+    durableObjects: Object.fromEntries(Object.entries(DURABLE_OBJECTS).map(([k, v]) => [k, { ...v }])),
+    durableObjectsPersist: persist ?? false,
+    ratelimits: {
+      ...(rateLimit === null
+        ? {}
         : {
             RATE_LIMITER: {
               namespace_id: "1001",
               simple: { limit: rateLimit.limit ?? RATE_LIMIT.limit, period: rateLimit.period ?? RATE_LIMIT.period },
             },
-          },
+          }),
+      ...(readRateLimit === null
+        ? {}
+        : {
+            READ_RATE_LIMITER: {
+              namespace_id: "1002",
+              simple: {
+                limit: readRateLimit.limit ?? READ_RATE_LIMIT.limit,
+                period: readRateLimit.period ?? READ_RATE_LIMIT.period,
+              },
+            },
+          }),
+    },
     bindings: { ...wranglerVars(), ...upstreamBindings, ...bindings },
   });
   let ready;

@@ -226,6 +226,8 @@ problem_kinds! {
     BadRequest = (400, "bad_request", "Bad request", BadRequest),
     /// The body is not JSON.
     InvalidJson = (400, "invalid_json", "The body is not valid JSON", BadRequest),
+    /// An import file is not a readable CSV (or not UTF-8).
+    InvalidCsv = (400, "invalid_csv", "The file is not a readable CSV", BadRequest),
     /// A client token is required and was missing or wrong.
     Unauthorized = (401, "unauthorized", "Missing or invalid client token", Unauthorized),
     /// A cross-origin request from an origin not in `ALLOWED_ORIGINS`.
@@ -238,6 +240,12 @@ problem_kinds! {
     MethodNotAllowed = (405, "method_not_allowed", "Method Not Allowed", BadRequest),
     /// The first request with this `Idempotency-Key` is still running.
     IdempotencyInFlight = (409, "idempotency_in_flight", "A request with this Idempotency-Key is in progress", Conflict),
+    /// The client token has as many import jobs queued, running or paused
+    /// as it may have at once; retrying helps once one has finished.
+    TooManyImports = (409, "too_many_imports", "Too many active import jobs", Conflict),
+    /// The import job cannot do that now (resume a job that is not paused,
+    /// pause a finished one…).
+    ImportState = (409, "import_state", "The import job cannot do that now", BadRequest),
     /// The body is over the size limit.
     PayloadTooLarge = (413, "payload_too_large", "Payload too large", TooLarge),
     /// The body is not declared as JSON.
@@ -324,6 +332,7 @@ mod tests {
                     | (ProblemKind::IdempotencyKeyReused, ClientKind::BadRequest)
                     | (ProblemKind::MethodNotAllowed, ClientKind::BadRequest)
                     | (ProblemKind::UnsupportedMediaType, ClientKind::BadRequest)
+                    | (ProblemKind::ImportState, ClientKind::BadRequest)
             );
             assert!(refined || by_status == kind.client_kind(), "{kind:?}");
         }

@@ -68,19 +68,24 @@ pub struct Call<'a> {
 }
 
 impl<'a> Call<'a> {
-    fn problem(&self, problem: Problem) -> Handled {
+    pub(crate) fn problem(&self, problem: Problem) -> Handled {
         Reply::problem(&problem, self.request_id).into()
     }
 
-    fn header(&self, name: &str) -> Option<String> {
+    pub(crate) fn header(&self, name: &str) -> Option<String> {
         self.headers.get(name).ok().flatten()
     }
 
     /// Token check and rate limit. `Ok(scope)`: whom the call's
     /// `Idempotency-Key` belongs to ([`Caller::scope`]).
-    async fn admit(&mut self) -> Result<String, Handled> {
+    pub(crate) async fn admit(&mut self) -> Result<String, Handled> {
+        self.admit_with(RATE_LIMITER).await
+    }
+
+    /// [`Call::admit`] against another rate-limiting binding.
+    pub(crate) async fn admit_with(&mut self, limiter: &str) -> Result<String, Handled> {
         let caller = Caller::identify(self.config, self.headers);
-        if !within_rate_limit(self.env, &caller.rate_key(), self.log).await {
+        if !within_rate_limit(self.env, limiter, &caller.rate_key(), self.log).await {
             return Err(self.problem(rate_limited()));
         }
         caller.scope().map_err(|_| {
@@ -103,7 +108,7 @@ impl<'a> Call<'a> {
     }
 
     /// The provider's settings, or the 503.
-    fn ready(&mut self, provider: &dyn AnyProvider) -> Result<&'a Ready, Handled> {
+    pub(crate) fn ready(&mut self, provider: &dyn AnyProvider) -> Result<&'a Ready, Handled> {
         let config: &'a Config = self.config;
         let state = config.provider(provider.id()).map(|p| p.state.as_ref());
         match state {
@@ -207,27 +212,27 @@ impl<'a> Call<'a> {
     }
 
     /// The declared `Content-Length`, or the 413 when it is over the limit.
-    fn declared_length(&self) -> Result<Option<u64>, Handled> {
+    pub(crate) fn declared_length(&self, limit: usize) -> Result<Option<u64>, Handled> {
         let declared = self
             .header("content-length")
             .and_then(|v| v.trim().parse::<u64>().ok());
         match declared {
-            Some(n) if n > MAX_BODY as u64 => Err(self.too_large()),
+            Some(n) if n > limit as u64 => Err(self.too_large(limit)),
             other => Ok(other),
         }
     }
 
-    fn too_large(&self) -> Handled {
+    pub(crate) fn too_large(&self, limit: usize) -> Handled {
         self.problem(Problem::new(
             Kind::PayloadTooLarge,
-            format!("The body is over {MAX_BODY} bytes."),
+            format!("The body is over {limit} bytes."),
         ))
     }
 
     /// The 400 for a body the runtime could not deliver whole: the client
     /// stopped before its declared `Content-Length`, or its chunked framing is
     /// broken. Nothing was read that could be forwarded.
-    fn broken_body(&mut self) -> Handled {
+    pub(crate) fn broken_body(&mut self) -> Handled {
         self.log.notes.push("request_body_unreadable".into());
         self.problem(Problem::new(
             Kind::BadRequest,
@@ -293,8 +298,8 @@ pub fn rate_limited() -> Problem {
 /// Counts a call against the rate limit for `key`; `false` when it is over.
 /// A missing or failing binding counts as "within the limit" and is noted in
 /// the log.
-pub async fn within_rate_limit(env: &Env, key: &str, log: &mut LogLine) -> bool {
-    let limiter = match env.rate_limiter(RATE_LIMITER) {
+pub async fn within_rate_limit(env: &Env, binding: &str, key: &str, log: &mut LogLine) -> bool {
+    let limiter = match env.rate_limiter(binding) {
         Ok(l) => l,
         Err(_) => {
             log.notes.push("rate_limiter_unavailable".into());
@@ -356,7 +361,7 @@ pub async fn drain_unread(req: &web_sys::Request) {
 }
 
 /// A request body as read.
-enum Body {
+pub(crate) enum Body {
     /// The whole body.
     Whole(Vec<u8>),
     /// Over [`MAX_BODY`] bytes.
@@ -366,13 +371,17 @@ enum Body {
     Broken,
 }
 
-/// Reads at most [`MAX_BODY`] bytes (nothing is kept beyond that). With a
+/// Reads at most `limit` bytes (nothing is kept beyond that). With a
 /// declared (and already checked) `Content-Length` the runtime delivers at
 /// most that many bytes, so the body is read in one piece; otherwise it is
 /// streamed and reading stops at the limit (the rest is drained, see
 /// [`DRAIN_LIMIT`]). A read the runtime fails is [`Body::Broken`], never an
 /// internal error: only the client can cause it.
-async fn read_body(req: &web_sys::Request, declared: bool) -> worker::Result<Body> {
+pub(crate) async fn read_body(
+    req: &web_sys::Request,
+    declared: bool,
+    limit: usize,
+) -> worker::Result<Body> {
     let Some(stream) = req.body() else {
         return Ok(Body::Whole(Vec::new()));
     };
@@ -381,7 +390,7 @@ async fn read_body(req: &web_sys::Request, declared: bool) -> worker::Result<Bod
             return Ok(Body::Broken);
         };
         let body = worker::js_sys::Uint8Array::new(&buffer).to_vec();
-        return Ok(if body.len() <= MAX_BODY {
+        return Ok(if body.len() <= limit {
             Body::Whole(body)
         } else {
             Body::TooLarge
@@ -393,7 +402,7 @@ async fn read_body(req: &web_sys::Request, declared: bool) -> worker::Result<Bod
         let Ok(chunk) = chunk else {
             return Ok(Body::Broken);
         };
-        if body.len() + chunk.len() > MAX_BODY {
+        if body.len() + chunk.len() > limit {
             drain_stream(stream, body.len() + chunk.len()).await;
             return Ok(Body::TooLarge);
         }
@@ -403,7 +412,7 @@ async fn read_body(req: &web_sys::Request, declared: bool) -> worker::Result<Bod
 }
 
 /// Drains an oversized body whose declared length is within [`DRAIN_LIMIT`].
-async fn drain_declared(call: &Call<'_>, req: &web_sys::Request) {
+pub(crate) async fn drain_declared(call: &Call<'_>, req: &web_sys::Request) {
     let declared = call
         .header("content-length")
         .and_then(|v| v.trim().parse::<u64>().ok())
@@ -443,16 +452,16 @@ pub async fn create_user(
             "The body must be JSON, sent with Content-Type: application/json.",
         )));
     }
-    let declared = match call.declared_length() {
+    let declared = match call.declared_length(MAX_BODY) {
         Ok(d) => d.is_some(),
         Err(h) => {
             drain_declared(call, req).await;
             return Ok(h);
         }
     };
-    let body = match read_body(req, declared).await? {
+    let body = match read_body(req, declared, MAX_BODY).await? {
         Body::Whole(body) => body,
-        Body::TooLarge => return Ok(call.too_large()),
+        Body::TooLarge => return Ok(call.too_large(MAX_BODY)),
         Body::Broken => return Ok(call.broken_body()),
     };
 
@@ -574,7 +583,7 @@ pub async fn invite(
         };
         return Ok(call.problem(Problem::new(Kind::Policy, detail).with_errors(vec![refusal])));
     }
-    if let Err(h) = call.declared_length() {
+    if let Err(h) = call.declared_length(MAX_BODY) {
         drain_declared(call, req).await;
         return Ok(h);
     }

@@ -142,6 +142,9 @@ pub struct Reply {
     /// The problem slug, for the log.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
+    /// `Location`, for a created import job (never stored).
+    #[serde(skip)]
+    pub location: Option<String>,
 }
 
 impl Reply {
@@ -153,6 +156,7 @@ impl Reply {
             retry_after: problem.retry_after,
             allow: problem.allow,
             problem: Some(problem.kind.slug().to_string()),
+            location: None,
         }
     }
 
@@ -164,6 +168,7 @@ impl Reply {
             retry_after: None,
             allow: None,
             problem: None,
+            location: None,
         }
     }
 

@@ -116,6 +116,9 @@ struct Out {
     allow_origin: Option<String>,
     /// A preflight answer: the methods to allow.
     preflight: Option<&'static str>,
+    /// A streamed answer with its own body and content type; the common
+    /// headers are added to it.
+    raw: Option<web_sys::Response>,
 }
 
 impl Out {
@@ -125,6 +128,7 @@ impl Out {
             replayed: false,
             allow_origin: None,
             preflight: None,
+            raw: None,
         }
     }
 }
@@ -230,7 +234,8 @@ async fn handle(
         headers: &headers,
         request_id,
     };
-    let Some(route) = route::resolve(path) else {
+    let route = route::resolve(path).filter(|r| !(r.is_import() && config.mode == Mode::Public));
+    let Some(route) = route else {
         return Ok(Out::new(refused.answer(Problem::not_found(), log).await));
     };
     log.route = route.template();
@@ -258,12 +263,11 @@ async fn handle(
         let problem = Problem::method_not_allowed(route.allow());
         return Ok(with_cors(Out::new(refused.answer(problem, log).await)));
     }
-    let (provider, invitee) = match route {
+    match route {
         Route::Health => return Ok(with_cors(Out::new(health(&config)))),
         Route::OpenApi => return Ok(with_cors(Out::new(Reply::json(200, openapi::document())))),
-        Route::CreateUser(provider) => (provider, None),
-        Route::Invite(provider, user_id) => (provider, Some(user_id)),
-    };
+        _ => {}
+    }
     let mut call = api::Call {
         env,
         config: &config,
@@ -273,13 +277,34 @@ async fn handle(
         query,
         log,
     };
-    let handled = match invitee {
-        None => api::create_user(&mut call, req, provider).await?,
-        Some(user_id) => api::invite(&mut call, req, provider, user_id).await?,
+    let answer = match route {
+        Route::CreateUser(provider) => api::create_user(&mut call, req, provider).await?.into(),
+        Route::Invite(provider, user_id) => {
+            api::invite(&mut call, req, provider, user_id).await?.into()
+        }
+        Route::CreateImport(_) | Route::Imports | Route::Import(..) => {
+            // Boxed: the import routes are not inlined into the create path.
+            let routed: std::pin::Pin<Box<dyn std::future::Future<Output = _> + '_>> =
+                Box::pin(imports::routes::route(&mut call, req, route));
+            routed.await?
+        }
+        Route::Health | Route::OpenApi => {
+            return Err(worker::Error::RustError("unreachable route".into()))
+        }
     };
-    let mut out = with_cors(Out::new(handled.reply));
-    out.replayed = handled.replayed;
-    Ok(out)
+    let out = match answer {
+        imports::routes::Answer::Reply(handled) => {
+            let mut out = Out::new(handled.reply);
+            out.replayed = handled.replayed;
+            out
+        }
+        imports::routes::Answer::Stream(response) => {
+            let mut out = Out::new(Reply::json(response.status(), String::new()));
+            out.raw = Some(response);
+            out
+        }
+    };
+    Ok(with_cors(out))
 }
 
 /// What a refusal on path, origin or method needs.
@@ -296,7 +321,7 @@ impl Refusal<'_> {
     /// origins is bounded too.
     async fn answer(&self, problem: Problem, log: &mut LogLine) -> Reply {
         let key = api::Caller::identify(self.config, self.headers).rate_key();
-        let problem = if api::within_rate_limit(self.env, &key, log).await {
+        let problem = if api::within_rate_limit(self.env, api::RATE_LIMITER, &key, log).await {
             problem
         } else {
             api::rate_limited()
@@ -340,9 +365,14 @@ fn health(config: &Config) -> Reply {
 }
 
 fn respond(out: &Out, request_id: &str) -> worker::Result<web_sys::Response> {
-    let headers = web_sys::Headers::new()?;
+    let headers = match &out.raw {
+        Some(raw) => raw.headers(),
+        None => web_sys::Headers::new()?,
+    };
     let status = out.reply.status;
-    if status != 204 {
+    if out.raw.is_some() {
+        // The stream set its own content type.
+    } else if status != 204 {
         let content_type = if status < 300 {
             "application/json"
         } else {
@@ -380,6 +410,12 @@ fn respond(out: &Out, request_id: &str) -> worker::Result<web_sys::Response> {
     }
     if out.replayed {
         headers.set("idempotent-replayed", "true")?;
+    }
+    if let Some(location) = &out.reply.location {
+        headers.set("location", location)?;
+    }
+    if let Some(raw) = &out.raw {
+        return Ok(Clone::clone(raw));
     }
     let init = web_sys::ResponseInit::new();
     init.set_status(status);

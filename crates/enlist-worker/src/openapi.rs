@@ -44,6 +44,7 @@ pub fn build() -> Value {
     // One path item per provider (and per invite call), from the templates.
     let users = doc.pointer(USERS).cloned().unwrap_or_else(|| json!({}));
     let invite = doc.pointer(INVITE).cloned().unwrap_or_else(|| json!({}));
+    let imports = doc.pointer(IMPORTS).cloned().unwrap_or_else(|| json!({}));
     let mut items = Vec::new();
     for p in REGISTRY {
         let mut item = users.clone();
@@ -77,6 +78,26 @@ pub fn build() -> Value {
             }
         }
         items.push((format!("/v1/{}/users", p.id()), item));
+        let mut item = imports.clone();
+        set(
+            &mut item,
+            "/post/operationId",
+            json!(format!("createImport_{}", p.id())),
+        );
+        set(
+            &mut item,
+            "/post/summary",
+            json!(format!(
+                "Start an import job of {} users (admin mode)",
+                p.name()
+            )),
+        );
+        set(
+            &mut item,
+            "/post/requestBody/content/application~1json/schema/properties/rows/items",
+            object_schema(p.schema()),
+        );
+        items.push((format!("/v1/{}/imports", p.id()), item));
         if p.has_invite() {
             let mut item = invite.clone();
             set(
@@ -100,8 +121,9 @@ pub fn build() -> Value {
         if let Some(preflight) = preflight {
             for (path, item) in paths.iter_mut() {
                 let mut options = preflight.clone();
-                // Only a path with a parameter can name something that is not there.
-                if !path.contains('{') {
+                // Only a path with a parameter can name something that is not
+                // there, or an import path (which public mode does not serve).
+                if !path.contains('{') && !path.contains("/imports") {
                     if let Some(Value::Object(responses)) = options.get_mut("responses") {
                         responses.remove("404");
                     }
@@ -121,6 +143,7 @@ pub fn build() -> Value {
 
 const USERS: &str = "/components/x-enlist-provider-paths/users";
 const INVITE: &str = "/components/x-enlist-provider-paths/invite";
+const IMPORTS: &str = "/components/x-enlist-provider-paths/imports";
 
 /// A JSON Schema (2020-12) of an enlist-core object schema: the structural
 /// part of its rules.
@@ -283,8 +306,19 @@ mod tests {
             paths,
             [
                 "/v1/health",
+                "/v1/imports",
+                "/v1/imports/{id}",
+                "/v1/imports/{id}/cancel",
+                "/v1/imports/{id}/events",
+                "/v1/imports/{id}/pause",
+                "/v1/imports/{id}/results.csv",
+                "/v1/imports/{id}/resume",
+                "/v1/imports/{id}/retry",
+                "/v1/imports/{id}/rows",
                 "/v1/openapi.json",
+                "/v1/pandadoc/imports",
                 "/v1/pandadoc/users",
+                "/v1/partoo/imports",
                 "/v1/partoo/users",
                 "/v1/partoo/users/{id}/invite"
             ]
@@ -386,7 +420,63 @@ mod tests {
                 options.clone(),
             ),
         ];
+        // Import routes: 404 in public mode, where they do not exist.
+        let import_create = vec![
+            OriginNotAllowed,
+            Unauthorized,
+            RateLimited,
+            ProviderNotConfigured,
+            UnsupportedMediaType,
+            PayloadTooLarge,
+            BadRequest,
+            InvalidJson,
+            InvalidCsv,
+            Validation,
+            TooManyImports,
+            NotFound,
+            Internal,
+        ];
+        let import_read = vec![
+            OriginNotAllowed,
+            Unauthorized,
+            RateLimited,
+            NotFound,
+            Internal,
+        ];
+        let mut import_rows = import_read.clone();
+        import_rows.push(Validation);
+        let mut import_action = import_read.clone();
+        import_action.push(ImportState);
+        out.push(("/v1/imports".into(), "get", vec![200], import_read.clone()));
+        out.push((
+            "/v1/imports".into(),
+            "options",
+            vec![204],
+            options_with_id.clone(),
+        ));
+        for (part, method, kinds) in [
+            ("", "get", &import_read),
+            ("/rows", "get", &import_rows),
+            ("/results.csv", "get", &import_read),
+            ("/events", "get", &import_read),
+            ("/pause", "post", &import_action),
+            ("/resume", "post", &import_action),
+            ("/cancel", "post", &import_action),
+            ("/retry", "post", &import_action),
+        ] {
+            let path = format!("/v1/imports/{{id}}{part}");
+            out.push((path.clone(), method, vec![200], kinds.clone()));
+            out.push((path, "options", vec![204], options_with_id.clone()));
+        }
         for p in REGISTRY {
+            let imports = format!("/v1/{}/imports", p.id());
+            out.push((
+                imports.clone(),
+                "post",
+                vec![200, 202],
+                import_create.clone(),
+            ));
+            out.push((imports, "options", vec![204], options_with_id.clone()));
             let users = format!("/v1/{}/users", p.id());
             out.push((users.clone(), "post", vec![201], create.clone()));
             out.push((users, "options", vec![204], options.clone()));

@@ -51,6 +51,8 @@ kinds! {
     BadRequest = (400, "bad_request", "Bad request"),
     /// The body is not JSON.
     InvalidJson = (400, "invalid_json", "The body is not valid JSON"),
+    /// An import file is not a readable CSV (or not UTF-8).
+    InvalidCsv = (400, "invalid_csv", "The file is not a readable CSV"),
     /// A client token is required and was missing or wrong.
     Unauthorized = (401, "unauthorized", "Missing or invalid client token"),
     /// A cross-origin request from an origin not in `ALLOWED_ORIGINS`.
@@ -63,6 +65,12 @@ kinds! {
     MethodNotAllowed = (405, "method_not_allowed", "Method Not Allowed"),
     /// The first request with this `Idempotency-Key` is still running.
     IdempotencyInFlight = (409, "idempotency_in_flight", "A request with this Idempotency-Key is in progress"),
+    /// The client token has as many import jobs queued, running or paused
+    /// as it may have at once.
+    TooManyImports = (409, "too_many_imports", "Too many active import jobs"),
+    /// The import job cannot do that now (resume a job that is not paused,
+    /// pause a finished one…).
+    ImportState = (409, "import_state", "The import job cannot do that now"),
     /// The body is over the size limit.
     PayloadTooLarge = (413, "payload_too_large", "Payload too large"),
     /// The body is not declared as JSON.

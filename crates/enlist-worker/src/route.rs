@@ -19,6 +19,28 @@ pub enum Route<'p> {
     CreateUser(&'static dyn AnyProvider),
     /// `/v1/{provider}/users/{id}/invite`
     Invite(&'static dyn AnyProvider, &'p str),
+    /// `/v1/{provider}/imports`
+    CreateImport(&'static dyn AnyProvider),
+    /// `/v1/imports`
+    Imports,
+    /// `/v1/imports/{id}…`: a job (its id has the shape the runner gives)
+    /// and which part of it.
+    Import(&'p str, ImportPart),
+}
+
+/// What part of an import job a path names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportPart {
+    /// `/v1/imports/{id}`
+    Job,
+    /// `/v1/imports/{id}/rows`
+    Rows,
+    /// `/v1/imports/{id}/results.csv`
+    Results,
+    /// `/v1/imports/{id}/events`
+    Events,
+    /// `/v1/imports/{id}/{pause|resume|cancel|retry}`
+    Action(&'static str),
 }
 
 impl std::fmt::Debug for Route<'_> {
@@ -28,6 +50,9 @@ impl std::fmt::Debug for Route<'_> {
             Route::OpenApi => f.write_str("OpenApi"),
             Route::CreateUser(p) => write!(f, "CreateUser({})", p.id()),
             Route::Invite(p, id) => write!(f, "Invite({}, {id})", p.id()),
+            Route::CreateImport(p) => write!(f, "CreateImport({})", p.id()),
+            Route::Imports => f.write_str("Imports"),
+            Route::Import(id, part) => write!(f, "Import({id}, {part:?})"),
         }
     }
 }
@@ -44,15 +69,38 @@ impl Route<'_> {
     pub const fn allow(&self) -> &'static str {
         match self {
             Route::Health | Route::OpenApi => "GET, HEAD",
-            Route::CreateUser(_) | Route::Invite(..) => "POST",
+            Route::Imports | Route::Import(..) if !self.posts() => "GET",
+            Route::CreateUser(_)
+            | Route::Invite(..)
+            | Route::CreateImport(_)
+            | Route::Imports
+            | Route::Import(..) => "POST",
         }
+    }
+
+    /// Whether the route takes `POST` (else `GET`).
+    const fn posts(&self) -> bool {
+        match self {
+            Route::Health | Route::OpenApi | Route::Imports => false,
+            Route::Import(_, part) => matches!(part, ImportPart::Action(_)),
+            Route::CreateUser(_) | Route::Invite(..) | Route::CreateImport(_) => true,
+        }
+    }
+
+    /// Whether the route is part of the import API (admin mode only).
+    pub const fn is_import(&self) -> bool {
+        matches!(
+            self,
+            Route::CreateImport(_) | Route::Imports | Route::Import(..)
+        )
     }
 
     /// Whether `method` is one of [`Route::allow`].
     pub fn accepts(&self, method: &str) -> bool {
         match self {
             Route::Health | Route::OpenApi => method == "GET" || method == "HEAD",
-            Route::CreateUser(_) | Route::Invite(..) => method == "POST",
+            _ if self.posts() => method == "POST",
+            _ => method == "GET",
         }
     }
 
@@ -63,14 +111,22 @@ impl Route<'_> {
             Route::OpenApi => "/v1/openapi.json",
             Route::CreateUser(_) => "/v1/{provider}/users",
             Route::Invite(..) => "/v1/{provider}/users/{id}/invite",
+            Route::CreateImport(_) => "/v1/{provider}/imports",
+            Route::Imports => "/v1/imports",
+            Route::Import(_, ImportPart::Job) => "/v1/imports/{id}",
+            Route::Import(_, ImportPart::Rows) => "/v1/imports/{id}/rows",
+            Route::Import(_, ImportPart::Results) => "/v1/imports/{id}/results.csv",
+            Route::Import(_, ImportPart::Events) => "/v1/imports/{id}/events",
+            Route::Import(_, ImportPart::Action(_)) => "/v1/imports/{id}/{action}",
         }
     }
 
     /// The provider the route is about.
     pub fn provider(&self) -> Option<&'static dyn AnyProvider> {
         match self {
-            Route::CreateUser(p) | Route::Invite(p, _) => Some(*p),
-            Route::Health | Route::OpenApi => None,
+            Route::CreateUser(p) | Route::Invite(p, _) | Route::CreateImport(p) => Some(*p),
+            Route::Import(id, _) => crate::imports::provider_of(id),
+            Route::Health | Route::OpenApi | Route::Imports => None,
         }
     }
 }
@@ -84,14 +140,34 @@ pub fn resolve(path: &str) -> Option<Route<'_>> {
     match rest {
         "health" => return Some(Route::Health),
         "openapi.json" => return Some(Route::OpenApi),
+        "imports" => return Some(Route::Imports),
         _ => {}
     }
     let mut segments = rest.split('/');
     let id = segments.next()?;
-    if segments.next()? != "users" {
-        return None;
+    if id == "imports" {
+        let job = segments.next()?;
+        crate::imports::provider_of(job)?;
+        let part = match (segments.next(), segments.next()) {
+            (None, _) => ImportPart::Job,
+            (Some("rows"), None) => ImportPart::Rows,
+            (Some("results.csv"), None) => ImportPart::Results,
+            (Some("events"), None) => ImportPart::Events,
+            (Some(action), None) => ImportPart::Action(
+                crate::imports::routes::ACTIONS
+                    .iter()
+                    .find(|a| **a == action)?,
+            ),
+            _ => return None,
+        };
+        return Some(Route::Import(job, part));
     }
     let provider = enlist_core::provider(id)?;
+    match segments.next()? {
+        "users" => {}
+        "imports" if segments.next().is_none() => return Some(Route::CreateImport(provider)),
+        _ => return None,
+    }
     match (segments.next(), segments.next(), segments.next()) {
         (None, _, _) => Some(Route::CreateUser(provider)),
         (Some(user), Some("invite"), None)

@@ -12,7 +12,8 @@
 //!   claimed for the first send: the stored payload is rewritten without it
 //!   (`secret` remembers there was one) and the full payload stays in this
 //!   object's memory only, for a send made again after a lost answer. The
-//!   payload itself is erased once the row can no longer be sent;
+//!   payload itself is erased once the row is settled (failed rows keep it,
+//!   password-free, for `retry`) or its job cancelled;
 //! - `meta`: the pace across restarts.
 //!
 //! Every state the engine changes is written before anything else happens:
@@ -44,8 +45,8 @@ use std::collections::HashMap;
 use std::pin::pin;
 use std::time::Duration;
 use worker::{
-    durable_object, Delay, DurableObject, Env, Request, Response, Result, SqlStorage,
-    SqlStorageValue, State,
+    durable_object, Delay, DurableObject, Env, Request, Response, Result, ScheduledTime,
+    SqlStorage, SqlStorageValue, State,
 };
 
 /// Longest an alarm keeps running before it hands over to the next one.
@@ -96,6 +97,14 @@ fn now() -> Millis {
     } else {
         0
     }
+}
+
+/// An alarm time: an instant in milliseconds since the epoch (workers-rs
+/// reads a bare integer as an offset from now).
+fn alarm_at(instant: Millis) -> ScheduledTime {
+    ScheduledTime::new(worker::js_sys::Date::new(
+        &worker::wasm_bindgen::JsValue::from_f64(instant as f64),
+    ))
 }
 
 fn int(n: u64) -> SqlStorageValue {
@@ -264,14 +273,17 @@ impl ImportRunner {
         for change in changes {
             match change {
                 Change::Row { job, row, state } => {
-                    // A row that can no longer be sent loses its payload (and
-                    // with it any password).
-                    let sendable =
-                        matches!(state, RowState::Pending { .. } | RowState::InFlight { .. });
-                    if !sendable {
+                    // A row that can no longer be sent loses its payload.
+                    // Failed rows keep theirs (already without passwords,
+                    // see `payload_to_send`) for `retry`.
+                    let keeps_payload = matches!(
+                        state,
+                        RowState::Pending { .. } | RowState::InFlight { .. } | RowState::Failed(_)
+                    );
+                    if !keeps_payload {
                         self.secrets.borrow_mut().remove(&(job, row));
                     }
-                    let query = if sendable {
+                    let query = if keeps_payload {
                         "UPDATE rows SET state = ?, status = ? WHERE job = ? AND row = ?"
                     } else {
                         "UPDATE rows SET state = ?, status = ?, payload = NULL WHERE job = ? AND row = ?"
@@ -586,7 +598,7 @@ impl ImportRunner {
             if flying.is_empty() {
                 match wake {
                     Some(t) if t > at + NAP_MS || at > started + RUN_MS => {
-                        self.state.storage().set_alarm(t as i64).await?;
+                        self.state.storage().set_alarm(alarm_at(t)).await?;
                         return Ok(());
                     }
                     Some(t) => {
@@ -610,7 +622,7 @@ impl ImportRunner {
                 while let Some(sent) = flying.next().await {
                     self.record(sent)?;
                 }
-                self.state.storage().set_alarm(now() as i64).await?;
+                self.state.storage().set_alarm(alarm_at(now())).await?;
                 return Ok(());
             }
         }
@@ -809,7 +821,7 @@ impl ImportRunner {
             .at;
         if let Some(at) = oldest {
             let due = at.max(0) as Millis + self.retention_ms();
-            self.state.storage().set_alarm(due as i64).await?;
+            self.state.storage().set_alarm(alarm_at(due)).await?;
         }
         Ok(())
     }
@@ -881,9 +893,6 @@ impl ImportRunner {
             _ => None,
         })?;
         if action == "retry" && done == Some(true) {
-            // Failed rows to send again need their payloads, which were
-            // erased when they failed: they are re-sent only if the caller
-            // still has them, so retried rows without one fail at once.
             self.sql().exec(
                 "UPDATE jobs SET finished_at = NULL WHERE key = ?",
                 vec![SqlStorageValue::Integer(line.key)],
@@ -898,10 +907,16 @@ fn segments(path: &str) -> Vec<&str> {
     path.trim_matches('/').split('/').skip(1).collect()
 }
 
-fn query_param(url: &worker::Url, name: &str) -> Option<String> {
-    url.query_pairs()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
+/// A query parameter (the Worker sends only `[a-z0-9_]` values, so none
+/// needs decoding; any other is ignored).
+fn query_param(query: &str, name: &str) -> Option<String> {
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+        .filter(|v| v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        .map(str::to_string)
 }
 
 impl DurableObject for ImportRunner {
@@ -915,11 +930,34 @@ impl DurableObject for ImportRunner {
         }
     }
 
-    async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let url = req.url()?;
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        // A boxed future: the handler is not inlined into the runtime's
+        // promise glue (which at opt-level 3 doubled its size).
+        let handled: std::pin::Pin<Box<dyn std::future::Future<Output = Result<Response>> + '_>> =
+            Box::pin(self.handle(req));
+        handled.await
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        let ran: std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + '_>> =
+            Box::pin(async {
+                self.load()?;
+                self.delete_expired()?;
+                self.run().await
+            });
+        ran.await?;
+        Response::ok("")
+    }
+}
+
+impl ImportRunner {
+    /// The internal routes (see the module docs of `imports`).
+    async fn handle(&self, mut req: Request) -> Result<Response> {
+        let full = req.inner().url();
+        let (path, query, _) = crate::route::split_url(&full);
         let owner = req.headers().get(OWNER_HEADER)?.unwrap_or_default();
         let method = req.method();
-        let parts = segments(url.path());
+        let parts = segments(path);
         self.load()?;
         match (method, parts.as_slice()) {
             (worker::Method::Post, ["jobs"]) => {
@@ -929,7 +967,7 @@ impl DurableObject for ImportRunner {
                 };
                 let response = self.create(job)?;
                 if !self.running.get() {
-                    self.state.storage().set_alarm(now() as i64).await?;
+                    self.state.storage().set_alarm(alarm_at(now())).await?;
                 }
                 Ok(response)
             }
@@ -977,11 +1015,11 @@ impl DurableObject for ImportRunner {
                 match (method, rest) {
                     (worker::Method::Get, []) => Response::from_json(&self.view(&line)?),
                     (worker::Method::Get, ["rows"]) => {
-                        let status = query_param(&url, "status");
-                        let cursor = query_param(&url, "cursor")
+                        let status = query_param(query, "status");
+                        let cursor = query_param(query, "cursor")
                             .and_then(|c| c.parse().ok())
                             .unwrap_or(0);
-                        let limit = query_param(&url, "limit")
+                        let limit = query_param(query, "limit")
                             .and_then(|c| c.parse().ok())
                             .unwrap_or(DEFAULT_PAGE);
                         let mut lines = self.rows(&line, status.as_deref(), cursor, limit)?;
@@ -992,7 +1030,7 @@ impl DurableObject for ImportRunner {
                         Response::from_json(&RowsPage { rows, next })
                     }
                     (worker::Method::Get, ["results"]) => {
-                        let cursor = query_param(&url, "cursor")
+                        let cursor = query_param(query, "cursor")
                             .and_then(|c| c.parse().ok())
                             .unwrap_or(0);
                         let mut lines = self.rows(&line, None, cursor, MAX_PAGE)?;
@@ -1036,7 +1074,7 @@ impl DurableObject for ImportRunner {
                         None => Response::error("no such action", 404),
                         Some(changed) => {
                             if changed && !self.running.get() {
-                                self.state.storage().set_alarm(now() as i64).await?;
+                                self.state.storage().set_alarm(alarm_at(now())).await?;
                             }
                             let line = self.job_line(id, &owner)?.unwrap_or(line);
                             let response = Response::from_json(&self.view(&line)?)?;
@@ -1052,13 +1090,6 @@ impl DurableObject for ImportRunner {
             }
             _ => Response::error("no such route", 404),
         }
-    }
-
-    async fn alarm(&self) -> Result<Response> {
-        self.load()?;
-        self.delete_expired()?;
-        self.run().await?;
-        Response::ok("")
     }
 }
 
