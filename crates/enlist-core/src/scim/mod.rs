@@ -1,0 +1,76 @@
+//! SCIM 2.0 (RFC 7643, RFC 7644) for Partoo, without I/O: what the Worker's
+//! `/scim/v2/partoo` routes need to let Okta and Microsoft Entra ID
+//! provision, update and deactivate Partoo users.
+//!
+//! - [`user`]: the User resource enlist supports, read with case-insensitive
+//!   attribute names and every problem reported at once;
+//! - [`mapping`]: SCIM User ↔ Partoo (create payload, update payload,
+//!   Partoo user → resource, languages);
+//! - [`error`]: the SCIM error body, with enlist's issues attached.
+//!
+//! A `POST /Users` body as Partoo's create payload:
+//!
+//! ```
+//! use enlist_core::scim::{mapping, ScimUser};
+//!
+//! let input = ScimUser::read(br#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],
+//!     "userName":"ada@example.com","name":{"givenName":"Ada","familyName":"Lovelace"},
+//!     "preferredLanguage":"pt-BR","active":false}"#)?;
+//! let payload = mapping::create_payload(&input.user);
+//! assert_eq!(*payload.body, serde_json::json!({"email":"ada@example.com",
+//!     "first_name":"Ada","last_name":"Lovelace","lang":"pt-br"}));
+//! assert!(payload.disabled);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod error;
+pub mod mapping;
+pub mod user;
+
+#[cfg(test)]
+mod tests;
+
+pub use error::{ScimError, ScimType};
+pub use user::ScimUser;
+
+/// The media type of every SCIM request and answer body.
+pub const CONTENT_TYPE: &str = "application/scim+json";
+/// The core User schema.
+pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+/// The enterprise User extension (read and ignored: Partoo has none of its
+/// attributes).
+pub const ENTERPRISE_USER_SCHEMA: &str =
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+/// The `ListResponse` message.
+pub const LIST_RESPONSE_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+/// The `PatchOp` message.
+pub const PATCH_OP_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+/// The `Error` message.
+pub const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+/// enlist's extension of the `Error` message: `{"issues": [{path, code,
+/// message, params}]}`, every problem of a validation failure.
+pub const ISSUES_SCHEMA: &str = "urn:enlist:params:scim:api:messages:2.0:Issues";
+/// The `ServiceProviderConfig` schema.
+pub const SERVICE_PROVIDER_CONFIG_SCHEMA: &str =
+    "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
+/// The `ResourceType` schema.
+pub const RESOURCE_TYPE_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:ResourceType";
+/// The `Schema` schema.
+pub const SCHEMA_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Schema";
+/// Most resources in one `ListResponse` (Partoo's largest page).
+pub const MAX_RESULTS: u32 = crate::partoo::users::MAX_PER_PAGE;
+/// Longest `externalId` kept, in characters.
+pub const MAX_EXTERNAL_ID: usize = 512;
+
+/// `text` equals `name` ignoring ASCII case (SCIM attribute names, schema
+/// URNs and operators are case-insensitive).
+fn eq_ci(text: &str, name: &str) -> bool {
+    text.eq_ignore_ascii_case(name)
+}
+
+/// `text` without a leading `prefix` compared ignoring ASCII case.
+fn strip_prefix_ci<'t>(text: &'t str, prefix: &str) -> Option<&'t str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
+}

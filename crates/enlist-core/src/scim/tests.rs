@@ -1,0 +1,676 @@
+//! SCIM: tables for each piece, and property tests for the Partoo round
+//! trip and the readers.
+
+use super::mapping::{changes, create_payload, lang_from_tag, scim_pointer, tag_for_lang, to_scim};
+use super::user::{Email, Name, ScimUser};
+use super::*;
+use crate::partoo::users::{User as PartooUser, UserUpdate};
+use crate::partoo::{Lang, Partoo};
+use crate::{Code, Provider, RetryAfter};
+use proptest::prelude::*;
+use serde_json::{json, Value};
+
+const BASE: &str = "https://enlist.example/scim/v2/partoo";
+const ID: &str = "5409c35a97bbc544d8e26737";
+
+fn read(body: Value) -> Result<user::Input, ScimError> {
+    ScimUser::read(body.to_string().as_bytes())
+}
+
+fn issues(error: &ScimError) -> Vec<(&str, Code)> {
+    error
+        .issues
+        .iter()
+        .map(|i| (i.path.as_str(), i.code))
+        .collect()
+}
+
+fn partoo_user() -> PartooUser {
+    PartooUser {
+        id: ID.into(),
+        email: "ada@example.com".into(),
+        first_name: "Ada".into(),
+        last_name: "Lovelace".into(),
+        lang: Some("fr".into()),
+        ..PartooUser::default()
+    }
+}
+
+// ---- the resource ------------------------------------------------------------
+
+#[test]
+fn oktas_create_body_is_read() {
+    let input = read(json!({
+        "schemas": [USER_SCHEMA],
+        "userName": "ada@example.com",
+        "name": {"givenName": "Ada", "familyName": "Lovelace"},
+        "emails": [{"primary": true, "value": "ada@example.com", "type": "work"}],
+        "displayName": "Ada Lovelace",
+        "locale": "en-US",
+        "externalId": "00u1ab2cd3",
+        "groups": [],
+        "password": "t1meMa$heen",
+        "active": true
+    }))
+    .expect("Okta's body");
+    assert_eq!(
+        input.user,
+        ScimUser {
+            external_id: Some("00u1ab2cd3".into()),
+            user_name: Some("ada@example.com".into()),
+            name: Some(Name {
+                given_name: Some("Ada".into()),
+                family_name: Some("Lovelace".into())
+            }),
+            emails: vec![Email::work("ada@example.com")],
+            active: Some(true),
+            locale: Some("en-US".into()),
+            ..ScimUser::new()
+        }
+    );
+    assert_eq!(input.ignored, ["displayName", "password"]);
+    assert!(!format!("{input:?}").contains("t1meMa"));
+}
+
+#[test]
+fn entras_create_body_is_read_with_its_extension_ignored() {
+    let input = read(json!({
+        "schemas": [USER_SCHEMA, ENTERPRISE_USER_SCHEMA],
+        "externalId": "ada",
+        "userName": "ada@contoso.com",
+        "active": "True",
+        "displayName": "Ada Lovelace",
+        "emails": [{"primary": "true", "type": "work", "value": "ada@contoso.com"}],
+        "meta": {"resourceType": "User"},
+        "name": {"formatted": "Ada Lovelace", "familyName": "Lovelace", "givenName": "Ada"},
+        "roles": [],
+        "title": "Countess",
+        "preferredLanguage": "fr-FR",
+        ENTERPRISE_USER_SCHEMA: {"department": "Engines", "employeeNumber": "1"}
+    }))
+    .expect("Entra's body");
+    assert_eq!(input.user.active, Some(true));
+    assert_eq!(input.user.emails[0].primary, Some(true));
+    assert_eq!(input.user.preferred_language.as_deref(), Some("fr-FR"));
+    assert_eq!(
+        input.ignored,
+        [
+            "displayName",
+            "name.formatted",
+            "roles",
+            "title",
+            ENTERPRISE_USER_SCHEMA
+        ]
+    );
+}
+
+#[test]
+fn attribute_names_are_case_insensitive() {
+    let input = read(json!({
+        "SCHEMAS": [USER_SCHEMA.to_uppercase()],
+        "USERNAME": "ada@example.com",
+        "Name": {"GIVENNAME": "Ada", "familyname": "Lovelace"},
+        "EMAILS": [{"VALUE": "ada@example.com", "Type": "work", "PRIMARY": true}],
+        "aCtIvE": false,
+        "PreferredLanguage": "de",
+        "LOCALE": "de-CH",
+        "EXTERNALID": "x"
+    }))
+    .expect("any case");
+    let expected = ScimUser {
+        external_id: Some("x".into()),
+        user_name: Some("ada@example.com".into()),
+        name: Some(Name {
+            given_name: Some("Ada".into()),
+            family_name: Some("Lovelace".into()),
+        }),
+        emails: vec![Email::work("ada@example.com")],
+        active: Some(false),
+        preferred_language: Some("de".into()),
+        locale: Some("de-CH".into()),
+        ..ScimUser::new()
+    };
+    assert_eq!(input.user, expected);
+    let via_serde: ScimUser =
+        serde_json::from_value(json!({"userName": "a@b.co", "ACTIVE": "FALSE"})).expect("serde");
+    assert_eq!(via_serde.active, Some(false));
+}
+
+#[test]
+fn read_only_attributes_are_ignored_on_input() {
+    let input = read(json!({
+        "id": "someone-else", "meta": {"location": "x"}, "groups": [{"value": "g"}],
+        "userName": "a@b.co"
+    }))
+    .expect("read-only");
+    assert_eq!(input.user.id, None);
+    assert_eq!(input.user.meta, None);
+    assert!(input.ignored.is_empty());
+}
+
+#[test]
+fn every_problem_of_a_body_is_reported_at_once() {
+    let error = read(json!({
+        "schemas": "urn:ietf:params:scim:schemas:core:2.0:User",
+        "userName": 5,
+        "USERNAME": "a@b.co",
+        "name": {"givenName": "", "nickname": "A"},
+        "emails": [{"type": "work"}, "ada@example.com", {"value": 3}],
+        "active": "yes",
+        "externalId": "x".repeat(MAX_EXTERNAL_ID + 1),
+        "preferredLanguage": ["fr"],
+        "locale": {},
+        "favouriteColour": "green"
+    }))
+    .unwrap_err();
+    assert_eq!(
+        (error.status, error.scim_type),
+        (400, Some(ScimType::InvalidSyntax))
+    );
+    assert_eq!(
+        issues(&error),
+        [
+            ("/active", Code::Type),
+            ("/emails/0/value", Code::Required),
+            ("/emails/1", Code::Type),
+            ("/emails/2/value", Code::Type),
+            ("/externalId", Code::MaxLength),
+            ("/favouriteColour", Code::UnknownField),
+            ("/locale", Code::Type),
+            ("/name/givenName", Code::Empty),
+            ("/name/nickname", Code::UnknownField),
+            ("/preferredLanguage", Code::Type),
+            ("/schemas", Code::Type),
+            // Keys are read in byte order: "USERNAME" before "userName".
+            ("/userName", Code::Duplicate),
+        ]
+    );
+    assert!(error.detail.starts_with("12 problems: /active type; "));
+    assert!(!error.to_json().contains("ada@example.com"));
+}
+
+#[test]
+fn a_wrongly_typed_body_is_invalid_value_and_not_an_object_is_invalid_syntax() {
+    let error =
+        read(json!({"active": 1, "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"]}))
+            .unwrap_err();
+    assert_eq!(error.scim_type, Some(ScimType::InvalidValue));
+    assert_eq!(
+        issues(&error),
+        [("/active", Code::Type), ("/schemas", Code::Enum)]
+    );
+    for body in [&b"[]"[..], b"null", b"", b"{", b"\"user\""] {
+        let error = ScimUser::read(body).unwrap_err();
+        assert_eq!(error.scim_type, Some(ScimType::InvalidSyntax), "{body:?}");
+    }
+}
+
+#[test]
+fn the_resource_serializes_with_canonical_names_and_redacts_debug() {
+    let user = to_scim(&partoo_user(), Some("ext-1"), BASE);
+    let debug = format!("{user:?}");
+    for secret in ["ada@", "Ada\"", "Lovelace", "ext-1"] {
+        assert!(!debug.contains(secret), "{debug}");
+    }
+    let json = serde_json::to_value(&user).expect("json");
+    let keys: Vec<&str> = json
+        .as_object()
+        .map(|o| o.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        keys,
+        [
+            "active",
+            "emails",
+            "externalId",
+            "id",
+            "meta",
+            "name",
+            "preferredLanguage",
+            "schemas",
+            "userName"
+        ]
+    );
+    let again = ScimUser::read(json.to_string().as_bytes()).expect("read back");
+    assert_eq!(
+        again.user,
+        ScimUser {
+            id: None,
+            meta: None,
+            ..user
+        }
+    );
+}
+
+#[test]
+fn put_overlays_what_the_body_asserts() {
+    let current = to_scim(&partoo_user(), Some("ext-1"), BASE);
+    let body = read(
+        json!({"userName": "ada@example.com", "name": {"givenName": "Augusta"}, "active": false}),
+    )
+    .expect("body")
+    .user;
+    let replaced = current.overlay(&body);
+    assert_eq!(replaced.external_id, current.external_id);
+    assert_eq!(replaced.id, current.id);
+    let change = changes(&current, &replaced);
+    assert_eq!(
+        change.update,
+        UserUpdate::new().first_name("Augusta").disabled(true)
+    );
+    assert_eq!(change.external_id, None);
+}
+
+// ---- mapping -----------------------------------------------------------------
+
+#[test]
+fn language_tags_map_to_partoos_languages() {
+    let cases = [
+        ("fr", Some(Lang::Fr)),
+        ("fr-FR", Some(Lang::Fr)),
+        ("FR_fr", Some(Lang::Fr)),
+        ("fr-CA", Some(Lang::Fr)),
+        ("en_US", Some(Lang::En)),
+        ("en-GB", Some(Lang::En)),
+        ("pt-BR", Some(Lang::PtBr)),
+        ("pt_br", Some(Lang::PtBr)),
+        ("PT-BR", Some(Lang::PtBr)),
+        ("pt-Latn-BR", Some(Lang::PtBr)),
+        ("pt", Some(Lang::Pt)),
+        ("pt-PT", Some(Lang::Pt)),
+        ("es-419", Some(Lang::Es)),
+        ("ca-ES-valencia", Some(Lang::Ca)),
+        ("de-AT", Some(Lang::De)),
+        (" it ", Some(Lang::It)),
+        ("ja-JP", None),
+        ("zh-Hant-TW", None),
+        ("", None),
+        ("*", None),
+        ("english", None),
+        ("fr FR", None),
+        ("fré", None),
+        ("da, en-gb;q=0.8, en;q=0.7", Some(Lang::En)),
+        ("ja;q=1, de;q=0.5, fr;q=0.9", Some(Lang::Fr)),
+        ("fr;q=0, de", Some(Lang::De)),
+        ("fr;q=abc", None),
+        ("fr;q=1.5", None),
+        ("de;q=0.001, it", Some(Lang::It)),
+    ];
+    for (tag, lang) in cases {
+        assert_eq!(lang_from_tag(tag), lang, "{tag:?}");
+    }
+    for lang in Lang::NAMES.iter().filter_map(|n| Lang::from_name(n)) {
+        assert_eq!(lang_from_tag(tag_for_lang(lang)), Some(lang), "{lang}");
+    }
+}
+
+#[test]
+fn partoo_users_become_resources() {
+    let user = to_scim(&partoo_user(), None, "https://x.test/scim/v2/partoo/");
+    assert_eq!(user.id.as_deref(), Some(ID));
+    assert_eq!(user.active, Some(true));
+    assert_eq!(user.preferred_language.as_deref(), Some("fr"));
+    assert_eq!(
+        user.meta.and_then(|m| m.location).as_deref(),
+        Some("https://x.test/scim/v2/partoo/Users/5409c35a97bbc544d8e26737")
+    );
+    let nameless = PartooUser {
+        first_name: "".into(),
+        last_name: "".into(),
+        lang: Some("xx".into()),
+        ..partoo_user()
+    };
+    let user = to_scim(&nameless, None, BASE);
+    assert_eq!((user.name, user.preferred_language), (None, None));
+    let half = PartooUser {
+        last_name: "".into(),
+        ..partoo_user()
+    };
+    assert_eq!(
+        to_scim(&half, None, BASE).name,
+        Some(Name {
+            given_name: Some("Ada".into()),
+            family_name: None
+        })
+    );
+}
+
+#[test]
+fn a_create_body_goes_through_partoos_rules_and_issues_come_back_on_scim_paths() {
+    let input = read(
+        json!({"userName": "not-an-email", "name": {"familyName": "Lovelace"}, "locale": "xx"}),
+    )
+    .expect("body");
+    let payload = create_payload(&input.user);
+    assert_eq!(
+        *payload.body,
+        json!({"email": "not-an-email", "last_name": "Lovelace"})
+    );
+    assert!(!format!("{payload:?}").contains("Lovelace"));
+    let report = Partoo::check_json(payload.body.to_string().as_bytes());
+    let moved: Vec<_> = report
+        .errors
+        .iter()
+        .map(|i| crate::Issue {
+            path: scim_pointer(&i.path),
+            ..i.clone()
+        })
+        .collect();
+    let error = ScimError::invalid(ScimType::InvalidValue, moved);
+    assert_eq!(
+        issues(&error),
+        [
+            ("/userName", Code::Email),
+            ("/name/givenName", Code::Required)
+        ]
+    );
+    let valid = read(json!({"userName": "ada@example.com", "name": {"givenName": "Ada", "familyName": "L"}, "preferredLanguage": "pt-BR", "active": true}))
+        .expect("body");
+    let payload = create_payload(&valid.user);
+    let user = Partoo::validate_json(payload.body.to_string().as_bytes()).expect("valid");
+    assert_eq!(user.lang, Some(Lang::PtBr));
+    assert!(!payload.disabled && payload.follow_up().is_none());
+}
+
+#[test]
+fn changes_are_partoo_fields_that_changed() {
+    let before = to_scim(&partoo_user(), Some("ext-1"), BASE);
+    let with = |edit: fn(&mut ScimUser)| {
+        let mut after = before.clone();
+        edit(&mut after);
+        changes(&before, &after)
+    };
+    assert_eq!(with(|_| {}).update, UserUpdate::new());
+    assert_eq!(
+        with(|u| u.user_name = Some("new@example.com".into())).update,
+        UserUpdate::new().email("new@example.com")
+    );
+    assert_eq!(
+        with(|u| u.active = Some(false)).update,
+        UserUpdate::new().disabled(true)
+    );
+    assert_eq!(
+        with(|u| u.preferred_language = Some("de-DE".into())).update,
+        UserUpdate::new().lang(Lang::De)
+    );
+    // The same language in another spelling is no change.
+    assert_eq!(
+        with(|u| u.preferred_language = Some("fr-BE".into())).update,
+        UserUpdate::new()
+    );
+    // A locale counts when the preferred language did not change.
+    assert_eq!(
+        with(|u| u.locale = Some("it-IT".into())).update,
+        UserUpdate::new().lang(Lang::It)
+    );
+    // A tag Partoo has no language for changes nothing.
+    assert_eq!(
+        with(|u| u.preferred_language = Some("ja".into())).update,
+        UserUpdate::new()
+    );
+    // Partoo cannot clear these fields: removing them changes nothing.
+    assert_eq!(
+        with(|u| {
+            u.name = None;
+            u.preferred_language = None;
+            u.emails.clear();
+        })
+        .update,
+        UserUpdate::new()
+    );
+    assert_eq!(with(|u| u.external_id = None).external_id, Some(None));
+    assert_eq!(
+        with(|u| u.external_id = Some("ext-2".into())).external_id,
+        Some(Some("ext-2".into()))
+    );
+}
+
+#[test]
+fn scim_pointers_for_partoo_fields() {
+    for (partoo, scim) in [
+        ("/email", "/userName"),
+        ("/first_name", "/name/givenName"),
+        ("/last_name", "/name/familyName"),
+        ("/lang", "/preferredLanguage"),
+        ("/disabled", "/active"),
+        ("/role", "/role"),
+        ("", ""),
+    ] {
+        assert_eq!(scim_pointer(partoo), scim);
+    }
+}
+// ---- filters -----------------------------------------------------------------
+// ---- PATCH -------------------------------------------------------------------
+// ---- lists -------------------------------------------------------------------
+
+// ---- errors and documents ----------------------------------------------------
+
+#[test]
+fn partoo_failures_become_scim_errors() {
+    let cases = [
+        (
+            400,
+            r#"{"errors":{"json":{"first_name":["Field may not be null."]}}}"#,
+            400,
+            Some(ScimType::InvalidValue),
+        ),
+        (
+            400,
+            r#"{"errors":{"json":{"email":["Email already used"]}}}"#,
+            409,
+            Some(ScimType::Uniqueness),
+        ),
+        (401, "", 502, None),
+        (403, "", 502, None),
+        (404, "", 404, None),
+        (429, "", 429, None),
+        (500, "", 502, None),
+        (502, "<html>", 502, None),
+    ];
+    for (status, body, scim_status, scim_type) in cases {
+        let outcome =
+            Partoo::parse_create_user_response(status, &[("Retry-After", "30")], body.as_bytes());
+        let error = ScimError::from_outcome(&outcome);
+        assert_eq!(
+            (error.status, error.scim_type),
+            (scim_status, scim_type),
+            "{status} {body}"
+        );
+    }
+    let invalid = Partoo::parse_create_user_response(
+        400,
+        &[],
+        br#"{"errors":{"json":{"first_name":["Field may not be null."]}}}"#,
+    );
+    assert_eq!(
+        issues(&ScimError::from_outcome(&invalid))[0].0,
+        "/name/givenName"
+    );
+    let limited =
+        Partoo::parse_user_update_response(429, &[("Retry-After", "30")], b"").unwrap_err();
+    assert_eq!(
+        ScimError::from_outcome(&limited).retry_after,
+        Some(RetryAfter::Seconds(30))
+    );
+    let malformed = Partoo::parse_user_search_response(200, &[], b"[]").unwrap_err();
+    assert_eq!(ScimError::from_outcome(&malformed).status, 502);
+    let created = Partoo::parse_create_user_response(200, &[], br#"{"id":"u1"}"#);
+    assert_eq!(ScimError::from_outcome(&created).status, 500);
+}
+
+#[test]
+fn the_error_body_has_the_rfc_shape() {
+    let error = ScimError::not_found();
+    let json: Value = serde_json::from_str(&error.to_json()).expect("json");
+    assert_eq!(
+        json,
+        json!({"schemas": [ERROR_SCHEMA], "status": "404", "detail": "No user has this id."})
+    );
+    let many: Vec<crate::Issue> = (0..12)
+        .map(|i| {
+            crate::Issue::new(
+                format!("/x{i}"),
+                Code::Type,
+                "Must be a string.",
+                crate::Params::new(),
+            )
+        })
+        .collect();
+    let error = ScimError::invalid(ScimType::InvalidValue, many);
+    assert!(error.detail.starts_with("12 problems: /x0 type; /x1 type;"));
+    assert!(error.detail.ends_with("/x9 type; …."), "{}", error.detail);
+    let json: Value = serde_json::from_str(&error.to_json()).expect("json");
+    assert_eq!(json["schemas"], json!([ERROR_SCHEMA, ISSUES_SCHEMA]));
+    assert_eq!(
+        json[ISSUES_SCHEMA]["issues"].as_array().map(Vec::len),
+        Some(12)
+    );
+    assert_eq!(json["scimType"], "invalidValue");
+    assert_eq!(
+        error.to_string(),
+        format!("400 invalidValue: {}", error.detail)
+    );
+}
+// ---- properties --------------------------------------------------------------
+
+fn email() -> impl Strategy<Value = String> {
+    "[a-z]{1,8}@[a-z]{1,8}\\.(com|fr)"
+}
+
+fn person() -> impl Strategy<Value = String> {
+    "[A-Za-zéÉ][A-Za-zé' -]{0,10}"
+}
+
+fn partoo(
+    email: String,
+    first: String,
+    last: String,
+    disabled: bool,
+    lang: Option<Lang>,
+) -> PartooUser {
+    PartooUser {
+        id: ID.into(),
+        email: email.into(),
+        first_name: first.into(),
+        last_name: last.into(),
+        disabled,
+        lang: lang.map(|l| l.as_str().to_string()),
+        ..PartooUser::default()
+    }
+}
+
+fn any_lang() -> impl Strategy<Value = Option<Lang>> {
+    proptest::option::of(
+        proptest::sample::select(Lang::NAMES).prop_filter_map("a Lang", Lang::from_name),
+    )
+}
+
+fn any_partoo() -> impl Strategy<Value = PartooUser> {
+    (email(), person(), person(), any::<bool>(), any_lang())
+        .prop_map(|(e, f, l, d, lang)| partoo(e, f, l, d, lang))
+}
+
+/// What Partoo does with an update: changes the fields sent.
+fn apply_update(user: &PartooUser, update: &UserUpdate) -> PartooUser {
+    let mut user = user.clone();
+    if let Some(email) = &update.email {
+        user.email = email.clone();
+    }
+    if let Some(first) = &update.first_name {
+        user.first_name = first.clone();
+    }
+    if let Some(last) = &update.last_name {
+        user.last_name = last.clone();
+    }
+    if let Some(disabled) = update.disabled {
+        user.disabled = disabled;
+    }
+    if let Some(lang) = update.lang {
+        user.lang = Some(lang.as_str().to_string());
+    }
+    user
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// A Partoo user mapped to SCIM maps back to the same Partoo fields: as a
+    /// create payload, through JSON, and as the update from another user.
+    #[test]
+    fn partoo_to_scim_and_back_keeps_the_fields(
+        one in any_partoo(),
+        other in any_partoo(),
+        external_id in proptest::option::of("[a-z0-9]{1,8}"),
+    ) {
+        let scim = to_scim(&one, external_id.as_deref(), BASE);
+        let payload = create_payload(&scim);
+        let mut expected = json!({
+            "email": one.email.as_str(),
+            "first_name": one.first_name.as_str(),
+            "last_name": one.last_name.as_str(),
+        });
+        if let Some(lang) = one.language() {
+            expected["lang"] = json!(lang.as_str());
+        }
+        prop_assert_eq!(&*payload.body, &expected);
+        prop_assert_eq!(payload.disabled, one.disabled);
+        prop_assert_eq!(payload.external_id.as_deref(), external_id.as_ref());
+
+        let json = serde_json::to_vec(&scim).unwrap_or_default();
+        let read = ScimUser::read(&json).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(create_payload(&read.user), payload);
+
+        let update = changes(&scim, &to_scim(&other, external_id.as_deref(), BASE)).update;
+        let moved = apply_update(&one, &update);
+        prop_assert_eq!(&moved.email, &other.email);
+        prop_assert_eq!(&moved.first_name, &other.first_name);
+        prop_assert_eq!(&moved.last_name, &other.last_name);
+        prop_assert_eq!(moved.disabled, other.disabled);
+        prop_assert_eq!(moved.language(), other.language().or(one.language()));
+        prop_assert!(update.check(&crate::Options::default()).errors.is_empty(), "{:?}", update);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// No bytes or JSON make the User reader panic.
+    #[test]
+    fn user_readers_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200), json in arbitrary_json()) {
+        let _ = ScimUser::read(&bytes);
+        let _ = ScimUser::read_value(&json);
+        let _ = ScimUser::read_value(&json!({"name": json.clone(), "emails": [json]}));
+    }
+}
+
+/// Small random JSON values with SCIM-looking keys.
+fn arbitrary_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i32>().prop_map(Value::from),
+        "\\PC{0,12}".prop_map(Value::String),
+        Just(json!("True")),
+        Just(json!("a@b.co")),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        let key = prop_oneof![
+            Just("userName".to_string()),
+            Just("name".to_string()),
+            Just("givenName".to_string()),
+            Just("emails".to_string()),
+            Just("value".to_string()),
+            Just("type".to_string()),
+            Just("active".to_string()),
+            Just("op".to_string()),
+            Just("path".to_string()),
+            Just("schemas".to_string()),
+            "[a-zA-Z.\\[\\]\" ]{0,10}",
+        ];
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            proptest::collection::btree_map(key, inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
