@@ -6,7 +6,10 @@
 //!   attribute names and every problem reported at once;
 //! - [`mapping`]: SCIM User ↔ Partoo (create payload, update payload,
 //!   Partoo user → resource, languages);
-//! - [`error`]: the SCIM error body, with enlist's issues attached.
+//! - [`filter`]: `userName eq "…"` and `externalId eq "…"`;
+//! - [`list`]: `startIndex`/`count` ↔ Partoo pages, and the `ListResponse`;
+//! - [`error`]: the SCIM error body, with enlist's issues attached;
+//! - [`documents`]: `ServiceProviderConfig`, `ResourceTypes`, `Schemas`.
 //!
 //! A `POST /Users` body as Partoo's create payload:
 //!
@@ -23,7 +26,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod documents;
 pub mod error;
+pub mod filter;
+pub mod list;
 pub mod mapping;
 pub mod user;
 
@@ -31,6 +37,8 @@ pub mod user;
 mod tests;
 
 pub use error::{ScimError, ScimType};
+pub use filter::Filter;
+pub use list::{ListRequest, ListResponse};
 pub use user::ScimUser;
 
 /// The media type of every SCIM request and answer body.

@@ -1,10 +1,12 @@
-//! SCIM: tables for each piece, and property tests for the Partoo round
-//! trip and the readers.
+//! SCIM: tables for each piece, and property tests for the filter parser,
+//! the Partoo round trip and the readers.
 
+use super::filter::{Filter, FilterError, Lookup};
+use super::list::{ListRequest, ListResponse};
 use super::mapping::{changes, create_payload, lang_from_tag, scim_pointer, tag_for_lang, to_scim};
 use super::user::{Email, Name, ScimUser};
 use super::*;
-use crate::partoo::users::{User as PartooUser, UserUpdate};
+use crate::partoo::users::{User as PartooUser, UserPage, UserUpdate};
 use crate::partoo::{Lang, Partoo};
 use crate::{Code, Provider, RetryAfter};
 use proptest::prelude::*;
@@ -439,9 +441,253 @@ fn scim_pointers_for_partoo_fields() {
         assert_eq!(scim_pointer(partoo), scim);
     }
 }
+
 // ---- filters -----------------------------------------------------------------
+
+#[test]
+fn supported_filters() {
+    let cases = [
+        (
+            r#"userName eq "ada@example.com""#,
+            Filter::UserName("ada@example.com".into()),
+        ),
+        (
+            r#"USERNAME EQ "ADA@EXAMPLE.COM""#,
+            Filter::UserName("ADA@EXAMPLE.COM".into()),
+        ),
+        (r#"  username   Eq   "a"  "#, Filter::UserName("a".into())),
+        ("userName\teq\t\"a\"", Filter::UserName("a".into())),
+        (r#"externalId eq "00u1""#, Filter::ExternalId("00u1".into())),
+        (
+            r#"EXTERNALID eq "with space""#,
+            Filter::ExternalId("with space".into()),
+        ),
+        (
+            r#"externalId eq "q\"uo\\te\u00e9\/""#,
+            Filter::ExternalId("q\"uo\\teé/".into()),
+        ),
+        (r#"externalId eq """#, Filter::ExternalId("".into())),
+        (
+            r#"externalId eq "😀\ud83d\ude00""#,
+            Filter::ExternalId("😀😀".into()),
+        ),
+        (
+            r#"urn:ietf:params:scim:schemas:core:2.0:User:userName eq "a""#,
+            Filter::UserName("a".into()),
+        ),
+        (
+            r#"URN:IETF:PARAMS:SCIM:SCHEMAS:CORE:2.0:USER:EXTERNALID eq "a""#,
+            Filter::ExternalId("a".into()),
+        ),
+    ];
+    for (text, filter) in cases {
+        assert_eq!(Filter::parse(text), Ok(filter), "{text}");
+    }
+}
+
+#[test]
+fn unsupported_filters_say_why() {
+    let cases = [
+        ("", FilterError::Empty),
+        ("   ", FilterError::Empty),
+        (
+            r#"userName eq "a" and externalId eq "b""#,
+            FilterError::LogicalExpression,
+        ),
+        (
+            r#"userName eq "a" OR userName eq "b""#,
+            FilterError::LogicalExpression,
+        ),
+        (r#"not (userName eq "a")"#, FilterError::LogicalExpression),
+        (r#"(userName eq "a")"#, FilterError::LogicalExpression),
+        (
+            r#"emails[type eq "work"].value eq "a""#,
+            FilterError::LogicalExpression,
+        ),
+        (r#"emails.value eq "a""#, FilterError::UnsupportedAttribute),
+        (
+            r#"name.familyName eq "a""#,
+            FilterError::UnsupportedAttribute,
+        ),
+        (r#"id eq "a""#, FilterError::UnsupportedAttribute),
+        (
+            r#"urn:ietf:params:scim:schemas:core:2.0:Group:displayName eq "a""#,
+            FilterError::UnsupportedAttribute,
+        ),
+        (r#"userName ne "a""#, FilterError::UnsupportedOperator),
+        (r#"userName co "a""#, FilterError::UnsupportedOperator),
+        (r#"userName SW "a""#, FilterError::UnsupportedOperator),
+        ("userName pr", FilterError::UnsupportedOperator),
+        (r#"userName gt "a""#, FilterError::UnsupportedOperator),
+        (r#"userName equals "a""#, FilterError::Syntax),
+        ("userName", FilterError::Syntax),
+        ("userName eq", FilterError::Syntax),
+        ("userName eq 5", FilterError::NotAString),
+        ("userName eq -5", FilterError::NotAString),
+        ("userName eq true", FilterError::NotAString),
+        ("externalId eq NULL", FilterError::NotAString),
+        ("userName eq ada", FilterError::Syntax),
+        (r#"userName eq 'a'"#, FilterError::Syntax),
+        (r#"userName eq "a"#, FilterError::InvalidString),
+        (r#"userName eq "a\q""#, FilterError::InvalidString),
+        ("userName eq \"a\u{1}\"", FilterError::InvalidString),
+        (r#"userName eq "\ud800""#, FilterError::InvalidString),
+        (r#"userName eq "a" "b""#, FilterError::Syntax),
+        (r#"userName eq "a"x"#, FilterError::Syntax),
+    ];
+    for (text, error) in cases {
+        assert_eq!(Filter::parse(text), Err(error), "{text}");
+        let scim = error.to_scim_error();
+        assert_eq!(
+            (scim.status, scim.scim_type),
+            (400, Some(ScimType::InvalidFilter))
+        );
+        assert!(scim
+            .detail
+            .ends_with("Supported filters: userName eq \"…\" and externalId eq \"…\"."));
+    }
+    let long = format!(r#"userName eq "{}""#, "a".repeat(MAX_FILTER_LEN_FOR_TEST));
+    assert_eq!(Filter::parse(&long), Err(FilterError::TooLong));
+    let error = Filter::parse(r#"userName sw "ada@example.com""#).unwrap_err();
+    assert!(!ScimError::from(error).to_json().contains("ada"));
+}
+
+const MAX_FILTER_LEN_FOR_TEST: usize = filter::MAX_FILTER_LEN;
+
+#[test]
+fn a_username_filter_is_one_search_by_email() {
+    let Lookup::Search(query) = Filter::UserName("Ada@Example.com".into()).lookup() else {
+        panic!("a search")
+    };
+    let client = Partoo::client(crate::http::ApiKey::new("k").expect("key"));
+    let request = client.search_users(&query).expect("request");
+    assert_eq!(
+        request.url,
+        "https://api.partoo.co/v2/user/search?email=Ada%40Example.com&page=1&per_page=100&order_by=email"
+    );
+    assert_eq!(
+        Filter::UserName("not an email".into()).lookup(),
+        Lookup::NoMatch
+    );
+    assert_eq!(
+        Filter::ExternalId("00u1".into()).lookup(),
+        Lookup::ExternalId("00u1".into())
+    );
+}
 // ---- PATCH -------------------------------------------------------------------
+
 // ---- lists -------------------------------------------------------------------
+
+/// Serves a plan's searches from `users` (sorted) as Partoo would.
+fn serve(plan: &list::PagePlan, users: &[PartooUser]) -> Vec<UserPage> {
+    plan.queries()
+        .iter()
+        .map(|query| {
+            let text = query.to_query_string().expect("valid query");
+            let param = |name: &str| {
+                text.split('&')
+                    .find_map(|p| p.strip_prefix(&format!("{name}=")))
+                    .and_then(|v| v.parse::<usize>().ok())
+                    .expect("page and per_page")
+            };
+            let (page, per_page) = (param("page"), param("per_page"));
+            assert!((1..=100).contains(&per_page), "{text}");
+            assert!(text.ends_with("order_by=email"), "{text}");
+            let start = (page - 1) * per_page;
+            UserPage {
+                users: users.iter().skip(start).take(per_page).cloned().collect(),
+                page: page as u64,
+                max_page: users.len().div_ceil(per_page) as u64,
+                count: users.len() as u64,
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn every_window_is_cut_from_one_or_two_pages() {
+    let users: Vec<PartooUser> = (0..257)
+        .map(|i| PartooUser {
+            id: format!("{i:024x}"),
+            ..PartooUser::default()
+        })
+        .collect();
+    let mut two_calls = 0;
+    for start in 1..=270u64 {
+        for count in 0..=100u32 {
+            let plan = ListRequest::new(start, count).plan();
+            assert!(matches!(plan.queries().len(), 1 | 2));
+            if plan.queries().len() == 2 {
+                two_calls += 1;
+                // Two calls only when no page size up to 100 holds the window.
+                let first = start - 1;
+                let last = first + u64::from(count) - 1;
+                assert!((u64::from(count)..=100).all(|p| first / p != last / p));
+            }
+            let pages = serve(&plan, &users);
+            let (window, total) = plan.finish(&pages);
+            assert_eq!(total, 257);
+            let expected: Vec<&PartooUser> = users
+                .iter()
+                .skip(start as usize - 1)
+                .take(count as usize)
+                .collect();
+            assert_eq!(window, expected, "startIndex {start}, count {count}");
+        }
+    }
+    assert!(two_calls > 0);
+}
+
+#[test]
+fn list_parameters_are_read_leniently_where_the_rfc_says() {
+    let cases = [
+        ((None, None), (1, 100)),
+        ((Some("1"), Some("1")), (1, 1)),
+        ((Some("0"), Some("0")), (1, 0)),
+        ((Some("-3"), Some("-3")), (1, 0)),
+        ((Some("+7"), Some("1000")), (7, 100)),
+        ((Some(" 2 "), Some("007")), (2, 7)),
+        (
+            (Some("99999999999999999999999999999999999999999"), None),
+            (u64::MAX, 100),
+        ),
+    ];
+    for ((start, count), (s, c)) in cases {
+        let request = ListRequest::parse(start, count).expect("parses");
+        assert_eq!(
+            (request.start_index(), request.count()),
+            (s, c),
+            "{start:?} {count:?}"
+        );
+    }
+    for bad in ["", "1.5", "one", "1e3", "--1", "0x10"] {
+        let error = ListRequest::parse(Some(bad), None).unwrap_err();
+        assert_eq!(error.scim_type, Some(ScimType::InvalidValue), "{bad}");
+        assert_eq!(ListRequest::parse(None, Some(bad)).unwrap_err().status, 400);
+    }
+    // Far beyond any data: one call for the total, nothing in the window.
+    let plan = ListRequest::new(u64::MAX, 100).plan();
+    assert_eq!(plan.queries().len(), 1);
+    assert_eq!(plan.finish(&[]).0.len(), 0);
+}
+
+#[test]
+fn a_list_response_counts_its_resources() {
+    let users = [partoo_user()];
+    let resources: Vec<ScimUser> = users.iter().map(|u| to_scim(u, None, BASE)).collect();
+    let list = ListResponse::new(resources, 42, 3);
+    let json = serde_json::to_value(&list).expect("json");
+    assert_eq!(json["schemas"], json!([LIST_RESPONSE_SCHEMA]));
+    assert_eq!(
+        (
+            &json["totalResults"],
+            &json["itemsPerPage"],
+            &json["startIndex"]
+        ),
+        (&json!(42), &json!(1), &json!(3))
+    );
+    assert_eq!(json["Resources"][0]["userName"], "ada@example.com");
+}
 
 // ---- errors and documents ----------------------------------------------------
 
@@ -531,7 +777,58 @@ fn the_error_body_has_the_rfc_shape() {
         format!("400 invalidValue: {}", error.detail)
     );
 }
+
+#[test]
+fn discovery_documents_say_what_is_supported() {
+    let config = documents::service_provider_config(BASE);
+    assert_eq!(config["schemas"], json!([SERVICE_PROVIDER_CONFIG_SCHEMA]));
+    assert_eq!(config["patch"], json!({"supported": true}));
+    assert_eq!(
+        config["filter"],
+        json!({"supported": true, "maxResults": 100})
+    );
+    for unsupported in ["bulk", "sort", "etag", "changePassword"] {
+        assert_eq!(config[unsupported]["supported"], false);
+    }
+    let types = documents::resource_types(BASE);
+    assert_eq!(types["totalResults"], 1);
+    assert_eq!(types["Resources"][0]["endpoint"], "/Users");
+    assert_eq!(types["Resources"][0]["schemaExtensions"], json!([]));
+    assert_eq!(
+        types["Resources"][0]["meta"]["location"],
+        format!("{BASE}/ResourceTypes/User")
+    );
+    let schemas = documents::schemas(BASE);
+    let user = &schemas["Resources"][0];
+    assert_eq!(user["id"], USER_SCHEMA);
+    assert_eq!(
+        user["meta"]["location"],
+        format!("{BASE}/Schemas/{USER_SCHEMA}")
+    );
+    // Every attribute the schema lists is one the resource reads.
+    for attribute in user["attributes"].as_array().into_iter().flatten() {
+        let name = attribute["name"].as_str().unwrap_or_default();
+        assert!(user::Attribute::lookup(name).is_some(), "{name}");
+        for sub in attribute["subAttributes"].as_array().into_iter().flatten() {
+            assert!(sub["name"].is_string());
+        }
+    }
+    assert_eq!(user["attributes"][0]["uniqueness"], "server");
+}
 // ---- properties --------------------------------------------------------------
+
+fn recase(text: &str, mask: u32) -> String {
+    text.chars()
+        .enumerate()
+        .map(|(i, c)| {
+            if mask & (1 << (i % 32)) != 0 {
+                c.to_ascii_uppercase()
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
+        .collect()
+}
 
 fn email() -> impl Strategy<Value = String> {
     "[a-z]{1,8}@[a-z]{1,8}\\.(com|fr)"
@@ -589,6 +886,51 @@ fn apply_update(user: &PartooUser, update: &UserUpdate) -> PartooUser {
         user.lang = Some(lang.as_str().to_string());
     }
     user
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// No text makes the filter parser panic.
+    #[test]
+    fn the_filter_parser_never_panics(text in "\\PC{0,80}") {
+        let _ = Filter::parse(&text);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// A valid filter in any case and spacing reads back its value, and
+    /// its truncations never make the parser panic.
+    #[test]
+    fn filters_read_back_their_value(
+        value in "\\PC{0,30}",
+        attribute_case in any::<u32>(),
+        operator_case in any::<u32>(),
+        external in any::<bool>(),
+        spaces in (1usize..4, 1usize..4, 0usize..3),
+        cut in 0usize..60,
+    ) {
+        let attribute = recase(if external { "externalId" } else { "userName" }, attribute_case);
+        let quoted = serde_json::to_string(&value).unwrap_or_default();
+        let text = format!(
+            "{}{attribute}{}{}{}{quoted}{}",
+            " ".repeat(spaces.2),
+            " ".repeat(spaces.0),
+            recase("eq", operator_case),
+            " ".repeat(spaces.1),
+            " ".repeat(spaces.2),
+        );
+        let expected = if external {
+            Filter::ExternalId(value.as_str().into())
+        } else {
+            Filter::UserName(value.as_str().into())
+        };
+        prop_assert_eq!(Filter::parse(&text), Ok(expected));
+        let cut_at = (0..=cut.min(text.len())).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
+        let _ = Filter::parse(&text[..cut_at]);
+    }
 }
 
 proptest! {
