@@ -283,7 +283,8 @@ pub struct Changes {
 /// `preferredLanguage` (or else `locale`) maps to a Partoo language other
 /// than the current one. An attribute `after` lacks changes nothing in
 /// Partoo (Partoo cannot clear these fields); `externalId` is reported
-/// apart. For a `PUT`, `after` is `before.overlay(&body)`.
+/// apart. For a `PATCH`, `after` is [`PatchOp::apply`](super::PatchOp::apply)'s
+/// result; for a `PUT`, `before.overlay(&body)`.
 ///
 /// ```
 /// use enlist_core::scim::{mapping::changes, ScimUser};

@@ -7,22 +7,29 @@
 //! - [`mapping`]: SCIM User ↔ Partoo (create payload, update payload,
 //!   Partoo user → resource, languages);
 //! - [`filter`]: `userName eq "…"` and `externalId eq "…"`;
+//! - [`patch`]: `PatchOp` in the shapes identity providers send, applied to
+//!   a resource;
 //! - [`list`]: `startIndex`/`count` ↔ Partoo pages, and the `ListResponse`;
 //! - [`error`]: the SCIM error body, with enlist's issues attached;
 //! - [`documents`]: `ServiceProviderConfig`, `ResourceTypes`, `Schemas`.
 //!
-//! A `POST /Users` body as Partoo's create payload:
+//! A `PATCH` end to end, with the Partoo user the Worker read:
 //!
 //! ```
-//! use enlist_core::scim::{mapping, ScimUser};
+//! use enlist_core::partoo::{users::User, Partoo};
+//! use enlist_core::scim::{mapping, patch::PatchOp};
 //!
-//! let input = ScimUser::read(br#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],
-//!     "userName":"ada@example.com","name":{"givenName":"Ada","familyName":"Lovelace"},
-//!     "preferredLanguage":"pt-BR","active":false}"#)?;
-//! let payload = mapping::create_payload(&input.user);
-//! assert_eq!(*payload.body, serde_json::json!({"email":"ada@example.com",
-//!     "first_name":"Ada","last_name":"Lovelace","lang":"pt-br"}));
-//! assert!(payload.disabled);
+//! let current = Partoo::parse_user_response(200, &[], br#"{"id":"5409c35a97bbc544d8e26737",
+//!     "email":"ada@example.com","first_name":"Ada","last_name":"Lovelace","disabled":false}"#)
+//!     .map_err(|o| o.kind())?;
+//! let before = mapping::to_scim(&current, None, "https://enlist.example/scim/v2/partoo");
+//!
+//! // Entra: Title-case op, the boolean as a string.
+//! let patch = PatchOp::parse(br#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+//!     "Operations":[{"op":"Replace","path":"active","value":"False"}]}"#)?;
+//! let after = patch.apply(&before)?.user;
+//! let changes = mapping::changes(&before, &after);
+//! assert_eq!(serde_json::to_string(&changes.update)?, r#"{"disabled":true}"#);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -31,6 +38,7 @@ pub mod error;
 pub mod filter;
 pub mod list;
 pub mod mapping;
+pub mod patch;
 pub mod user;
 
 #[cfg(test)]
@@ -39,6 +47,7 @@ mod tests;
 pub use error::{ScimError, ScimType};
 pub use filter::Filter;
 pub use list::{ListRequest, ListResponse};
+pub use patch::PatchOp;
 pub use user::ScimUser;
 
 /// The media type of every SCIM request and answer body.

@@ -1,9 +1,10 @@
-//! SCIM: tables for each piece, and property tests for the filter parser,
-//! the Partoo round trip and the readers.
+//! SCIM: tables for each piece, and property tests for the patch model, the
+//! filter parser and the Partoo round trip.
 
 use super::filter::{Filter, FilterError, Lookup};
 use super::list::{ListRequest, ListResponse};
 use super::mapping::{changes, create_payload, lang_from_tag, scim_pointer, tag_for_lang, to_scim};
+use super::patch::PatchOp;
 use super::user::{Email, Name, ScimUser};
 use super::*;
 use crate::partoo::users::{User as PartooUser, UserPage, UserUpdate};
@@ -35,6 +36,30 @@ fn partoo_user() -> PartooUser {
         last_name: "Lovelace".into(),
         lang: Some("fr".into()),
         ..PartooUser::default()
+    }
+}
+
+fn patch(operations: Value) -> Result<PatchOp, ScimError> {
+    PatchOp::parse(
+        json!({"schemas": [PATCH_OP_SCHEMA], "Operations": operations})
+            .to_string()
+            .as_bytes(),
+    )
+}
+
+fn patched(operations: Value) -> ScimUser {
+    let before = to_scim(&partoo_user(), Some("ext-1"), BASE);
+    patch(operations)
+        .and_then(|p| p.apply(&before))
+        .map(|p| p.user)
+        .unwrap_or_else(|e| panic!("{e}: {:?}", e.issues))
+}
+
+fn patch_error(operations: Value) -> ScimError {
+    let before = to_scim(&partoo_user(), Some("ext-1"), BASE);
+    match patch(operations).and_then(|p| p.apply(&before)) {
+        Err(e) => e,
+        Ok(p) => panic!("expected an error, got {:?}", p.user),
     }
 }
 
@@ -574,7 +599,313 @@ fn a_username_filter_is_one_search_by_email() {
         Lookup::ExternalId("00u1".into())
     );
 }
+
 // ---- PATCH -------------------------------------------------------------------
+
+#[test]
+fn okta_patches_without_a_path() {
+    let user = patched(json!([{"op": "replace", "value": {"active": false}}]));
+    assert_eq!(user.active, Some(false));
+    let user = patched(json!([{"op": "replace", "value": {
+        "userName": "new@example.com",
+        "name": {"givenName": "Augusta", "familyName": "King"},
+        "emails": [{"value": "new@example.com", "type": "work", "primary": true}],
+        "externalId": "00u2", "locale": "en-US", "preferredLanguage": null
+    }}]));
+    assert_eq!(user.user_name, Some("new@example.com".into()));
+    assert_eq!(
+        user.name,
+        Some(Name {
+            given_name: Some("Augusta".into()),
+            family_name: Some("King".into())
+        })
+    );
+    assert_eq!(user.emails, [Email::work("new@example.com")]);
+    assert_eq!(user.external_id, Some("00u2".into()));
+    assert_eq!(
+        (user.locale.as_deref(), user.preferred_language),
+        (Some("en-US"), None)
+    );
+}
+
+#[test]
+fn entra_patches_with_paths_title_case_and_string_booleans() {
+    for (op, value, active) in [
+        ("Replace", json!("False"), false),
+        ("Replace", json!("True"), true),
+        ("replace", json!("false"), false),
+        ("REPLACE", json!(false), false),
+        ("Add", json!("FALSE"), false),
+        ("aDd", json!(true), true),
+    ] {
+        let user = patched(json!([{"op": op, "path": "active", "value": value}]));
+        assert_eq!(user.active, Some(active), "{op} {value}");
+    }
+    let user = patched(json!([
+        {"op": "Replace", "path": "userName", "value": "ada@contoso.com"},
+        {"op": "Add", "path": "name.givenName", "value": "Augusta"},
+        {"op": "Replace", "path": "NAME.FAMILYNAME", "value": "King"},
+        {"op": "Replace", "path": "emails[type eq \"work\"].value", "value": "ada@contoso.com"},
+        {"op": "Add", "path": "externalId", "value": "ada"},
+        {"op": "Replace", "path": "preferredLanguage", "value": "de-DE"},
+        {"op": "Replace", "path": "urn:ietf:params:scim:schemas:core:2.0:User:locale", "value": "de-AT"},
+        {"op": "Add", "path": "displayName", "value": "Augusta King"},
+        {"op": "Replace", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", "value": "Engines"}
+    ]));
+    assert_eq!(user.user_name, Some("ada@contoso.com".into()));
+    assert_eq!(
+        user.name
+            .as_ref()
+            .and_then(|n| n.given_name.as_deref())
+            .map(String::as_str),
+        Some("Augusta")
+    );
+    assert_eq!(user.emails, [Email::work("ada@contoso.com")]);
+    assert_eq!(user.external_id, Some("ada".into()));
+    let before = to_scim(&partoo_user(), Some("ext-1"), BASE);
+    let change = changes(&before, &user);
+    assert_eq!(
+        change.update,
+        UserUpdate::new()
+            .email("ada@contoso.com")
+            .first_name("Augusta")
+            .last_name("King")
+            .lang(Lang::De)
+    );
+    assert_eq!(change.external_id, Some(Some("ada".into())));
+    let ignored = patch(json!([
+        {"op": "Add", "path": "displayName", "value": "x"},
+        {"op": "Add", "path": "phoneNumbers[type eq \"work\"].value", "value": "+33 1"},
+        {"op": "Add", "value": {"title": "x", "name.formatted": "x", "urn:example:custom:1.0:User:badge": "7"}},
+        {"op": "Remove", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"}
+    ]))
+    .and_then(|p| p.apply(&before))
+    .expect("ignored");
+    assert_eq!(ignored.user, before);
+    assert_eq!(
+        ignored.ignored,
+        [
+            "displayName",
+            "phoneNumbers",
+            "name.formatted",
+            "title",
+            "urn:example:custom:1.0:User",
+            ENTERPRISE_USER_SCHEMA
+        ]
+    );
+}
+
+#[test]
+fn removes_clear_what_may_be_cleared() {
+    let user = patched(json!([
+        {"op": "remove", "path": "externalId"},
+        {"op": "Remove", "path": "preferredLanguage"},
+        {"op": "remove", "path": "locale"},
+        {"op": "remove", "path": "emails[type eq \"work\"]"}
+    ]));
+    assert_eq!(user.external_id, None);
+    assert_eq!(user.preferred_language, None);
+    assert!(user.emails.is_empty());
+    let user = patched(json!([{"op": "remove", "path": "emails"}]));
+    assert!(user.emails.is_empty());
+    let user = patched(json!([{"op": "replace", "path": "externalId", "value": null}]));
+    assert_eq!(user.external_id, None);
+}
+
+#[test]
+fn emails_can_be_added_by_type_or_replaced() {
+    let user = patched(json!([
+        {"op": "add", "path": "emails[type eq \"home\"].value", "value": "ada@home.example"},
+        {"op": "add", "path": "emails", "value": [{"value": "ada@other.example", "type": "other"}]}
+    ]));
+    let kinds: Vec<_> = user.emails.iter().map(|e| e.kind.as_deref()).collect();
+    assert_eq!(kinds, [Some("work"), Some("home"), Some("other")]);
+    let user = patched(
+        json!([{"op": "add", "path": "emails", "value": {"value": "new@example.com", "type": "WORK"}}]),
+    );
+    assert_eq!(user.emails.len(), 1);
+    assert_eq!(user.emails[0].value.as_str(), "new@example.com");
+    let user = patched(
+        json!([{"op": "replace", "path": "emails[primary eq true].value", "value": "p@example.com"}]),
+    );
+    assert_eq!(user.emails[0].value.as_str(), "p@example.com");
+    let user = patched(json!([{"op": "replace", "path": "emails", "value": []}]));
+    assert!(user.emails.is_empty());
+}
+
+#[test]
+fn bad_patches_are_refused_with_the_right_keyword() {
+    type Case = (Value, ScimType, Vec<(&'static str, Code)>);
+    let cases: Vec<Case> = vec![
+        (
+            json!([{"op": "replace", "path": "nickname2", "value": "x"}]),
+            ScimType::InvalidPath,
+            vec![("/Operations/0/path", Code::UnknownField)],
+        ),
+        (
+            json!([{"op": "replace", "path": "name.middle", "value": "x"}]),
+            ScimType::InvalidPath,
+            vec![("/Operations/0/path", Code::UnknownField)],
+        ),
+        (
+            json!([{"op": "replace", "path": "active.value", "value": true}]),
+            ScimType::InvalidPath,
+            vec![("/Operations/0/path", Code::UnknownField)],
+        ),
+        (
+            json!([{"op": "replace", "path": "emails[type eq \"work\"", "value": "a"}]),
+            ScimType::InvalidPath,
+            vec![("/Operations/0/path", Code::UnknownField)],
+        ),
+        (
+            json!([{"op": "replace", "path": "emails.value", "value": "a"}]),
+            ScimType::InvalidPath,
+            vec![("/Operations/0/path", Code::UnknownField)],
+        ),
+        (
+            json!([{"op": "replace", "path": "emails[value co \"x\"].value", "value": "a"}]),
+            ScimType::InvalidFilter,
+            vec![("/Operations/0/path", Code::Rejected)],
+        ),
+        (
+            json!([{"op": "replace", "value": {"nickName2": "x"}}]),
+            ScimType::InvalidPath,
+            vec![("/Operations/0/value/nickName2", Code::UnknownField)],
+        ),
+        (
+            json!([{"op": "replace", "path": "active", "value": "maybe"}]),
+            ScimType::InvalidValue,
+            vec![("/Operations/0/value", Code::Type)],
+        ),
+        (
+            json!([{"op": "replace", "path": "userName", "value": ""}]),
+            ScimType::InvalidValue,
+            vec![("/Operations/0/value", Code::Empty)],
+        ),
+        (
+            json!([{"op": "replace", "path": "name", "value": {"givenName": 5}}]),
+            ScimType::InvalidValue,
+            vec![("/Operations/0/value/givenName", Code::Type)],
+        ),
+        (
+            json!([{"op": "replace", "value": {"active": "no"}}]),
+            ScimType::InvalidValue,
+            vec![("/Operations/0/value/active", Code::Type)],
+        ),
+        (
+            json!([{"op": "replace", "value": "active"}]),
+            ScimType::InvalidValue,
+            vec![("/Operations/0/value", Code::Type)],
+        ),
+        (
+            json!([{"op": "add", "path": "active"}]),
+            ScimType::InvalidValue,
+            vec![("/Operations/0/value", Code::Required)],
+        ),
+        (
+            json!([{"op": "remove"}]),
+            ScimType::NoTarget,
+            vec![("/Operations/0/path", Code::Required)],
+        ),
+        (
+            json!([{"op": "remove", "path": "active"}]),
+            ScimType::Mutability,
+            vec![("/Operations/0/path", Code::Rejected)],
+        ),
+        (
+            json!([{"op": "remove", "path": "userName"}, {"op": "replace", "path": "name.givenName", "value": null}]),
+            ScimType::Mutability,
+            vec![
+                ("/Operations/0/path", Code::Rejected),
+                ("/Operations/1/path", Code::Rejected),
+            ],
+        ),
+        (
+            json!([{"op": "replace", "path": "id", "value": "x"}]),
+            ScimType::Mutability,
+            vec![("/Operations/0/path", Code::Rejected)],
+        ),
+        (
+            json!([{"op": "replace", "value": {"meta": {}}}]),
+            ScimType::Mutability,
+            vec![("/Operations/0/value/meta", Code::Rejected)],
+        ),
+        (
+            json!([{"op": "move", "path": "active", "value": true}]),
+            ScimType::InvalidSyntax,
+            vec![("/Operations/0/op", Code::Enum)],
+        ),
+        (
+            json!([{"path": "active", "value": true}]),
+            ScimType::InvalidSyntax,
+            vec![("/Operations/0/op", Code::Required)],
+        ),
+        (
+            json!([{"op": "add", "path": "active", "value": true, "from": "x"}]),
+            ScimType::InvalidSyntax,
+            vec![("/Operations/0/from", Code::UnknownField)],
+        ),
+        (
+            json!([{"op": "add", "OP": "add", "path": "active", "value": true}]),
+            ScimType::InvalidSyntax,
+            vec![("/Operations/0/op", Code::Duplicate)],
+        ),
+        (
+            json!([3]),
+            ScimType::InvalidSyntax,
+            vec![("/Operations/0", Code::Type)],
+        ),
+        (
+            json!([{"op": "add", "path": 5, "value": true}]),
+            ScimType::InvalidPath,
+            vec![("/Operations/0/path", Code::Type)],
+        ),
+    ];
+    for (operations, scim_type, expected) in cases {
+        let error = patch_error(operations.clone());
+        assert_eq!(error.scim_type, Some(scim_type), "{operations}");
+        assert_eq!(issues(&error), expected, "{operations}");
+        assert_eq!(error.status, 400);
+    }
+    let missing = patch_error(
+        json!([{"op": "replace", "path": "emails[type eq \"home\"].value", "value": "a@b.co"}]),
+    );
+    assert_eq!(missing.scim_type, Some(ScimType::NoTarget));
+    assert_eq!(issues(&missing), [("/Operations/0/path", Code::Rejected)]);
+}
+
+#[test]
+fn bad_patch_envelopes_are_refused() {
+    let parse = |body: Value| PatchOp::parse(body.to_string().as_bytes()).unwrap_err();
+    let cases = [
+        (json!([]), ScimType::InvalidSyntax),
+        (
+            json!({"schemas": [PATCH_OP_SCHEMA]}),
+            ScimType::InvalidSyntax,
+        ),
+        (json!({"Operations": []}), ScimType::InvalidValue),
+        (json!({"Operations": {}}), ScimType::InvalidSyntax),
+        (
+            json!({"Operations": (0..=patch::MAX_OPERATIONS).map(|_| json!({"op": "add", "path": "active", "value": true})).collect::<Vec<_>>()}),
+            ScimType::InvalidValue,
+        ),
+        (
+            json!({"schemas": [USER_SCHEMA], "Operations": [{"op": "add", "path": "active", "value": true}]}),
+            ScimType::InvalidValue,
+        ),
+        (
+            json!({"Operations": [{"op": "add", "path": "active", "value": true}], "extra": 1}),
+            ScimType::InvalidSyntax,
+        ),
+    ];
+    for (body, scim_type) in cases {
+        assert_eq!(parse(body.clone()).scim_type, Some(scim_type), "{body}");
+    }
+    assert!(PatchOp::parse(b"{").is_err());
+    let secret =
+        patch_error(json!([{"op": "replace", "path": "active", "value": "ada@example.com"}]));
+    assert!(!secret.to_json().contains("ada@example.com"));
+}
 
 // ---- lists -------------------------------------------------------------------
 
@@ -815,7 +1146,34 @@ fn discovery_documents_say_what_is_supported() {
     }
     assert_eq!(user["attributes"][0]["uniqueness"], "server");
 }
+
 // ---- properties --------------------------------------------------------------
+
+/// One change a patch can make, as the model applies it field by field.
+#[derive(Debug, Clone)]
+enum Edit {
+    Active(bool),
+    UserName(String),
+    GivenName(String),
+    FamilyName(String),
+    ExternalId(Option<String>),
+    PreferredLanguage(Option<String>),
+    Locale(Option<String>),
+    WorkEmail(String),
+}
+
+/// How the operation is written: op spelling, path or no path, case of the
+/// attribute names, booleans as strings, URN prefix, `null` to clear.
+#[derive(Debug, Clone)]
+struct Shape {
+    with_path: bool,
+    op_case: u32,
+    name_case: u32,
+    bool_as_string: bool,
+    urn: bool,
+    nested_name: bool,
+    clear_with_null: bool,
+}
 
 fn recase(text: &str, mask: u32) -> String {
     text.chars()
@@ -836,6 +1194,139 @@ fn email() -> impl Strategy<Value = String> {
 
 fn person() -> impl Strategy<Value = String> {
     "[A-Za-zéÉ][A-Za-zé' -]{0,10}"
+}
+
+fn tag() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("fr-FR".to_string()),
+        Just("en_US".to_string()),
+        Just("pt-BR".to_string()),
+        Just("de".to_string()),
+        Just("PT-pt".to_string()),
+        Just("tlh".to_string()),
+        Just("es-419".to_string()),
+    ]
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    prop_oneof![
+        any::<bool>().prop_map(Edit::Active),
+        email().prop_map(Edit::UserName),
+        person().prop_map(Edit::GivenName),
+        person().prop_map(Edit::FamilyName),
+        proptest::option::of("[A-Za-z0-9]{1,12}").prop_map(Edit::ExternalId),
+        proptest::option::of(tag()).prop_map(Edit::PreferredLanguage),
+        proptest::option::of(tag()).prop_map(Edit::Locale),
+        email().prop_map(Edit::WorkEmail),
+    ]
+}
+
+fn shape() -> impl Strategy<Value = Shape> {
+    (
+        any::<bool>(),
+        any::<u32>(),
+        any::<u32>(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(with_path, op_case, name_case, bool_as_string, urn, nested_name, clear_with_null)| {
+                Shape {
+                    with_path,
+                    op_case,
+                    name_case,
+                    bool_as_string,
+                    urn,
+                    nested_name,
+                    clear_with_null,
+                }
+            },
+        )
+}
+
+/// The operation an identity provider could send for `edit`.
+fn render(edit: &Edit, shape: &Shape) -> Value {
+    let set_op = recase(
+        if shape.op_case % 2 == 0 {
+            "replace"
+        } else {
+            "add"
+        },
+        shape.op_case >> 1,
+    );
+    let path = |name: &str| {
+        let name = recase(name, shape.name_case);
+        if shape.urn {
+            format!("{USER_SCHEMA}:{name}")
+        } else {
+            name
+        }
+    };
+    let (attribute, value): (&str, Option<Value>) = match edit {
+        Edit::Active(active) => (
+            "active",
+            Some(if shape.bool_as_string {
+                Value::String(recase(&active.to_string(), shape.op_case))
+            } else {
+                Value::Bool(*active)
+            }),
+        ),
+        Edit::UserName(v) => ("userName", Some(json!(v))),
+        Edit::GivenName(v) => ("name.givenName", Some(json!(v))),
+        Edit::FamilyName(v) => ("name.familyName", Some(json!(v))),
+        Edit::ExternalId(v) => ("externalId", v.as_ref().map(|v| json!(v))),
+        Edit::PreferredLanguage(v) => ("preferredLanguage", v.as_ref().map(|v| json!(v))),
+        Edit::Locale(v) => ("locale", v.as_ref().map(|v| json!(v))),
+        Edit::WorkEmail(v) => ("emails[type eq \"work\"].value", Some(json!(v))),
+    };
+    let Some(value) = value else {
+        if shape.clear_with_null {
+            return json!({"op": set_op, "path": path(attribute), "value": null});
+        }
+        return json!({"op": recase("remove", shape.op_case), "path": path(attribute)});
+    };
+    if shape.with_path {
+        return json!({"op": set_op, "path": path(attribute), "value": value});
+    }
+    let members = match attribute.split_once('.') {
+        Some(("name", sub)) if shape.nested_name => {
+            json!({recase("name", shape.name_case): {recase(sub, shape.name_case >> 4): value}})
+        }
+        _ => {
+            let mut members = serde_json::Map::new();
+            members.insert(path(attribute), value);
+            Value::Object(members)
+        }
+    };
+    json!({"op": set_op, "value": members})
+}
+
+/// The same change made directly on the fields.
+fn model(user: &mut ScimUser, edit: &Edit) {
+    match edit {
+        Edit::Active(active) => user.active = Some(*active),
+        Edit::UserName(v) => user.user_name = Some(v.as_str().into()),
+        Edit::GivenName(v) => {
+            user.name.get_or_insert_with(Name::default).given_name = Some(v.as_str().into())
+        }
+        Edit::FamilyName(v) => {
+            user.name.get_or_insert_with(Name::default).family_name = Some(v.as_str().into())
+        }
+        Edit::ExternalId(v) => user.external_id = v.as_deref().map(Into::into),
+        Edit::PreferredLanguage(v) => user.preferred_language = v.clone(),
+        Edit::Locale(v) => user.locale = v.clone(),
+        Edit::WorkEmail(v) => {
+            if let Some(work) = user
+                .emails
+                .iter_mut()
+                .find(|e| e.kind.as_deref() == Some("work"))
+            {
+                work.value = v.as_str().into();
+            }
+        }
+    }
 }
 
 fn partoo(
@@ -886,6 +1377,52 @@ fn apply_update(user: &PartooUser, update: &UserUpdate) -> PartooUser {
         user.lang = Some(lang.as_str().to_string());
     }
     user
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// A random sequence of patch operations, in any of the shapes Okta and
+    /// Entra send, gives the same resource as making the changes field by
+    /// field; and the Partoo update it yields, applied to the Partoo user,
+    /// gives that resource back.
+    #[test]
+    fn a_patch_sequence_equals_the_changes_made_field_by_field(
+        start in any_partoo(),
+        external_id in proptest::option::of("[a-z0-9]{1,8}"),
+        edits in proptest::collection::vec((edit(), shape()), 1..12),
+    ) {
+        let before = to_scim(&start, external_id.as_deref(), BASE);
+        let operations: Vec<Value> = edits.iter().map(|(e, s)| render(e, s)).collect();
+        let op = patch(json!(operations)).map_err(|e| TestCaseError::fail(format!("{e} {:?} {operations:?}", e.issues)))?;
+        let patched = op.apply(&before).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let mut expected = before.clone();
+        for (edit, _) in &edits {
+            model(&mut expected, edit);
+        }
+        prop_assert_eq!(&patched.user, &expected);
+        prop_assert!(patched.ignored.is_empty());
+
+        let change = changes(&before, &patched.user);
+        let after = apply_update(&start, &change.update);
+        let back = to_scim(&after, patched.user.external_id.as_deref().map(String::as_str), BASE);
+        prop_assert_eq!(&back.user_name, &patched.user.user_name);
+        prop_assert_eq!(&back.name, &patched.user.name);
+        prop_assert_eq!(back.active, patched.user.active);
+        prop_assert_eq!(
+            change.external_id.is_some(),
+            patched.user.external_id != before.external_id
+        );
+        // The language: the changed preferredLanguage when it maps, else the
+        // changed locale when it maps, else Partoo's own.
+        let changed = |now: &Option<String>, then: &Option<String>| {
+            (now != then).then(|| now.as_deref().and_then(lang_from_tag)).flatten()
+        };
+        let lang = changed(&patched.user.preferred_language, &before.preferred_language)
+            .or_else(|| changed(&patched.user.locale, &before.locale))
+            .or(start.language());
+        prop_assert_eq!(after.language(), lang);
+    }
 }
 
 proptest! {
@@ -982,6 +1519,35 @@ proptest! {
         let _ = ScimUser::read(&bytes);
         let _ = ScimUser::read_value(&json);
         let _ = ScimUser::read_value(&json!({"name": json.clone(), "emails": [json]}));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// No bytes or JSON make the PatchOp reader panic.
+    #[test]
+    fn patch_readers_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200), json in arbitrary_json()) {
+        let _ = PatchOp::parse(&bytes);
+        let _ = PatchOp::parse_value(&json);
+        let _ = PatchOp::parse_value(&json!({"Operations": [json.clone()]}));
+        let _ = PatchOp::parse_value(&json!({"Operations": [{"op": "add", "value": json.clone()}]}));
+        let _ = PatchOp::parse_value(&json!({"Operations": [{"op": "replace", "path": "name", "value": json}]}));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// No PATCH path makes the resolver panic.
+    #[test]
+    fn any_patch_path_is_resolved_or_refused(path in "\\PC{0,60}", value in arbitrary_json()) {
+        let before = to_scim(&partoo_user(), None, BASE);
+        for op in ["add", "replace", "remove"] {
+            if let Ok(patch) = PatchOp::parse_value(&json!({"Operations": [{"op": op, "path": path, "value": value}]})) {
+                let _ = patch.apply(&before);
+            }
+        }
     }
 }
 
