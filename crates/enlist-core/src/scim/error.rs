@@ -142,9 +142,11 @@ impl ScimError {
     /// let error = ScimError::invalid(ScimType::InvalidValue, vec![issue]);
     /// assert_eq!(error.detail, "1 problem: /name/givenName required.");
     /// assert!(error.to_json().contains(r#""urn:enlist:params:scim:api:messages:2.0:Issues":{"issues":[{"path":"/name/givenName","code":"required""#));
+    /// assert_eq!(ScimError::invalid(ScimType::InvalidValue, Vec::new()).detail, "The request is invalid.");
     /// ```
     pub fn invalid(scim_type: ScimType, issues: Vec<Issue>) -> Self {
         let mut detail = match issues.len() {
+            0 => return ScimError::bad_request(scim_type, "The request is invalid."),
             1 => "1 problem: ".to_string(),
             n => format!("{n} problems: "),
         };

@@ -52,7 +52,7 @@ use std::borrow::Cow;
 pub const MAX_OPERATIONS: usize = 100;
 
 /// A `PatchOp`, read and checked: every path resolved and every value of
-/// the right type. `Debug` redacts values.
+/// the right type. `Debug` redacts personal data (names, emails, ids).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PatchOp {
     steps: Vec<Step>,
