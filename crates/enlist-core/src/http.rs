@@ -50,6 +50,14 @@ pub enum RequestError {
     /// A user id (for example in Partoo's invite call) is empty, too long or has
     /// control characters.
     InvalidUserId,
+    /// A query parameter is out of its range (for example a page size over
+    /// the provider's maximum); the value itself is not repeated.
+    InvalidParameter {
+        /// The parameter's name.
+        name: &'static str,
+        /// What the parameter accepts.
+        expected: &'static str,
+    },
     /// The provider has no such operation (for example an invite call).
     Unsupported(&'static str),
 }
@@ -79,6 +87,9 @@ impl fmt::Display for RequestError {
             RequestError::InvalidUserId => {
                 f.write_str("the user id must be 1 to 256 characters without control characters")
             }
+            RequestError::InvalidParameter { name, expected } => {
+                write!(f, "the parameter {name} must be {expected}")
+            }
             RequestError::Unsupported(what) => write!(f, "this provider does not support {what}"),
         }
     }
@@ -101,6 +112,7 @@ impl RequestError {
             RequestError::UnknownEnvironment { .. } => "unknown_environment",
             RequestError::UnknownOption { .. } => "unknown_option",
             RequestError::InvalidUserId => "invalid_user_id",
+            RequestError::InvalidParameter { .. } => "invalid_parameter",
             RequestError::Unsupported(_) => "unsupported",
         }
     }
@@ -202,15 +214,25 @@ impl BaseUrl {
 #[serde(rename_all = "UPPERCASE")]
 #[non_exhaustive]
 pub enum Method {
+    /// `GET`
+    Get,
     /// `POST`
     Post,
+    /// `DELETE`
+    Delete,
 }
 
 impl Method {
     /// The method's name.
+    ///
+    /// ```
+    /// assert_eq!(enlist_core::http::Method::Delete.as_str(), "DELETE");
+    /// ```
     pub const fn as_str(self) -> &'static str {
         match self {
+            Method::Get => "GET",
             Method::Post => "POST",
+            Method::Delete => "DELETE",
         }
     }
 }
@@ -238,7 +260,8 @@ impl fmt::Debug for Header {
 
 /// A complete HTTP request as plain data. Serializes to
 /// `{method, url, headers: {name: value}, body}` (the key included — send it,
-/// never log it); `Debug` redacts credentials and the body.
+/// never log it); `Debug` redacts credentials, the body and the values of
+/// query parameters (a search by email carries one in the URL).
 #[derive(Clone, PartialEq, Eq)]
 pub struct HttpRequest {
     /// The method.
@@ -253,6 +276,17 @@ pub struct HttpRequest {
 
 impl HttpRequest {
     pub(crate) fn post(url: String, credential: Header, body: Option<String>) -> Self {
+        Self::new(Method::Post, url, credential, body)
+    }
+
+    /// A request with the credential, `Content-Type` when there is a body,
+    /// `Accept` and `User-Agent` headers.
+    pub(crate) fn new(
+        method: Method,
+        url: String,
+        credential: Header,
+        body: Option<String>,
+    ) -> Self {
         let mut headers = vec![credential];
         if body.is_some() {
             headers.push(Header {
@@ -272,7 +306,7 @@ impl HttpRequest {
             sensitive: false,
         });
         HttpRequest {
-            method: Method::Post,
+            method,
             url,
             headers,
             body,
@@ -300,7 +334,7 @@ impl fmt::Debug for HttpRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HttpRequest")
             .field("method", &self.method)
-            .field("url", &self.url)
+            .field("url", &redact_query(&self.url))
             .field("headers", &self.headers)
             .field(
                 "body",
@@ -311,6 +345,26 @@ impl fmt::Debug for HttpRequest {
             )
             .finish()
     }
+}
+
+/// The URL with the value of every query parameter replaced by `<redacted>`.
+fn redact_query(url: &str) -> String {
+    let Some((path, query)) = url.split_once('?') else {
+        return url.to_string();
+    };
+    let mut out = String::with_capacity(url.len());
+    out.push_str(path);
+    for (i, pair) in query.split('&').enumerate() {
+        out.push(if i == 0 { '?' } else { '&' });
+        match pair.split_once('=') {
+            Some((name, _)) => {
+                out.push_str(name);
+                out.push_str("=<redacted>");
+            }
+            None => out.push_str(pair),
+        }
+    }
+    out
 }
 
 struct Headers<'h>(&'h [Header]);
@@ -423,5 +477,28 @@ mod tests {
         assert!(!debug.contains("SECRET-KEY"));
         assert!(!debug.contains("ada@example.com"));
         assert!(debug.contains("x-APIKey: <redacted>"));
+    }
+
+    #[test]
+    fn debug_redacts_query_values() {
+        let req = HttpRequest::new(
+            Method::Get,
+            "https://x.test/user/search?email=ada%40example.com&page=2&flag".into(),
+            Header {
+                name: "x-APIKey",
+                value: "k".into(),
+                sensitive: true,
+            },
+            None,
+        );
+        let debug = format!("{req:?}");
+        assert!(!debug.contains("ada"), "{debug}");
+        assert!(
+            debug.contains("https://x.test/user/search?email=<redacted>&page=<redacted>&flag"),
+            "{debug}"
+        );
+        assert_eq!(redact_query("https://x.test/a"), "https://x.test/a");
+        assert_eq!(req.header("content-type"), None);
+        assert_eq!(req.method.as_str(), "GET");
     }
 }

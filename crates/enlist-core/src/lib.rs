@@ -61,6 +61,7 @@ pub mod proxy;
 pub mod report;
 pub mod retry_after;
 pub mod schema;
+pub mod scim;
 pub mod validate;
 
 pub use bulk::{BulkReport, RowReport};

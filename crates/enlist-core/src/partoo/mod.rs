@@ -40,6 +40,7 @@ use crate::schema::{
 
 #[cfg(test)]
 mod tests;
+pub mod users;
 
 string_enum! {
     /// A Partoo user role that can be created through the API.
