@@ -37,7 +37,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use super::{credential, error_body, Lang, Partoo, Role, Status, SCHEMA};
+use super::{error_body, Lang, Partoo, Role, Status, SCHEMA};
 use crate::http::{encode_path_segment, HttpRequest, Method, RequestError};
 use crate::json::{Document, Kind, Node};
 use crate::outcome::{self, ErrorBody, Failure, Outcome};
@@ -493,7 +493,12 @@ impl Client<Partoo> {
     /// ```
     pub fn get_user(&self, user_id: &str) -> Result<HttpRequest, RequestError> {
         let url = format!("{}/user/{}", self.base_url(), user_segment(user_id)?);
-        Ok(HttpRequest::new(Method::Get, url, credential(self), None))
+        Ok(HttpRequest::new(
+            Method::Get,
+            url,
+            Partoo::credential(self),
+            None,
+        ))
     }
 
     /// `GET /user/search?…`.
@@ -512,7 +517,12 @@ impl Client<Partoo> {
             url.push('?');
             url.push_str(&query);
         }
-        Ok(HttpRequest::new(Method::Get, url, credential(self), None))
+        Ok(HttpRequest::new(
+            Method::Get,
+            url,
+            Partoo::credential(self),
+            None,
+        ))
     }
 
     /// `POST /user/{user_id}` with the fields of `update` that are set. An
@@ -544,7 +554,7 @@ impl Client<Partoo> {
         Ok(HttpRequest::new(
             Method::Post,
             url,
-            credential(self),
+            Partoo::credential(self),
             Some(body),
         ))
     }
@@ -563,7 +573,7 @@ impl Client<Partoo> {
         Ok(HttpRequest::new(
             Method::Delete,
             url,
-            credential(self),
+            Partoo::credential(self),
             None,
         ))
     }
