@@ -212,12 +212,12 @@ test("every documented status and problem type is produced by the code", async (
   }
   await adm.call(`/v1/imports/${jid}/rows?limit=0`, { headers: auth }); // 422
   // The job has one row: by now it is done, so these do not apply (409).
-  for (let i = 0; i < 50 && (await adm.call(`/v1/imports/${jid}`, { headers: auth })).body.status !== "done"; i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 300 && (await adm.call(`/v1/imports/${jid}`, { headers: auth })).body.status !== "done"; i++) await new Promise((r) => setTimeout(r, 100));
   for (const action of ["resume", "pause", "cancel"]) await adm.call(`/v1/imports/${jid}/${action}`, { method: "POST", headers: auth }); // 409 import_state
   // A row the provider refuses is failed; retry sends it again (200).
   up.script({ status: 400, body: { errors: { json: { email: ["Not a valid email address."] } } } });
   const failing = (await adm.call("/v1/partoo/imports", csv(["imp2@example.com,A,B"]))).body.id;
-  for (let i = 0; i < 50 && (await adm.call(`/v1/imports/${failing}`, { headers: auth })).body.status !== "done"; i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 300 && (await adm.call(`/v1/imports/${failing}`, { headers: auth })).body.status !== "done"; i++) await new Promise((r) => setTimeout(r, 100));
   assert.equal((await adm.call(`/v1/imports/${failing}/retry`, { method: "POST", headers: auth })).status, 200);
   await adm.call("/v1/imports", { headers: auth }); // 200
   await adm.call("/v1/imports"); // 401

@@ -16,6 +16,7 @@
 
 pub mod routes;
 pub mod runner;
+pub mod secret;
 
 pub use runner::ImportRunner;
 
@@ -64,6 +65,9 @@ pub struct NewRow {
     /// `invalid` or `refused` for rows that will not be sent.
     #[serde(default)]
     pub settled: Option<String>,
+    /// The payload's passwords, sealed ([`secret`]); the payload has none.
+    #[serde(default)]
+    pub secret: Option<String>,
     /// Why the row is not sent: enlist [`Issue`](enlist_core::Issue)s, serialized.
     #[serde(default)]
     pub errors: Vec<serde_json::Value>,
@@ -78,6 +82,7 @@ impl std::fmt::Debug for NewRow {
         f.debug_struct("NewRow")
             .field("payload", &self.payload.as_ref().map(|_| "<redacted>"))
             .field("settled", &self.settled)
+            .field("secret", &self.secret.as_ref().map(|_| "<sealed>"))
             .field("errors", &self.errors.len())
             .field("cells", &self.cells.len())
             .finish()

@@ -280,6 +280,7 @@ fn check_rows(
                 payload: settled
                     .is_none()
                     .then(|| String::from_utf8_lossy(&payload).into_owned()),
+                secret: None,
                 errors: errors
                     .iter()
                     .filter_map(|e| serde_json::to_value(e).ok())
@@ -367,7 +368,7 @@ pub async fn create(
             ))
             .into());
     }
-    let rows = check_rows(call, provider, &upload, &ready.policy);
+    let mut rows = check_rows(call, provider, &upload, &ready.policy);
     if dry {
         let mut counts = serde_json::Map::new();
         counts.insert("total".into(), rows.len().into());
@@ -397,6 +398,22 @@ pub async fn create(
             "rows": report,
         });
         return Ok(Handled::from(Reply::json(200, body.to_string())).into());
+    }
+    // Passwords are stored sealed, apart from their payloads.
+    for row in &mut rows {
+        let Some(payload) = &row.payload else {
+            continue;
+        };
+        let Ok(mut value) = serde_json::from_str::<Value>(payload) else {
+            continue;
+        };
+        let passwords = super::secret::take_passwords(provider.schema(), &mut value);
+        if passwords.is_empty() {
+            continue;
+        }
+        let plain = serde_json::to_string(&passwords)?;
+        row.secret = Some(super::secret::seal(&ready.settings.api_key, &plain).await?);
+        row.payload = Some(value.to_string());
     }
     // A second job with the same key is answered by the runner (the first
     // job), whatever the limit.

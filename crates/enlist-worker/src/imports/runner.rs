@@ -6,14 +6,11 @@
 //!
 //! - `jobs`: one line per job (owner fingerprint, status, times);
 //! - `rows`: one line per input row: its engine state (`state`), public
-//!   `status`, the payload to send (`payload`), the input's cells for
-//!   `results.csv` (passwords blanked before they get here), and the outcome
-//!   (`user_id`, `errors`, `note`). A password leaves storage when its row is
-//!   claimed for the first send: the stored payload is rewritten without it
-//!   (`secret` remembers there was one) and the full payload stays in this
-//!   object's memory only, for a send made again after a lost answer. The
-//!   payload itself is erased once the row is settled (failed rows keep it,
-//!   password-free, for `retry`) or its job cancelled;
+//!   `status`, the payload to send without its passwords (`payload`), the
+//!   passwords sealed ([`super::secret`]: `secret`), the input's cells for
+//!   `results.csv` (passwords blanked), and the outcome (`user_id`,
+//!   `errors`, `note`). Payload and secret are erased once the row is settled
+//!   (failed rows keep them for `retry`) or its job cancelled;
 //! - `meta`: the pace across restarts.
 //!
 //! Every state the engine changes is written before anything else happens:
@@ -41,7 +38,6 @@ use futures_util::future::{select, Either};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use serde::Deserialize;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::pin::pin;
 use std::time::Duration;
 use worker::{
@@ -84,7 +80,7 @@ CREATE TABLE IF NOT EXISTS rows (
   user_id TEXT,
   errors TEXT,
   note TEXT,
-  secret INTEGER NOT NULL DEFAULT 0,
+  secret TEXT,
   PRIMARY KEY (job, row)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS rows_by_status ON rows(job, status, row);
@@ -186,9 +182,8 @@ pub struct ImportRunner {
     env: Env,
     engine: RefCell<Option<Engine>>,
     running: Cell<bool>,
-    /// Full payloads (passwords included) of rows sent at least once and not
-    /// settled, which storage holds without their passwords.
-    secrets: RefCell<HashMap<(JobKey, u32), String>>,
+    /// The provider, once known (see [`ImportRunner::provider`]).
+    provider: Cell<Option<&'static dyn AnyProvider>>,
 }
 
 impl ImportRunner {
@@ -197,9 +192,50 @@ impl ImportRunner {
     }
 
     /// The provider this object runs, from its name.
+    /// The provider this object runs: named by the first request's path
+    /// (`/{provider}/…`) and kept in `meta`, since the object's own name is
+    /// not always available (not after a restart in workerd, for one).
     fn provider(&self) -> Option<&'static dyn AnyProvider> {
-        let name = self.state.id().name()?;
-        enlist_core::provider(name.strip_prefix("imports:")?)
+        if let Some(p) = self.provider.get() {
+            return Some(p);
+        }
+        #[derive(Deserialize)]
+        struct V {
+            value: String,
+        }
+        let sql = self.sql();
+        sql.exec(SCHEMA, None).ok()?;
+        let stored = sql
+            .exec("SELECT value FROM meta WHERE name = 'provider'", None)
+            .and_then(|c| c.to_array::<V>())
+            .ok()
+            .and_then(|v| v.into_iter().next())
+            .and_then(|v| enlist_core::provider(&v.value))
+            .or_else(|| {
+                let name = self.state.id().name()?;
+                enlist_core::provider(name.strip_prefix("imports:")?)
+            });
+        if let Some(p) = stored {
+            self.provider.set(Some(p));
+        }
+        stored
+    }
+
+    /// Remembers the provider named by a request's path, once.
+    fn name_provider(&self, id: &str) -> Result<()> {
+        if self.provider().is_some() {
+            return Ok(());
+        }
+        let Some(provider) = enlist_core::provider(id) else {
+            return Ok(());
+        };
+        self.sql().exec(
+            "INSERT INTO meta (name, value) VALUES ('provider', ?)
+             ON CONFLICT(name) DO NOTHING",
+            vec![text(provider.id())],
+        )?;
+        self.provider.set(Some(provider));
+        Ok(())
     }
 
     /// Loads the engine from storage once: unfinished jobs with their rows,
@@ -273,20 +309,16 @@ impl ImportRunner {
         for change in changes {
             match change {
                 Change::Row { job, row, state } => {
-                    // A row that can no longer be sent loses its payload.
-                    // Failed rows keep theirs (already without passwords,
-                    // see `payload_to_send`) for `retry`.
+                    // A row that can no longer be sent loses its payload and
+                    // sealed passwords; failed rows keep them for `retry`.
                     let keeps_payload = matches!(
                         state,
                         RowState::Pending { .. } | RowState::InFlight { .. } | RowState::Failed(_)
                     );
-                    if !keeps_payload {
-                        self.secrets.borrow_mut().remove(&(job, row));
-                    }
                     let query = if keeps_payload {
                         "UPDATE rows SET state = ?, status = ? WHERE job = ? AND row = ?"
                     } else {
-                        "UPDATE rows SET state = ?, status = ?, payload = NULL WHERE job = ? AND row = ?"
+                        "UPDATE rows SET state = ?, status = ?, payload = NULL, secret = NULL WHERE job = ? AND row = ?"
                     };
                     sql.exec(
                         query,
@@ -318,9 +350,8 @@ impl ImportRunner {
                         ],
                     )?;
                     if status == JobStatus::Cancelled {
-                        self.secrets.borrow_mut().retain(|(j, _), _| *j != job);
                         sql.exec(
-                            "UPDATE rows SET payload = NULL WHERE job = ? AND state NOT LIKE 'in_flight%'",
+                            "UPDATE rows SET payload = NULL, secret = NULL WHERE job = ? AND state NOT LIKE 'in_flight%'",
                             vec![int(job)],
                         )?;
                     }
@@ -498,8 +529,8 @@ impl ImportRunner {
                 settled.push((index, state));
             }
             sql.exec(
-                "INSERT INTO rows (job, row, state, status, payload, cells, errors)
-                 VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO rows (job, row, state, status, payload, secret, cells, errors)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 vec![
                     SqlStorageValue::Integer(key),
                     int(u64::from(index)),
@@ -507,6 +538,11 @@ impl ImportRunner {
                     text(state.status().as_str()),
                     if state == RowState::FRESH {
                         row.payload.clone().map_or(SqlStorageValue::Null, text)
+                    } else {
+                        SqlStorageValue::Null
+                    },
+                    if state == RowState::FRESH {
+                        row.secret.clone().map_or(SqlStorageValue::Null, text)
                     } else {
                         SqlStorageValue::Null
                     },
@@ -628,19 +664,13 @@ impl ImportRunner {
         }
     }
 
-    /// The payload to send for a claimed row: the full one from memory when
-    /// the row was sent before, else the stored one, which loses its
-    /// passwords in storage now (the full one is kept in memory). `None`:
-    /// nothing stored (the row cannot be sent). The flag says the payload
-    /// lacks a password it once had (memory was lost with a restart).
-    fn payload_to_send(&self, send: Send) -> Result<Option<(String, bool)>> {
-        if let Some(full) = self.secrets.borrow().get(&(send.job, send.row)) {
-            return Ok(Some((full.clone(), false)));
-        }
+    /// The stored payload and sealed passwords of a claimed row; `None`
+    /// when nothing is stored (the row cannot be sent).
+    fn payload_to_send(&self, send: Send) -> Result<Option<(String, Option<String>)>> {
         #[derive(Deserialize)]
         struct Stored {
             payload: Option<String>,
-            secret: i64,
+            secret: Option<String>,
         }
         let stored = self
             .sql()
@@ -651,40 +681,11 @@ impl ImportRunner {
             .to_array::<Stored>()?
             .into_iter()
             .next();
-        let Some(Stored {
-            payload: Some(payload),
-            secret,
-        }) = stored
-        else {
-            return Ok(None);
-        };
-        if secret != 0 {
-            return Ok(Some((payload, true)));
-        }
-        let Some(provider) = self.provider() else {
-            return Ok(Some((payload, false)));
-        };
-        let Ok(mut value) = serde_json::from_str::<serde_json::Value>(&payload) else {
-            return Ok(Some((payload, false)));
-        };
-        if super::strip_passwords(provider.schema(), &mut value) {
-            self.sql().exec(
-                "UPDATE rows SET payload = ?, secret = 1 WHERE job = ? AND row = ?",
-                vec![
-                    text(value.to_string()),
-                    int(send.job),
-                    int(u64::from(send.row)),
-                ],
-            )?;
-            self.secrets
-                .borrow_mut()
-                .insert((send.job, send.row), payload.clone());
-        }
-        Ok(Some((payload, false)))
+        Ok(stored.and_then(|s| Some((s.payload?, s.secret))))
     }
 
     /// Sends one claimed row and reads the answer with the core's parser.
-    async fn send_row(&self, send: Send, payload: Option<(String, bool)>) -> Sent {
+    async fn send_row(&self, send: Send, payload: Option<(String, Option<String>)>) -> Sent {
         let mut sent = Sent {
             send,
             result: SendResult::NoAnswer,
@@ -706,13 +707,29 @@ impl ImportRunner {
                 return sent;
             }
         };
-        let Some((payload, without_password)) = payload else {
+        let Some((mut payload, secret)) = payload else {
             sent.result = SendResult::Rejected;
             sent.failure = Some("payload_missing".into());
             return sent;
         };
-        if without_password {
-            sent.failure = Some("sent_without_password".into());
+        if let Some(sealed) = secret {
+            let opened = super::secret::open(&ready.settings.api_key, &sealed).await;
+            let passwords: Option<Vec<(String, String)>> =
+                opened.and_then(|text| serde_json::from_str(&text).ok());
+            let merged = passwords.and_then(|passwords| {
+                let mut value: serde_json::Value = serde_json::from_str(&payload).ok()?;
+                super::secret::put_passwords(&mut value, &passwords);
+                Some(value.to_string())
+            });
+            match merged {
+                Some(full) => payload = full,
+                None => {
+                    // Sealed under another API key: not sent without it.
+                    sent.result = SendResult::Rejected;
+                    sent.failure = Some("password_unreadable".into());
+                    return sent;
+                }
+            }
         }
         let built = match provider.build_create_user(
             payload.as_bytes(),
@@ -926,7 +943,7 @@ impl DurableObject for ImportRunner {
             env,
             engine: RefCell::new(None),
             running: Cell::new(false),
-            secrets: RefCell::new(HashMap::new()),
+            provider: Cell::new(None),
         }
     }
 
@@ -957,6 +974,9 @@ impl ImportRunner {
         let (path, query, _) = crate::route::split_url(&full);
         let owner = req.headers().get(OWNER_HEADER)?.unwrap_or_default();
         let method = req.method();
+        if let Some(id) = path.trim_matches('/').split('/').next() {
+            self.name_provider(id)?;
+        }
         let parts = segments(path);
         self.load()?;
         match (method, parts.as_slice()) {
