@@ -295,6 +295,28 @@ test("the pace: calls never come closer than the interval; pause and cancel stop
   }
 });
 
+test("single creates take their turn in the same pace as the jobs", async () => {
+  const w = await admin({ PARTOO_RATE_PER_MINUTE: "120" });
+  try {
+    const res = await start(w, partooCsv(6));
+    while (providerCalls().length < 1) await sleep(20);
+    const singles = await Promise.all(
+      [0, 1, 2].map((i) =>
+        w.call("/v1/partoo/users", { method: "POST", json: { email: `single-${n}-${i}@example.com`, first_name: "A", last_name: "B" }, headers: auth() }),
+      ),
+    );
+    assert.deepEqual(singles.map((r) => r.status), [201, 201, 201]);
+    await until(w, res.body.id, finished);
+    const calls = providerCalls();
+    assert.equal(calls.length, 9);
+    const times = calls.map((r) => r.time).sort((a, b) => a - b);
+    for (let i = 1; i < times.length; i++) assert.ok(times[i] - times[i - 1] >= 480, `calls ${times[i] - times[i - 1]} ms apart`);
+    assert.ok(w.lines().some((l) => l.route === "/v1/{provider}/users" && l.notes?.includes("paced")));
+  } finally {
+    await w.dispose();
+  }
+});
+
 test("a provider that refuses the key pauses the job after one call", async () => {
   const w = await admin({ PARTOO_API_KEY: "wrong-key" });
   try {

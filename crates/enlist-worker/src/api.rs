@@ -29,6 +29,9 @@ use worker::{web_sys, ByteStream, Env};
 pub const MAX_BODY: usize = 64 * 1024;
 /// Rate-limiting binding name.
 pub const RATE_LIMITER: &str = "RATE_LIMITER";
+/// Longest a single call waits for its slot in the provider's pace (admin
+/// mode, alongside import jobs) before it is refused with a 429.
+pub const MAX_PACE_WAIT_MS: u64 = 5_000;
 /// `Retry-After` for our own rate limit (the binding's period).
 pub const RATE_LIMIT_RETRY_AFTER: u64 = 60;
 
@@ -227,6 +230,36 @@ impl<'a> Call<'a> {
             Kind::PayloadTooLarge,
             format!("The body is over {limit} bytes."),
         ))
+    }
+
+    /// In admin mode, where import jobs spend the provider's budget, takes
+    /// this call's slot in the same pace ([`crate::imports`]) and waits for
+    /// it; a slot further away than [`MAX_PACE_WAIT_MS`] is a 429 instead.
+    /// A runner that cannot be asked lets the call through (noted in the
+    /// log).
+    pub(crate) async fn pace(&mut self, provider: &dyn AnyProvider) -> Result<(), Handled> {
+        if self.config.mode != Mode::Admin {
+            return Ok(());
+        }
+        match crate::imports::routes::reserve(self.env, provider).await {
+            Ok(0) => Ok(()),
+            Ok(wait) if wait <= MAX_PACE_WAIT_MS => {
+                self.log.notes.push("paced".into());
+                worker::Delay::from(std::time::Duration::from_millis(wait)).await;
+                Ok(())
+            }
+            Ok(wait) => Err(self.problem(
+                Problem::new(
+                    Kind::RateLimited,
+                    "Import jobs are using the provider's budget; retry later.",
+                )
+                .with_retry_after(wait.div_ceil(1_000)),
+            )),
+            Err(_) => {
+                self.log.notes.push("pace_unavailable".into());
+                Ok(())
+            }
+        }
     }
 
     /// The 400 for a body the runtime could not deliver whole: the client
@@ -555,6 +588,9 @@ pub async fn create_user(
             idempotency::request_hash("POST", call.path, call.query, &body),
         )
     });
+    if let Err(h) = call.pace(provider).await {
+        return Ok(h);
+    }
     call.forward(job, key).await
 }
 
@@ -622,6 +658,9 @@ pub async fn invite(
             idempotency::request_hash("POST", call.path, "", b""),
         )
     });
+    if let Err(h) = call.pace(provider).await {
+        return Ok(h);
+    }
     call.forward(job, key).await
 }
 

@@ -94,6 +94,14 @@ async fn call_runner(
     runner(env, provider)?.fetch_with_request(request).await
 }
 
+/// Takes the next slot of a provider's pace for a call made outside any
+/// job, and answers how long to wait for it, in milliseconds.
+pub async fn reserve(env: &Env, provider: &dyn AnyProvider) -> worker::Result<u64> {
+    let mut response = call_runner(env, provider, "", Method::Post, "/reserve", None).await?;
+    let answer: Value = response.json().await?;
+    Ok(answer.get("wait_ms").and_then(Value::as_u64).unwrap_or(0))
+}
+
 fn not_found(call: &Call<'_>) -> Handled {
     call.problem(Problem::new(Kind::NotFound, "No such import job."))
 }

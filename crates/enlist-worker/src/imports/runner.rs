@@ -766,6 +766,13 @@ impl ImportRunner {
                     provider.parse_create_user_response(answer.status, &headers, &answer.body);
                 sent.result = SendResult::from_outcome(&outcome, now() / 1_000);
                 match &outcome {
+                    // An id that holds a configured key or token is not
+                    // recorded (the single-create path refuses to relay one
+                    // too): the answer counts as a server error.
+                    Outcome::Created(created) if config.secrets.found_in(&created.id) => {
+                        sent.result = SendResult::ServerError;
+                        sent.failure = Some("upstream_echoed_secret".into());
+                    }
                     Outcome::Created(created) => sent.user_id = Some(created.id.clone()),
                     other => {
                         if let Some(f) = other.failure() {
