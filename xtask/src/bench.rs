@@ -17,6 +17,11 @@ pub fn run(extra: &[String]) -> Result {
     if extra == ["worker"] {
         return worker_bench();
     }
+    // `cargo xtask bench imports`: only import jobs (throughput, cost per
+    // row, the pace).
+    if extra == ["imports"] {
+        return imports_bench();
+    }
     let mut ran = false;
     if util::path("crates/enlist-core/benches").is_dir() {
         let mut cmd = util::cargo();
@@ -35,6 +40,7 @@ pub fn run(extra: &[String]) -> Result {
     }
     if util::path("crates/enlist-worker/Cargo.toml").is_file() {
         worker_bench()?;
+        imports_bench()?;
         crate::reliability::bench()?;
         ran = true;
     }
@@ -60,5 +66,19 @@ fn worker_bench() -> Result {
         "--rust-baseline",
         &format!("{}/index.js", crate::worker::RUST_BASELINE_OUT_DIR),
     ]);
+    util::run(cmd)
+}
+
+/// Import jobs: rows per second, workerd CPU and storage per row for growing
+/// jobs, and the arrival rate at Partoo's default pace (bench/imports.mjs;
+/// docs/benchmarks.md "## Import jobs").
+fn imports_bench() -> Result {
+    for &tool in crate::worker::NEEDS {
+        println!("{}: {}", tool.name(), tool.ensure()?);
+    }
+    crate::worker::build()?;
+    crate::www::ensure_built()?;
+    let mut cmd = util::command("node");
+    cmd.arg("bench/imports.mjs");
     util::run(cmd)
 }
