@@ -157,7 +157,9 @@ export class BulkImport {
     }
     const { columns, pointers, lines } = read.table;
     const rowsJson = typeof read.table.rows === "string" ? read.table.rows : JSON.stringify(read.table.rows);
-    const report = this.api.validateMany(this.provider, rowsJson);
+    // Every row's problems, not the first 100: each row needs its status, and
+    // an import is at most 50,000 rows (csvToRows refuses more).
+    const report = this.api.validateMany(this.provider, rowsJson, { maxIssues: Infinity });
     const t2 = performance.now();
     const values = typeof read.table.rows === "string" ? JSON.parse(read.table.rows) : read.table.rows;
     this.columns = columns;

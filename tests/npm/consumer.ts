@@ -6,6 +6,8 @@ import init, {
   buildRequest,
   codes,
   createUser,
+  initSync,
+  isProviderId,
   parseResponse,
   providers,
   rules,
@@ -40,13 +42,27 @@ export async function main(form: unknown, body: Uint8Array): Promise<string[]> {
   }
   // @ts-expect-error: not a registered provider
   validate("salesforce", form);
+  // Capped results say what they left out.
+  const capped = validate("partoo", form, { maxIssues: 10 });
+  seen.push(`${capped.omitted?.errors ?? 0} ${capped.omitted?.warnings ?? 0}`);
+  validate("partoo", form, { maxIssues: Infinity, allowedEmailDomains: null });
+  // A provider id from outside (a URL), narrowed by the guard.
+  const fromUrl: string = new URL("https://x.example/v1/partoo/users").pathname.split("/")[2] ?? "";
+  if (isProviderId(fromUrl)) {
+    const id: ProviderId = fromUrl;
+    validate(id, form);
+  }
+  // @ts-expect-error: a plain string is not a ProviderId
+  validate(fromUrl, form);
+  // @ts-expect-error: initSync needs the wasm (its bytes or a module)
+  initSync();
   validateJson("pandadoc", body);
   validateJson("pandadoc", '{"license":"Guest"}');
 
   // validateMany: the core's BulkReport.
   const bulk = validateMany("partoo", [form, form]);
-  for (const row of bulk.invalid) seen.push(`${row.index}: ${row.errors[0].code}`);
-  seen.push(`${bulk.valid}/${bulk.total} ${bulk.errors?.[0].message ?? ""}`);
+  for (const row of bulk.invalid) seen.push(`${row.index}: ${row.errors[0].code} ${row.omitted?.errors ?? 0}`);
+  seen.push(`${bulk.valid}/${bulk.total} ${bulk.errors?.[0].message ?? ""} ${bulk.omitted?.rows ?? 0}`);
 
   // buildRequest: settings typed per provider.
   const settings: BuildRequestSettings<"pandadoc"> = { apiKey: "k", notifyUser: true };
@@ -119,6 +135,13 @@ export async function main(form: unknown, body: Uint8Array): Promise<string[]> {
     license: "Guest",
   };
   seen.push(String(validate("partoo", partooUser).ok), String(wrongLang), pandadocUser.license);
+  const noWorkspace: Payload<"pandadoc"> = {
+    user: { email: "test@pandadoc.com" },
+    // @ts-expect-error: at least one workspace, as validation requires
+    workspaces: [],
+    license: "Guest",
+  };
+  seen.push(String(noWorkspace));
 
   // createUser: a precise union.
   const controller = new AbortController();
@@ -141,7 +164,7 @@ export async function main(form: unknown, body: Uint8Array): Promise<string[]> {
       seen.push(created.errors[0].path);
       break;
     case "network":
-      seen.push(created.message);
+      seen.push(`${created.message} ${String(created.cause)}`);
       break;
     case "validation":
       seen.push(`${created.errors.length} ${created.request_id ?? ""}`);

@@ -56,6 +56,8 @@ after(() => pkg?.cleanup());
 describe("the tarball", () => {
   test("holds exactly the package files", () => {
     assert.deepEqual(pkg.files, [
+      "LICENSE-APACHE",
+      "LICENSE-MIT",
       "README.md",
       "api.js",
       "browser.js",
@@ -83,6 +85,48 @@ describe("the tarball", () => {
     assert.match(cargo, new RegExp(`version = "${meta.version.replace(/\./g, "\\.")}"`));
     assert.deepEqual(Object.keys(meta.exports["."]), ["types", "workerd", "node", "browser", "default"]);
     assert.deepEqual(meta.exports["./client"], { types: "./client.d.ts", default: "./client.js" });
+    // `require("enlist")` of the ESM package needs require(esm): Node.js 20.19.
+    assert.equal(meta.engines.node, ">=20.19.0");
+  });
+
+  test("ships the texts of both licenses", () => {
+    const text = (name) => readFileSync(join(pkg.dir, "node_modules/enlist", name), "utf8");
+    assert.match(text("LICENSE-MIT"), /^MIT License\n/);
+    assert.match(text("LICENSE-MIT"), /Permission is hereby granted, free of charge/);
+    assert.match(text("LICENSE-APACHE"), /Apache License\s+Version 2\.0, January 2004/);
+    assert.match(text("LICENSE-APACHE"), /END OF TERMS AND CONDITIONS/);
+    assert.match(text("README.md"), /MIT OR Apache-2\.0[\s\S]*LICENSE-MIT[\s\S]*LICENSE-APACHE/);
+  });
+
+  test("the README stands alone on the registry page", () => {
+    const readme = readFileSync(join(pkg.dir, "node_modules/enlist/README.md"), "utf8");
+    // Links: absolute https URLs (into the repository, or elsewhere) only.
+    const targets = [...readme.matchAll(/\]\(([^)]*)\)/g)].map((m) => m[1]);
+    assert.ok(targets.length > 0);
+    for (const target of targets) assert.match(target, /^https:\/\//, target);
+    // Nothing that assumes the repository is at hand.
+    assert.doesNotMatch(readme, /cargo xtask|\bwww\/|\]\(docs\/|crates\//);
+    // Every code and kind a caller can get is explained.
+    const types = readFileSync(join(pkg.dir, "node_modules/enlist/index.d.ts"), "utf8");
+    const union = (name) => {
+      const body = new RegExp(`export type ${name} =([^;]*);`).exec(types)?.[1] ?? "";
+      return [...body.matchAll(/"([a-z_]+)"/g)].map((m) => m[1]);
+    };
+    for (const name of ["RequestErrorCode", "ProxyProblemKind", "FailureKind"]) {
+      const values = union(name);
+      assert.ok(values.length >= 7, name);
+      for (const value of values) assert.ok(readme.includes(`\`${value}\``), `${name} ${value}`);
+    }
+    for (const code of union("RequestErrorCode")) {
+      assert.match(readme, new RegExp(`\\| \`${code}\` \\| \\S`), `${code} has a row of its own`);
+    }
+    // The proxy's answer contract: every problem type the Worker sends, with its status.
+    const source = join(root, "crates/enlist-worker/src/problem.rs");
+    if (existsSync(source)) {
+      for (const m of readFileSync(source, "utf8").matchAll(/=\s*\((\d{3}),\s*"([a-z_]+)"/g)) {
+        assert.match(readme, new RegExp(`\\| ${m[1]} \\| \`${m[2]}\` \\|`), `${m[2]} (${m[1]})`);
+      }
+    }
   });
 
   test("contains no API key", () => {
@@ -268,6 +312,73 @@ describe("validate", () => {
     assert.ok(at(enlist.validate("partoo", proxy).errors, "", "invalid_json"));
   });
 
+  test("caps the issues at maxIssues (100 by default) and counts the rest", () => {
+    const wide = { ...ADA };
+    for (let i = 0; i < 6000; i++) wide[`f${i}`] = 1;
+    const r = enlist.validate("partoo", wide);
+    assert.equal(r.ok, false);
+    assert.equal(r.errors.length, 100);
+    assert.deepEqual(r.errors.map((i) => i.path).slice(0, 2), ["/f0", "/f1"]);
+    assert.deepEqual(r.omitted, { errors: 5900, warnings: 0 });
+    // The JSON text path is capped alike.
+    assert.deepEqual(enlist.validateJson("partoo", JSON.stringify(wide)), r);
+    const five = enlist.validate("partoo", wide, { maxIssues: 5 });
+    assert.equal(five.errors.length, 5);
+    assert.deepEqual(five.omitted, { errors: 5995, warnings: 0 });
+    const all = enlist.validate("partoo", wide, { maxIssues: Infinity });
+    assert.equal(all.errors.length, 6000);
+    assert.equal(all.omitted, undefined);
+    // No `omitted` when nothing was left out.
+    assert.equal("omitted" in enlist.validate("partoo", { email: "x" }), false);
+    for (const bad of [0, -1, 1.5, "10", Number.NaN, -Infinity, true]) {
+      assert.throws(() => enlist.validate("partoo", ADA, { maxIssues: bad }), /options\.maxIssues/, String(bad));
+    }
+    assert.equal(enlist.validate("partoo", ADA, { maxIssues: null }).ok, true);
+  });
+
+  test("bytes, a Map or a Set are one type error, not one issue per key", () => {
+    const bytes = new Uint8Array(200_000).fill(0x41);
+    for (const [input, found] of [
+      [bytes, "bytes"],
+      [bytes.buffer, "bytes"],
+      [Buffer.from("{}"), "bytes"],
+      [new DataView(new ArrayBuffer(8)), "bytes"],
+      [new Map([["email", "ada@example.com"]]), "map"],
+      [new Set(["x"]), "set"],
+    ]) {
+      const r = enlist.validate("partoo", input);
+      assert.equal(r.ok, false);
+      assert.equal(r.errors.length, 1, `${found}: ${r.errors.length} errors`);
+      assert.deepEqual([r.errors[0].path, r.errors[0].code, r.errors[0].params], ["", "type", { expected: "object", found }]);
+    }
+    assert.match(enlist.validate("partoo", bytes).errors[0].message, /validateJson/);
+    // So are buildRequest's and createUser's payloads.
+    assert.equal(enlist.buildRequest("partoo", bytes, { apiKey: API_KEY }).errors[0].code, "type");
+  });
+
+  test("allowedEmailDomains that could never match are a TypeError", () => {
+    for (const [domains, message] of [
+      [[], /options\.allowedEmailDomains is empty/],
+      [[""], /options\.allowedEmailDomains\[0\] is empty/],
+      [["acme.com", "@example.com"], /options\.allowedEmailDomains\[1\] starts with @/],
+      [["*.example.com"], /options\.allowedEmailDomains\[0\] has a wildcard/],
+      [["example"], /is not a domain name/],
+    ]) {
+      assert.throws(() => enlist.validate("partoo", ADA, { allowedEmailDomains: domains }), (e) => e instanceof TypeError && message.test(e.message), JSON.stringify(domains));
+      assert.throws(() => enlist.validateMany("partoo", [ADA], { allowedEmailDomains: domains }), TypeError);
+    }
+    // Case does not matter; the options before a refused set stay in force.
+    assert.equal(enlist.validate("partoo", ADA, { allowedEmailDomains: ["Example.COM"] }).ok, true);
+    assert.equal(enlist.validate("partoo", ADA).ok, true);
+  });
+
+  test("enum values a few typos away get a suggestion", () => {
+    const r = enlist.validate("partoo", { ...ADA, role: "ORG_ADMN", lang: "xx" });
+    assert.equal(at(r.errors, "/role", "enum").params.suggestion, "ORG_ADMIN");
+    assert.match(at(r.errors, "/role", "enum").message, /Did you mean "ORG_ADMIN"\?$/);
+    assert.equal(at(r.errors, "/lang", "enum").params.suggestion, undefined);
+  });
+
   test("a wrong provider or options object is a TypeError", () => {
     for (const p of ["nope", "Partoo", undefined, null, 0, {}]) {
       assert.throws(() => enlist.validate(p, ADA), TypeError);
@@ -296,6 +407,19 @@ describe("validateJson", () => {
     assert.equal(enlist.validateJson("partoo", JSON.stringify({ email: "x" })).errors.length, 3);
   });
 
+  test("a leading byte-order mark is ignored, as csvToRows ignores it", () => {
+    const text = JSON.stringify(PANDADOC_EXAMPLE);
+    const bom = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(text)]);
+    for (const json of [`\ufeff${text}`, bom, bom.buffer]) {
+      assert.deepEqual(enlist.validateJson("pandadoc", json), { ok: true, errors: [], warnings: [] });
+    }
+    const rows = enlist.validateMany("pandadoc", `\ufeff[${text}]`);
+    assert.deepEqual([rows.total, rows.valid], [1, 1]);
+    assert.equal(enlist.csvToRows("partoo", "\ufeffemail\nada@example.com\n").ok, true);
+    // Only at the start.
+    assert.equal(enlist.validateJson("pandadoc", `${text}\ufeff`).errors[0].code, "invalid_json");
+  });
+
   test("text that is not JSON is an invalid_json error with a position", () => {
     const r = enlist.validateJson("partoo", '{\n  "email": tru\n}');
     assert.equal(r.ok, false);
@@ -311,7 +435,7 @@ describe("validateJson", () => {
 });
 
 describe("validateMany", () => {
-  const rows = [ADA, { email: "x" }, PARTOO_EXAMPLE, [], { ...ADA, lang: "EN" }];
+  const rows = [ADA, { email: "x" }, PARTOO_EXAMPLE, [], { ...ADA, email: "grace@example.com", lang: "EN" }];
 
   test("gives the core's bulk report for arrays, strings and bytes", () => {
     const text = JSON.stringify(rows);
@@ -343,7 +467,7 @@ describe("validateMany", () => {
         "odd/~key": 1,
         sidebar_pages: ["posts"],
       },
-      { ...ADA, role: "GROUP_MANAGER", business_ids: ["b"], "prénom \"x\"\t🦀": "Ada" },
+      { ...ADA, email: "alan@example.com", role: "GROUP_MANAGER", business_ids: ["b"], "prénom \"x\"\t🦀": "Ada" },
     ];
     const r = enlist.validateMany("partoo", varied);
     assert.equal(r.invalid.length, 5);
@@ -369,13 +493,54 @@ describe("validateMany", () => {
   });
 
   test("puts values JSON cannot represent in their rows", () => {
-    const r = enlist.validateMany("partoo", [ADA, { ...ADA, first_name: () => 1 }, undefined, ADA]);
+    const other = (email) => ({ ...ADA, email });
+    const r = enlist.validateMany("partoo", [ADA, { ...other("b@example.com"), first_name: () => 1 }, undefined, other("c@example.com")]);
     assert.equal(r.total, 4);
     assert.equal(r.valid, 2);
     assert.deepEqual(r.invalid.map((row) => [row.index, codesAt(row.errors)]), [
       [1, ["/first_name invalid_json"]],
       [2, [" invalid_json"]],
     ]);
+  });
+
+  test("flags the same email twice in one batch on the later row", () => {
+    const other = (email) => ({ ...ADA, email });
+    const batch = [other("a@b.co"), other("c@b.co"), other("A@B.CO"), other("nope"), other("c@b.co")];
+    for (const input of [batch, JSON.stringify(batch)]) {
+      const r = enlist.validateMany("partoo", input);
+      assert.deepEqual([r.total, r.valid], [5, 2]);
+      assert.deepEqual(
+        r.invalid.map((row) => [row.index, codesAt(row.errors), row.errors[0].params]),
+        [
+          [2, ["/email duplicate"], { first: 0 }],
+          [3, ["/email email"], { reason: "missing_at" }],
+          [4, ["/email duplicate"], { first: 1 }],
+        ],
+      );
+    }
+    // PandaDoc's address is nested; each call starts afresh.
+    const p = (email) => ({ ...PANDADOC_EXAMPLE, user: { ...PANDADOC_EXAMPLE.user, email } });
+    const r = enlist.validateMany("pandadoc", [p("x@acme.com"), p("X@acme.com")]);
+    assert.deepEqual(codesAt(r.invalid[0].errors), ["/user/email duplicate"]);
+    assert.equal(enlist.validateMany("pandadoc", [p("x@acme.com")]).valid, 1);
+  });
+
+  test("stays bounded on a million empty rows", () => {
+    const empty = new Array(1_000_000).fill({});
+    for (const input of [empty, `[${new Array(1_000_000).fill("{}").join(",")}]`]) {
+      const r = enlist.validateMany("partoo", input);
+      assert.deepEqual([r.total, r.valid], [1_000_000, 0]);
+      // 100 errors kept: 33 rows of 3, and one of the fourth row's.
+      assert.equal(r.invalid.length, 34);
+      assert.equal(r.invalid.reduce((n, row) => n + row.errors.length, 0), 100);
+      assert.deepEqual(r.invalid[33].omitted, { errors: 2, warnings: 0 });
+      assert.deepEqual(r.omitted, { rows: 1_000_000 - 34, errors: 3_000_000 - 100, warnings: 0 });
+      assert.ok(JSON.stringify(r).length < 20_000);
+    }
+    const few = enlist.validateMany("partoo", [{}, {}, {}], { maxIssues: 4 });
+    assert.deepEqual([few.invalid.length, few.omitted], [2, { rows: 1, errors: 5, warnings: 0 }]);
+    const all = enlist.validateMany("partoo", [{}, {}, {}], { maxIssues: Infinity });
+    assert.deepEqual([all.invalid.length, all.omitted], [3, undefined]);
   });
 });
 
@@ -410,31 +575,58 @@ describe("buildRequest", () => {
     assert.ok(at(r.warnings, "/accesses", "ignored"));
   });
 
-  test("bad settings are results with the core's codes, never throws", () => {
+  test("unusable settings values are results with the core's codes", () => {
     const cases = [
       [{ apiKey: "" }, "empty_api_key"],
       [{}, "empty_api_key"],
-      [undefined, "empty_api_key"],
-      [null, "empty_api_key"],
-      [5, "empty_api_key"],
-      [{ apiKey: 10n }, "empty_api_key"],
-      [{ apiKey: 42 }, "invalid_api_key"],
+      [{ apiKey: undefined }, "empty_api_key"],
+      [{ apiKey: null }, "empty_api_key"],
       [{ apiKey: "has space" }, "invalid_api_key"],
       [{ apiKey: "x".repeat(600) }, "api_key_too_long"],
       [{ apiKey: "k", environment: "staging" }, "unknown_environment"],
       [{ apiKey: "k", baseUrl: "javascript:alert(1)" }, "invalid_base_url"],
       [{ apiKey: "k", baseUrl: "https://user:pw@example.com" }, "invalid_base_url"],
-      [{ apiKey: "k", notifyUser: true }, "unknown_option"],
     ];
     for (const [settings, code] of cases) {
       const r = enlist.buildRequest("partoo", ADA, settings);
-      const shown = typeof settings === "object" && settings !== null ? Object.keys(settings).join() : String(settings);
+      const shown = Object.keys(settings).join();
       assert.equal(r.ok, false, shown);
       assert.deepEqual(r.errors.map((i) => [i.path, i.code]), [["", code]], `${shown}: ${JSON.stringify(r.errors)}`);
       assert.ok(!r.errors[0].message.includes("has space"));
     }
-    const flag = enlist.buildRequest("pandadoc", PANDADOC_EXAMPLE, { apiKey: "k", notifyUser: "yes" });
-    assert.equal(flag.errors[0].code, "unknown_option");
+  });
+
+  test("settings of the wrong shape are a TypeError, worded as createUser's options", async () => {
+    const shape = /buildRequest needs settings: an object/;
+    for (const settings of ["key", undefined, null, 5, ["k"]]) {
+      assert.throws(() => enlist.buildRequest("partoo", ADA, settings), (e) => e instanceof TypeError && shape.test(e.message), String(settings));
+    }
+    for (const [settings, message] of [
+      [{ apiKey: 42 }, "enlist: settings.apiKey must be a string."],
+      [{ apiKey: 10n }, "enlist: settings.apiKey must be a string."],
+      [{ apiKey: "k", environment: 1 }, "enlist: settings.environment must be a string."],
+      [{ apiKey: "k", baseUrl: false }, "enlist: settings.baseUrl must be a string."],
+      [{ apiKey: "k", notifyUser: true }, "enlist: settings.notifyUser is not a buildRequest setting for Partoo."],
+      [{ apikey: "k" }, "enlist: settings.apikey is not a buildRequest setting for Partoo (did you mean settings.apiKey?)."],
+      [{ apiKey: "k", onError: () => 1 }, "enlist: settings.onError is not a buildRequest setting for Partoo."],
+    ]) {
+      assert.throws(() => enlist.buildRequest("partoo", ADA, settings), { name: "TypeError", message }, message);
+      // Even with an invalid payload: the settings are checked first.
+      assert.throws(() => enlist.buildRequest("partoo", { email: "x" }, settings), TypeError);
+    }
+    // The same mistakes read the same in both functions.
+    assert.throws(() => enlist.buildRequest("pandadoc", PANDADOC_EXAMPLE, { apiKey: "k", notifyUser: "yes" }), {
+      message: "enlist: settings.notifyUser must be true, false or null.",
+    });
+    await assert.rejects(enlist.createUser("pandadoc", PANDADOC_EXAMPLE, { endpoint: "http://127.0.0.1:9", notifyUser: "yes" }), {
+      message: "enlist: options.notifyUser must be true, false or null.",
+    });
+    assert.throws(() => enlist.buildRequest("pandadoc", PANDADOC_EXAMPLE, { apiKey: "k", notify_user: true }), {
+      message: "enlist: settings.notify_user is not a buildRequest setting for PandaDoc (did you mean settings.notifyUser?).",
+    });
+    await assert.rejects(enlist.createUser("pandadoc", PANDADOC_EXAMPLE, { endpoint: "http://127.0.0.1:9", notify_user: true }), {
+      message: "enlist: options.notify_user is not a createUser option for PandaDoc (did you mean options.notifyUser?).",
+    });
   });
 
   test("an invalid payload builds nothing", () => {
@@ -696,7 +888,7 @@ describe("createUser", () => {
     assert.equal((await enlist.createUser("partoo", ADA, { endpoint: base })).retry_after, 17);
   });
 
-  test("a proxy that cannot be reached is a network result", async () => {
+  test("a proxy that cannot be reached is a network result that keeps the cause", async () => {
     const closed = createServer();
     await new Promise((resolve) => closed.listen(0, "127.0.0.1", resolve));
     const port = closed.address().port;
@@ -704,6 +896,45 @@ describe("createUser", () => {
     const r = await enlist.createUser("partoo", ADA, { endpoint: `http://127.0.0.1:${port}` });
     assert.equal(r.kind, "network");
     assert.equal(r.status, 0);
+    // Node's fetch: a TypeError whose own cause is the system error.
+    assert.ok(r.cause instanceof TypeError, String(r.cause));
+    assert.equal(r.cause.cause?.code, "ECONNREFUSED");
+    const thrown = new Error("offline");
+    const failing = async () => {
+      throw thrown;
+    };
+    const f = await enlist.createUser("partoo", ADA, { endpoint: "https://enlist.example", fetch: failing });
+    assert.equal(f.cause, thrown);
+    assert.equal(f.message, "The enlist proxy could not be reached: offline");
+  });
+
+  test("a misspelt option is a TypeError that names it, and nothing is sent", async () => {
+    received.length = 0;
+    for (const [provider, input, options, message] of [
+      ["partoo", ADA, { endpoint: base, idempotencykey: "k" }, "enlist: options.idempotencykey is not a createUser option for Partoo (did you mean options.idempotencyKey?)."],
+      ["partoo", ADA, { endpoint: base, notifyUser: true }, "enlist: options.notifyUser is not a createUser option for Partoo."],
+      ["partoo", ADA, { endpoint: base, idempotencykey: undefined }, "enlist: options.idempotencykey is not a createUser option for Partoo (did you mean options.idempotencyKey?)."],
+      ["partoo", ADA, { endpoint: base, onProgress: () => {} }, "enlist: options.onProgress is not a createUser option for Partoo."],
+      ["pandadoc", PANDADOC_EXAMPLE, { endpoint: base, notifyuser: true }, "enlist: options.notifyuser is not a createUser option for PandaDoc (did you mean options.notifyUser?)."],
+      // Checked before the payload: an invalid one does not hide the mistake.
+      ["partoo", { email: "x" }, { endpoint: base, idempotencykey: "k" }, "enlist: options.idempotencykey is not a createUser option for Partoo (did you mean options.idempotencyKey?)."],
+    ]) {
+      await assert.rejects(enlist.createUser(provider, input, options), { name: "TypeError", message }, message);
+    }
+    assert.equal(received.length, 0);
+    // Every documented option is accepted (undefined ones count as absent).
+    reply = [201, { "content-type": "application/json" }, '{"provider":"partoo","id":"u-1"}'];
+    const r = await enlist.createUser("partoo", ADA, {
+      endpoint: base,
+      idempotencyKey: "k-3",
+      token: undefined,
+      signal: new AbortController().signal,
+      fetch: globalThis.fetch,
+      allowedEmailDomains: ["example.com"],
+      maxIssues: 10,
+    });
+    assert.equal(r.kind, "created");
+    assert.equal(received.length, 1);
   });
 
   test("an abort rejects like fetch", async () => {
@@ -799,6 +1030,15 @@ describe("the entry points", () => {
   });
 });
 
+describe("isProviderId", () => {
+  test("is true for registered ids only", () => {
+    for (const id of enlist.providers()) assert.equal(enlist.isProviderId(id), true);
+    for (const value of ["Partoo", "nope", "", "__proto__", "constructor", 5, null, undefined, {}, ["partoo"]]) {
+      assert.equal(enlist.isProviderId(value), false, String(value));
+    }
+  });
+});
+
 describe("the client entry (enlist/client)", () => {
   const file = (name) => join(pkg.dir, "node_modules/enlist", name);
 
@@ -824,6 +1064,25 @@ describe("the client entry (enlist/client)", () => {
       full.filter((n) => n !== "build_request" && n !== "parse_response"),
     );
     assert.ok(statSync(file("enlist_client_bg.wasm")).size < statSync(file("enlist_bg.wasm")).size * 0.8);
+  });
+
+  test("in Node.js, init() says to pass the bytes, and initSync() needs them", async () => {
+    // A fresh copy of the module, not loaded yet.
+    const client = await import(`${pathToFileURL(file("client.js")).href}?fresh`);
+    await assert.rejects(client.init(), (e) => {
+      assert.equal(e.constructor, Error);
+      assert.match(e.message, /init\(\) cannot fetch the wasm in Node\.js; pass its bytes to initSync\(\)/);
+      assert.ok(e.cause, "the fetch failure is kept as the cause");
+      return true;
+    });
+    for (const bad of [undefined, null, "enlist_client_bg.wasm", {}, 42]) {
+      assert.throws(() => client.initSync(bad), { name: "TypeError", message: "enlist: initSync needs the wasm's bytes or a WebAssembly.Module" });
+    }
+    assert.throws(() => client.validate("partoo", ADA), /init/);
+    // What the message says works.
+    client.initSync(readFileSync(file("enlist_client_bg.wasm")));
+    assert.equal(client.validate("partoo", ADA).ok, true);
+    assert.equal(client.isProviderId("partoo"), true);
   });
 
   test("needs init, then gives the same results as the full package", async () => {

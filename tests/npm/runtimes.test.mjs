@@ -1,13 +1,15 @@
-// The packed `enlist` in the two other runtimes its `exports` serve:
+// The packed `enlist` in the other runtimes and setups its `exports` serve:
 // - headless Chromium, unbundled ESM through an import map (the `browser`
 //   condition: `await init()` fetches enlist_bg.wasm next to the module);
 // - workerd through Miniflare, bundled by wrangler itself (`wrangler deploy
 //   --dry-run`: the `workerd` condition, the .wasm import kept as a compiled
-//   module).
+//   module);
+// - Node.js from CommonJS (`require("enlist")`, Node.js ≥ 20.19) and from a
+//   server bundle made by esbuild (`--platform=node`).
 // Servers listen on 127.0.0.1 only and are stopped by the tests.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import { extname, join, normalize } from "node:path";
@@ -139,4 +141,58 @@ export default {
   const response = await mf.dispatchFetch("http://localhost/");
   assert.equal(response.status, 200);
   check(await response.json());
+});
+
+test("node: require() from CommonJS", () => {
+  writeFileSync(
+    join(pkg.dir, "probe.cjs"),
+    `const { validate, buildRequest, parseResponse, rules, providers } = require("enlist");
+${PROBE}
+process.stdout.write(JSON.stringify(result));`,
+  );
+  // This machine's Node.js is at least 20.19 (the package's engines), where
+  // require() loads an ES module.
+  const out = execFileSync(process.execPath, ["probe.cjs"], { cwd: pkg.dir, encoding: "utf8" });
+  check(JSON.parse(out));
+});
+
+test("node: a server bundle (esbuild --platform=node) says where the wasm must be", () => {
+  const esbuild = join(root, "node_modules/.bin/esbuild");
+  writeFileSync(
+    join(pkg.dir, "server.mjs"),
+    'import { validate } from "enlist";\nprocess.stdout.write(String(validate("partoo", {}).errors.length));\n',
+  );
+  // .mjs and .cjs: the probe project's package.json says "type": "module".
+  const bundle = (name, ...flags) => {
+    mkdirSync(join(pkg.dir, name), { recursive: true });
+    const out = join(pkg.dir, name, flags.includes("--format=cjs") ? "server.cjs" : "server.mjs");
+    execFileSync(esbuild, ["server.mjs", "--bundle", "--platform=node", `--outfile=${out}`, "--log-level=error", ...flags], {
+      cwd: pkg.dir,
+    });
+    return out;
+  };
+  const run = (file) => spawnSync(process.execPath, [file], { cwd: pkg.dir, encoding: "utf8" });
+
+  // ESM: the wasm is looked for next to the bundle.
+  const esm = bundle("esm", "--format=esm");
+  let r = run(esm);
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /enlist: cannot read its WebAssembly file, enlist_bg\.wasm, at .*esm\/enlist_bg\.wasm/);
+  assert.match(r.stderr, /--external:enlist/);
+  assert.match(r.stderr, /copy node_modules\/enlist\/enlist_bg\.wasm next to the bundle/);
+  assert.match(r.stderr, /ENOENT/, "the file system error is the cause");
+  // Either fix the message gives works.
+  copyFileSync(join(pkg.dir, "node_modules/enlist/enlist_bg.wasm"), join(pkg.dir, "esm/enlist_bg.wasm"));
+  r = run(esm);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, "3");
+  r = run(bundle("external", "--format=esm", "--external:enlist"));
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, "3");
+
+  // CommonJS (esbuild's default for Node.js): no import.meta.url at all.
+  r = run(bundle("cjs", "--format=cjs"));
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /bundled as CommonJS \(no import\.meta\.url: bundle as ESM, --format=esm\)/);
+  assert.match(r.stderr, /--external:enlist/);
 });

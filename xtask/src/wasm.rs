@@ -8,8 +8,9 @@
 //! `wasm-opt -Oz` — all of it twice, for the whole API and for the client
 //! flavour ([`FLAVOURS`]) — then the hand-written JavaScript entries from
 //! `crates/enlist-wasm/js/`, a `package.json` with the crate's version, the
-//! README, and `index.d.ts` (its provider types generated from the core's
-//! registry by `js/gen-types.mjs`).
+//! README and the two license texts ([`PACKAGE_DOCS`]), and `index.d.ts` (its
+//! provider types generated from the core's registry by
+//! `js/gen-types.mjs`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -34,6 +35,14 @@ const JS_FILES: &[&str] = &[
     "client.js",
     "client.d.ts",
 ];
+/// Files of `crates/enlist-wasm/` copied into the package as they are: the
+/// README (the registry page) and the texts of the two licenses the project
+/// is under (`MIT OR Apache-2.0`, the package's `license`).
+pub const PACKAGE_DOCS: &[&str] = &["README.md", "LICENSE-MIT", "LICENSE-APACHE"];
+/// The Node.js versions the package supports: 20.19 is the first 20.x whose
+/// `require()` loads ES modules, which `require("enlist")` needs (the
+/// package is ESM only).
+pub const NODE_ENGINES: &str = ">=20.19.0";
 /// The two wasm builds in the package: the whole API (`enlist`), and the
 /// browser client flavour (`enlist/client`, the crate's `client` feature:
 /// no `build_request`/`parse_response`). Each is (cargo features, the
@@ -124,7 +133,7 @@ fn package_json(version: &str) -> String {
   "type": "module",
   "sideEffects": false,
   "engines": {{
-    "node": ">=20"
+    "node": "{NODE_ENGINES}"
   }},
   "main": "./node.js",
   "types": "./index.d.ts",
@@ -156,7 +165,9 @@ fn package_json(version: &str) -> String {
     "client.d.ts",
     "enlist_client.js",
     "enlist_client_bg.wasm",
-    "README.md"
+    "README.md",
+    "LICENSE-MIT",
+    "LICENSE-APACHE"
   ]
 }}
 "#
@@ -197,10 +208,9 @@ fn build() -> Result {
     for file in JS_FILES {
         copy(&js.join(file), &pkg.join(file))?;
     }
-    copy(
-        &util::path(CRATE_DIR).join("README.md"),
-        &pkg.join("README.md"),
-    )?;
+    for file in PACKAGE_DOCS {
+        copy(&util::path(CRATE_DIR).join(file), &pkg.join(file))?;
+    }
     write(&pkg.join("package.json"), &package_json(&version()?))?;
 
     let mut types = util::command("node");
@@ -443,5 +453,9 @@ mod tests {
         let json = package_json("1.2.3");
         assert!(json.contains(r#""version": "1.2.3""#));
         assert!(json.contains(r#""name": "enlist""#));
+        assert!(json.contains(r#""node": ">=20.19.0""#));
+        for file in PACKAGE_DOCS {
+            assert!(json.contains(&format!("\"{file}\"")), "{file}");
+        }
     }
 }

@@ -23,7 +23,7 @@
 //! # Ok::<(), enlist_core::csv::CsvError>(())
 //! ```
 
-use crate::json::{self, Document, Kind, Node};
+use crate::json::{self, parse_i64, parse_u64, Document, Kind, Node};
 use crate::report::push_token;
 use crate::schema::{ObjectSchema, Type};
 use serde::Serialize;
@@ -138,7 +138,12 @@ fn records(text: &str) -> Result<Vec<(usize, Vec<String>)>, CsvError> {
                     return Err(error(
                         line,
                         "too_many_rows",
-                        format!("An import may have at most {MAX_ROWS} rows."),
+                        [
+                            "An import may have at most ",
+                            &json::decimal(MAX_ROWS as u64),
+                            " rows.",
+                        ]
+                        .concat(),
                     ));
                 }
             }
@@ -170,7 +175,7 @@ fn type_at(schema: &ObjectSchema, path: &[&str]) -> Option<&'static Type> {
     let mut rest = rest;
     while let Some((segment, tail)) = rest.split_first() {
         ty = match ty {
-            Type::Array(a) if segment.parse::<usize>().is_ok() => &a.items,
+            Type::Array(a) if parse_u64(segment).is_some() => &a.items,
             Type::Object(o) => &o.field(segment)?.ty,
             _ => return None,
         };
@@ -207,11 +212,13 @@ impl Cell {
         Some(match node.kind() {
             Kind::Array => {
                 let inner = budget.checked_sub(1)?;
-                Cell::Array(
-                    node.elements()
-                        .map(|e| Cell::from_node(e, inner))
-                        .collect::<Option<_>>()?,
-                )
+                // A plain loop: `collect` into `Option` costs the wasm its
+                // own iterator code.
+                let mut items = Vec::new();
+                for e in node.elements() {
+                    items.push(Cell::from_node(e, inner)?);
+                }
+                Cell::Array(items)
             }
             Kind::Object => {
                 let inner = budget.checked_sub(1)?;
@@ -228,7 +235,14 @@ impl Cell {
             }
             Kind::String => Cell::string(&node.as_str().unwrap_or_default()),
             Kind::Number => Cell::Scalar(node.number_text().unwrap_or("0").to_string()),
-            Kind::Bool => Cell::Scalar((node.as_bool() == Some(true)).to_string()),
+            Kind::Bool => Cell::Scalar(
+                if node.as_bool() == Some(true) {
+                    "true"
+                } else {
+                    "false"
+                }
+                .to_string(),
+            ),
             Kind::Null => Cell::null(),
         })
     }
@@ -307,9 +321,14 @@ fn convert(cell: &str, ty: Option<&Type>) -> Cell {
             "false" => Cell::Scalar("false".into()),
             _ => Cell::string(cell),
         },
-        Some(Type::Integer) => trimmed
-            .parse::<i64>()
-            .map_or_else(|_| Cell::string(cell), |n| Cell::Scalar(n.to_string())),
+        Some(Type::Integer) => match parse_i64(trimmed) {
+            Some(n) => Cell::Scalar(
+                json::Digits::new(n.unsigned_abs(), n < 0)
+                    .as_str()
+                    .to_string(),
+            ),
+            None => Cell::string(cell),
+        },
         Some(Type::Array(a)) => Cell::Array(
             trimmed
                 .split(';')
@@ -339,7 +358,7 @@ fn insert(row: &mut Vec<(String, Cell)>, path: &[&str], value: Cell) {
 }
 
 fn container_for(segment: &str) -> Cell {
-    if segment.parse::<usize>().is_ok() {
+    if parse_u64(segment).is_some() {
         Cell::Array(Vec::new())
     } else {
         Cell::Object(Vec::new())
@@ -353,11 +372,13 @@ fn insert_into(slot: &mut Cell, path: &[&str], value: Cell) {
     match slot {
         Cell::Object(members) => insert(members, path, value),
         Cell::Array(items) => {
-            let Ok(index) = first.parse::<usize>() else {
+            let Some(index) = parse_u64(first) else {
                 return;
             };
             // Column indices are bounded by MAX_COLUMNS, so this stays small.
-            let index = index.min(MAX_COLUMNS);
+            let index = usize::try_from(index)
+                .unwrap_or(MAX_COLUMNS)
+                .min(MAX_COLUMNS);
             while items.len() <= index {
                 items.push(match rest.first() {
                     None => Cell::null(),
@@ -384,7 +405,12 @@ pub fn to_rows(schema: &ObjectSchema, text: &str) -> Result<Table, CsvError> {
         return Err(error(
             header_line,
             "too_many_columns",
-            format!("An import may have at most {MAX_COLUMNS} columns."),
+            [
+                "An import may have at most ",
+                &json::decimal(MAX_COLUMNS as u64),
+                " columns.",
+            ]
+            .concat(),
         ));
     }
     let columns: Vec<String> = header.iter().map(|h| h.trim().to_string()).collect();
@@ -394,14 +420,14 @@ pub fn to_rows(schema: &ObjectSchema, text: &str) -> Result<Table, CsvError> {
             return Err(error(
                 header_line,
                 "empty_column_name",
-                format!("Column {} has no name.", i + 1),
+                ["Column ", &json::decimal(i as u64 + 1), " has no name."].concat(),
             ));
         }
         if columns[..i].contains(column) {
             return Err(error(
                 header_line,
                 "duplicate_column",
-                format!("The column \"{column}\" appears twice."),
+                ["The column \"", column, "\" appears twice."].concat(),
             ));
         }
         let mut path: Vec<&str> = column.split('.').collect();
@@ -460,18 +486,27 @@ pub fn to_rows(schema: &ObjectSchema, text: &str) -> Result<Table, CsvError> {
 pub fn template(schema: &ObjectSchema) -> String {
     let mut columns = Vec::new();
     collect_columns(schema, "", &mut columns);
-    columns.join(",") + "\n"
+    // By hand: `join` would link its own code into the wasm.
+    let mut header = String::new();
+    for (i, column) in columns.iter().enumerate() {
+        if i > 0 {
+            header.push(',');
+        }
+        header.push_str(column);
+    }
+    header.push('\n');
+    header
 }
 
 fn collect_columns(schema: &ObjectSchema, prefix: &str, out: &mut Vec<String>) {
     for field in schema.fields {
-        let name = format!("{prefix}{}", field.name);
+        let name = [prefix, field.name].concat();
         match &field.ty {
-            Type::Object(inner) => collect_columns(inner, &format!("{name}."), out),
+            Type::Object(inner) => collect_columns(inner, &[&name, "."].concat(), out),
             Type::Array(a) => match &a.items {
                 Type::Object(inner) => {
-                    for i in 0..2 {
-                        collect_columns(inner, &format!("{name}.{i}."), out);
+                    for i in ["0", "1"] {
+                        collect_columns(inner, &[&name, ".", i, "."].concat(), out);
                     }
                 }
                 _ => out.push(name),

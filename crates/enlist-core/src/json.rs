@@ -98,13 +98,32 @@ pub struct SyntaxError {
     pub reason: &'static str,
 }
 
+impl SyntaxError {
+    /// `invalid JSON at line L, column C: reason`, what `Display` writes
+    /// (built without `format!`, whose machinery the wasm would link only
+    /// for this).
+    ///
+    /// ```
+    /// let e = enlist_core::json::Document::parse("[1,]").err().ok_or("parsed")?;
+    /// assert_eq!(e.message(), e.to_string());
+    /// # Ok::<(), &str>(())
+    /// ```
+    pub fn message(&self) -> String {
+        [
+            "invalid JSON at line ",
+            Digits::new(self.line as u64, false).as_str(),
+            ", column ",
+            Digits::new(self.column as u64, false).as_str(),
+            ": ",
+            self.reason,
+        ]
+        .concat()
+    }
+}
+
 impl fmt::Display for SyntaxError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "invalid JSON at line {}, column {}: {}",
-            self.line, self.column, self.reason
-        )
+        f.write_str(&self.message())
     }
 }
 
@@ -189,6 +208,24 @@ impl<'a> Document<'a> {
     }
 }
 
+/// `bytes` without a leading UTF-8 byte-order mark (`EF BB BF`), which
+/// editors and spreadsheet exports on Windows often write. RFC 8259 (§8.1)
+/// lets a parser ignore it; enlist's text inputs do — JSON for the npm
+/// package's `validateJson` and `validateMany`, and CSV imports — so a file
+/// reads the same whichever way it was saved. [`Document::parse_bytes`]
+/// itself stays strict.
+///
+/// ```
+/// use enlist_core::json::{strip_bom, Document};
+/// let saved = b"\xEF\xBB\xBF{\"a\":1}";
+/// assert!(Document::parse_bytes(saved).is_err());
+/// assert!(Document::parse_bytes(strip_bom(saved)).is_ok());
+/// assert_eq!(strip_bom(b"{}"), b"{}");
+/// ```
+pub fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
 /// The bytes a JSON string cannot hold as they are: `"`, `\\` and the
 /// controls below 0x20. The reader stops a plain run of string bytes at them;
 /// a JSON writer must escape them.
@@ -270,6 +307,66 @@ pub fn write_string(out: &mut Vec<u8>, s: &str) {
 /// ```
 pub fn write_int(out: &mut Vec<u8>, n: u64, negative: bool) {
     out.extend_from_slice(Digits::new(n, negative).as_bytes());
+}
+
+/// The value of `text` when it is ASCII digits only (no sign, at least one)
+/// that fit a `u64`.
+///
+/// One small routine for every integer the crate reads (JSON numbers, CSV
+/// cells and column indices, `Retry-After`): each `str::parse` instantiation
+/// would add its own copy to the wasm.
+///
+/// ```
+/// use enlist_core::json::parse_u64;
+/// assert_eq!(parse_u64("007"), Some(7));
+/// assert_eq!(parse_u64("18446744073709551616"), None);
+/// assert_eq!(parse_u64("+1"), None);
+/// assert_eq!(parse_u64(""), None);
+/// ```
+pub fn parse_u64(text: &str) -> Option<u64> {
+    if text.is_empty() {
+        return None;
+    }
+    text.bytes().try_fold(0u64, |n, b| {
+        if b.is_ascii_digit() {
+            n.checked_mul(10)?.checked_add(u64::from(b - b'0'))
+        } else {
+            None
+        }
+    })
+}
+
+/// The value of `text` when it is a decimal integer that fits an `i64`: an
+/// optional `+` or `-`, then ASCII digits (what `str::parse::<i64>` reads).
+///
+/// ```
+/// use enlist_core::json::parse_i64;
+/// assert_eq!(parse_i64("-9223372036854775808"), Some(i64::MIN));
+/// assert_eq!(parse_i64("+42"), Some(42));
+/// assert_eq!(parse_i64("9223372036854775808"), None);
+/// assert_eq!(parse_i64("-"), None);
+/// ```
+pub fn parse_i64(text: &str) -> Option<i64> {
+    match text.strip_prefix('-') {
+        // `2^63` is `i64::MIN`'s magnitude; `wrapping_neg` keeps it there.
+        Some(digits) => parse_u64(digits)
+            .filter(|&m| m <= 1 << 63)
+            .map(|m| (m as i64).wrapping_neg()),
+        None => {
+            parse_u64(text.strip_prefix('+').unwrap_or(text)).and_then(|m| i64::try_from(m).ok())
+        }
+    }
+}
+
+/// `n` in decimal, for messages: what `n.to_string()` gives, without the
+/// formatting machinery that `to_string` and `format!` would link into the
+/// wasm.
+///
+/// ```
+/// assert_eq!(enlist_core::json::decimal(50_000), "50000");
+/// ```
+pub fn decimal(n: u64) -> String {
+    Digits::new(n, false).as_str().to_string()
 }
 
 /// An integer's decimal text in a stack buffer, for writers that must not
@@ -914,7 +1011,7 @@ impl<'d, 'a> Node<'d, 'a> {
     /// The number as an `i64`, if it is written as an integer and fits.
     pub fn as_i64(&self) -> Option<i64> {
         if self.is_integer() {
-            self.raw().parse().ok()
+            parse_i64(self.raw())
         } else {
             None
         }

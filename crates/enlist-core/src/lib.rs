@@ -64,14 +64,14 @@ pub mod schema;
 pub mod scim;
 pub mod validate;
 
-pub use bulk::{BulkReport, RowReport};
+pub use bulk::{BulkOmitted, BulkReport, RowReport};
 pub use http::{ApiKey, HttpRequest, RequestError};
 pub use outcome::{Created, Failure, Outcome};
 pub use provider::{
     provider, provider_ids, AnyProvider, BuildError, Built, Client, Provider, ProviderRules,
     Redacted, Rules, Settings, Valid, REGISTRY, RULES,
 };
-pub use report::{Code, Issue, Param, Params, Report};
+pub use report::{Code, Issue, Omitted, Param, Params, Report};
 pub use retry_after::RetryAfter;
 pub use validate::Options;
 

@@ -276,7 +276,7 @@ fn internal(detail: &str) -> Report {
             format!("The value could not be read as this provider's payload: {detail}."),
             Params::new(),
         )],
-        warnings: Vec::new(),
+        ..Report::default()
     }
 }
 

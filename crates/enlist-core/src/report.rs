@@ -326,12 +326,49 @@ impl fmt::Display for Issue {
 
 /// Everything validation found: errors (which block a request) and warnings
 /// (which do not).
+///
+/// With [`Options::max_issues`](crate::Options::max_issues) set, each list
+/// keeps the first issues found, never fewer than one, and [`Report::omitted`]
+/// counts the rest: `errors` is empty exactly when there are no errors.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Report {
     /// Problems that make the input invalid.
     pub errors: Vec<Issue>,
     /// Things worth knowing that do not block the request.
     pub warnings: Vec<Issue>,
+    /// Issues found beyond the cap and left out; zero without a cap.
+    #[serde(skip_serializing_if = "Omitted::is_none")]
+    pub omitted: Omitted,
+}
+
+/// How many errors and warnings a report left out because of
+/// [`Options::max_issues`](crate::Options::max_issues): they were counted,
+/// not kept.
+///
+/// ```
+/// use enlist_core::{partoo::Partoo, Options, Provider};
+/// let options = Options::default().with_max_issues(1);
+/// let report = Partoo::check_json_with(b"{}", &options);
+/// assert_eq!(report.errors.len(), 1); // email; first_name and last_name left out
+/// assert_eq!(report.omitted.errors, 2);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Omitted {
+    /// Errors left out.
+    pub errors: usize,
+    /// Warnings left out.
+    pub warnings: usize,
+}
+
+impl Omitted {
+    /// `true` when nothing was left out.
+    ///
+    /// ```
+    /// assert!(enlist_core::report::Omitted::default().is_none());
+    /// ```
+    pub fn is_none(&self) -> bool {
+        self.errors == 0 && self.warnings == 0
+    }
 }
 
 impl Report {
@@ -364,6 +401,13 @@ impl fmt::Display for Report {
         }
         for issue in &self.warnings {
             write!(f, "\n  warning {issue}")?;
+        }
+        if !self.omitted.is_none() {
+            write!(
+                f,
+                "\n  ({} more error(s) and {} more warning(s) left out)",
+                self.omitted.errors, self.omitted.warnings
+            )?;
         }
         Ok(())
     }

@@ -56,7 +56,7 @@ impl RetryAfter {
                 0
             } else {
                 // More digits than a u64 holds is still "a very long time".
-                digits.parse::<u64>().unwrap_or(u64::MAX)
+                crate::json::parse_u64(digits).unwrap_or(u64::MAX)
             };
             return Some(RetryAfter::Seconds(clamp(seconds)));
         }
@@ -155,10 +155,7 @@ fn parse_http_date(v: &str) -> Option<u64> {
 }
 
 fn number(s: &str) -> Option<u64> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok()
+    crate::json::parse_u64(s)
 }
 
 fn month(s: &str) -> Option<u64> {

@@ -21,12 +21,24 @@ use crate::schema::{
 };
 use std::borrow::Cow;
 
+/// The cap on issues the npm package applies unless told otherwise
+/// ([`Options::max_issues`]): enough for any real payload, small enough that
+/// a hostile one cannot make a report large.
+pub const DEFAULT_MAX_ISSUES: usize = 100;
+
 /// Options that tighten validation for one caller.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Options {
     /// When set, every email address must be at one of these domains (compared
     /// case-insensitively, exact match — subdomains are not included).
     pub allowed_email_domains: Option<Vec<String>>,
+    /// When set, a report keeps at most this many errors and this many
+    /// warnings (at least one of each: `0` counts as `1`); the rest are
+    /// counted in [`Report::omitted`] and not built, so a payload with
+    /// thousands of problems costs no more memory than the cap. For
+    /// [`check_many`](crate::bulk::check_many) the cap is on the whole
+    /// report, all rows together. `None` keeps every issue.
+    pub max_issues: Option<usize>,
 }
 
 impl Options {
@@ -43,8 +55,85 @@ impl Options {
     {
         Options {
             allowed_email_domains: Some(domains.into_iter().map(Into::into).collect()),
+            max_issues: None,
         }
     }
+
+    /// Checks the options themselves: a list of allowed domains must name at
+    /// least one domain, and each entry must be a domain name as it appears
+    /// after the `@` (see [`allowed_domain_problem`]). The error names the
+    /// entry's index and what is wrong with it.
+    ///
+    /// ```
+    /// use enlist_core::Options;
+    /// assert!(Options::allowed_domains(["example.com", "Acme.CO.uk"]).check().is_ok());
+    /// assert!(Options::allowed_domains(Vec::<String>::new()).check().is_err());
+    /// let e = Options::allowed_domains(["example.com", "*.example.com"]).check();
+    /// assert!(e.is_err_and(|m| m.starts_with("allowed email domain 1 ")));
+    /// ```
+    pub fn check(&self) -> Result<(), String> {
+        let Some(domains) = &self.allowed_email_domains else {
+            return Ok(());
+        };
+        if domains.is_empty() {
+            return Err(
+                "the allowed email domains are an empty list, which no address could match; leave the option out to allow every domain"
+                    .into(),
+            );
+        }
+        for (i, d) in domains.iter().enumerate() {
+            if let Some(problem) = allowed_domain_problem(d) {
+                return Err(format!("allowed email domain {i} {problem}"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The same options with a cap on the issues a report keeps (see
+    /// [`Options::max_issues`]).
+    ///
+    /// ```
+    /// use enlist_core::{partoo::Partoo, Options, Provider};
+    /// let report = Partoo::check_json_with(br#"{"a":1,"b":2,"c":3}"#, &Options::default().with_max_issues(2));
+    /// assert_eq!(report.errors.len(), 2);
+    /// assert_eq!(report.omitted.errors, 4); // one more unknown field, three required ones
+    /// ```
+    pub fn with_max_issues(mut self, max: usize) -> Self {
+        self.max_issues = Some(max);
+        self
+    }
+}
+
+/// What is wrong with `domain` as an entry of
+/// [`Options::allowed_email_domains`], as the end of a sentence, or `None`
+/// when it is a domain name (`example.com`, any case). Entries are compared
+/// whole with the part of each address after the `@`, so an empty string, a
+/// leading `@` or a wildcard (`*.example.com`) would silently match nothing:
+/// they are refused instead. Subdomains are not matched; list each one.
+///
+/// ```
+/// use enlist_core::validate::allowed_domain_problem;
+/// assert_eq!(allowed_domain_problem("example.com"), None);
+/// assert_eq!(allowed_domain_problem("@example.com"), Some("starts with @ (write example.com)"));
+/// assert!(allowed_domain_problem("*.example.com").is_some_and(|p| p.contains("wildcard")));
+/// assert!(allowed_domain_problem("").is_some());
+/// assert!(allowed_domain_problem("example").is_some());
+/// ```
+pub fn allowed_domain_problem(domain: &str) -> Option<&'static str> {
+    if domain.trim().is_empty() {
+        return Some("is empty");
+    }
+    if domain.starts_with('@') {
+        return Some("starts with @ (write example.com)");
+    }
+    if domain.contains('*') {
+        return Some("has a wildcard; list each subdomain instead");
+    }
+    // Not a full host-name check (which would cost the wasm its own copy):
+    // what could never be the part of an address after the `@`.
+    let dotted = domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.');
+    (!dotted || domain.bytes().any(|b| b == b'@' || b <= b' ' || b == 0x7f))
+        .then_some("is not a domain name such as example.com")
 }
 
 /// Validates JSON bytes against `schema`.
@@ -68,13 +157,13 @@ pub(crate) fn syntax_report(e: &crate::json::SyntaxError) -> Report {
         errors: vec![Issue::new(
             "",
             Code::InvalidJson,
-            format!("The body is not valid JSON: {e}."),
+            ["The body is not valid JSON: ", &e.message(), "."].concat(),
             Params::new()
                 .with("line", Param::Int(e.line as i64))
                 .with("column", Param::Int(e.column as i64))
                 .with("reason", Param::Str(Cow::Borrowed(e.reason))),
         )],
-        warnings: Vec::new(),
+        ..Report::default()
     }
 }
 
@@ -84,6 +173,12 @@ pub(crate) struct Walker<'o> {
     /// Where the walk is; rendered into a JSON Pointer only when reporting.
     path: Vec<Segment>,
     pub(crate) report: Report,
+    /// How many more errors, and warnings, the report may keep; past that
+    /// they are only counted ([`Options::max_issues`]).
+    room: (usize, usize),
+    /// In a bulk check: the addresses of earlier rows, this row's index, and
+    /// whether its address was compared yet ([`Walker::compare_emails`]).
+    emails: Option<(crate::bulk::Emails, usize, bool)>,
 }
 
 /// Most fields an object schema may have.
@@ -99,11 +194,33 @@ enum Segment {
 
 impl<'o> Walker<'o> {
     pub(crate) fn new(options: &'o Options) -> Self {
+        let cap = options.max_issues.map_or(usize::MAX, |n| n.max(1));
         Walker {
             options,
             path: Vec::new(),
             report: Report::default(),
+            room: (cap, cap),
+            emails: None,
         }
+    }
+
+    /// Compares each row's email address with the earlier rows' from now on
+    /// (see [`crate::bulk::check_many`]); `row` starts each row.
+    pub(crate) fn compare_emails(&mut self) {
+        self.emails = Some((crate::bulk::Emails::default(), 0, false));
+    }
+
+    /// Starts row `index` of a bulk check.
+    pub(crate) fn start_row(&mut self, index: usize) {
+        if let Some((_, row, compared)) = &mut self.emails {
+            *row = index;
+            *compared = false;
+        }
+    }
+
+    /// Sets how many more errors and warnings the report may keep.
+    pub(crate) fn set_room(&mut self, errors: usize, warnings: usize) {
+        self.room = (errors, warnings);
     }
 
     /// Takes the report gathered so far and starts a new one.
@@ -112,11 +229,36 @@ impl<'o> Walker<'o> {
         std::mem::take(&mut self.report)
     }
 
-    fn error(&mut self, code: Code, message: impl Into<String>, params: Params) {
-        self.error_at(self.pointer(), code, message, params);
+    /// Whether the next error is kept; when it is not, counts it as omitted.
+    /// Callers ask before building the error, so one past the cap costs
+    /// nothing but the count.
+    fn keep_error(&mut self) -> bool {
+        if self.room.0 == 0 {
+            self.report.omitted.errors += 1;
+            return false;
+        }
+        self.room.0 -= 1;
+        true
     }
 
-    fn error_at(
+    /// [`Walker::keep_error`] for warnings.
+    fn keep_warning(&mut self) -> bool {
+        if self.room.1 == 0 {
+            self.report.omitted.warnings += 1;
+            return false;
+        }
+        self.room.1 -= 1;
+        true
+    }
+
+    fn error(&mut self, code: Code, message: impl Into<String>, params: Params) {
+        if self.keep_error() {
+            self.push_error(self.pointer(), code, message, params);
+        }
+    }
+
+    /// Adds an error that [`Walker::keep_error`] let through.
+    fn push_error(
         &mut self,
         pointer: String,
         code: Code,
@@ -128,8 +270,10 @@ impl<'o> Walker<'o> {
     }
 
     fn warning(&mut self, code: Code, message: impl Into<String>, params: Params) {
-        let issue = Issue::new(self.pointer(), code, message, params);
-        self.report.warnings.push(issue);
+        if self.keep_warning() {
+            let issue = Issue::new(self.pointer(), code, message, params);
+            self.report.warnings.push(issue);
+        }
     }
 
     /// The current path as an RFC 6901 JSON Pointer.
@@ -247,18 +391,23 @@ impl<'o> Walker<'o> {
     }
 
     fn unknown_field(&mut self, schema: &ObjectSchema, key: Key<'_, '_>) {
+        if !self.keep_error() {
+            return;
+        }
         let name = key.as_str();
         let mut params = Params::new();
         let mut message = String::from("Unknown field: the provider does not accept it.");
         if let Some(suggestion) = suggest_field(schema, &name) {
-            message.push_str(&format!(" Did you mean \"{suggestion}\"?"));
+            message.push_str(" Did you mean \"");
+            message.push_str(suggestion);
+            message.push_str("\"?");
             params = params.with("suggestion", Param::Str(Cow::Borrowed(suggestion)));
         }
         // The only path segment that is not a schema name or an index: added
         // here rather than kept in `path`, so segments stay `Copy`.
         let mut pointer = self.pointer();
         push_token(&mut pointer, &name);
-        self.error_at(pointer, Code::UnknownField, message, params);
+        self.push_error(pointer, Code::UnknownField, message, params);
     }
 
     fn field(&mut self, field: &Field, value: Node<'_, '_>) {
@@ -352,7 +501,7 @@ impl<'o> Walker<'o> {
                     self.max_chars(&text, rule.max_length);
                 }
             }
-            Type::Email => self.email(&node.as_str().unwrap_or_default()),
+            Type::Email => self.email(&node.as_str().unwrap_or_default(), node),
             Type::Password(policy) => {
                 let password = node.as_str().unwrap_or_default();
                 self.password(policy, &password);
@@ -363,10 +512,12 @@ impl<'o> Walker<'o> {
                     if let Err(reason) = formats::check_phone(&phone) {
                         self.error(
                             Code::Phone,
-                            format!(
-                                "Must be an international phone number: a plus sign, the country code, then the number ({}).",
-                                phone_reason(reason)
-                            ),
+                            [
+                                "Must be an international phone number: a plus sign, the country code, then the number (",
+                                phone_reason(reason),
+                                ").",
+                            ]
+                            .concat(),
                             Params::new().with("reason", Param::Str(Cow::Borrowed(reason))),
                         );
                     }
@@ -424,7 +575,7 @@ impl<'o> Walker<'o> {
         );
     }
 
-    fn email(&mut self, email: &str) {
+    fn email(&mut self, email: &str, node: Node<'_, '_>) {
         if is_blank(email) {
             self.error(Code::Empty, "Must not be empty.", Params::new());
             return;
@@ -445,19 +596,46 @@ impl<'o> Walker<'o> {
         if let Some(allowed) = &self.options.allowed_email_domains {
             let domain = formats::email_domain(email).unwrap_or_default();
             if !allowed.iter().any(|d| d.eq_ignore_ascii_case(&domain)) {
-                let message = if allowed.len() == 1 {
-                    format!("The email address must be at {}.", allowed[0])
+                // Joined by hand: `join` and `format!` would each link more code
+                // into the wasm for this one message.
+                let mut message = String::from(if allowed.len() == 1 {
+                    "The email address must be at "
                 } else {
-                    format!(
-                        "The email address must be at one of: {}.",
-                        allowed.join(", ")
-                    )
-                };
+                    "The email address must be at one of: "
+                });
+                for (i, d) in allowed.iter().enumerate() {
+                    if i > 0 {
+                        message.push_str(", ");
+                    }
+                    message.push_str(d);
+                }
+                message += ".";
                 self.error(
                     Code::Domain,
                     message,
                     Params::new().with("allowed", Param::Strings(allowed.clone())),
                 );
+                return;
+            }
+        }
+        // In a bulk check, the row's first address outside a list is its
+        // account's: the providers refuse a second account for it.
+        let in_list = self.path.iter().any(|s| matches!(s, Segment::Index(_)));
+        if let Some((seen, row, compared @ false)) = &mut self.emails {
+            if !in_list {
+                *compared = true;
+                if let Some(first) = seen.insert(node, email, *row) {
+                    self.error(
+                        Code::Duplicate,
+                        [
+                            "This email address is already in row ",
+                            itoa(first).as_str(),
+                            " of the batch.",
+                        ]
+                        .concat(),
+                        Params::new().with("first", Param::Int(first as i64)),
+                    );
+                }
             }
         }
     }
@@ -503,6 +681,9 @@ impl<'o> Walker<'o> {
     }
 
     fn enum_error(&mut self, allowed: &'static [&'static str], text: &str) {
+        if !self.keep_error() {
+            return;
+        }
         // Joined in place: `join` then `concat` would build the list twice
         // (~500 more instructions per error on the bulk path), and the
         // spare room takes the suggestion without growing.
@@ -517,22 +698,13 @@ impl<'o> Walker<'o> {
         }
         message.push('.');
         let mut params = Params::new().with("allowed", Param::List(Cow::Borrowed(allowed)));
-        // Compare case-, hyphen- and space-folded, on the fly (no allocation).
-        let fold = |c: char| match c.to_ascii_lowercase() {
-            '-' | ' ' => '_',
-            c => c,
-        };
-        let text = text.trim();
-        if let Some(hit) = allowed
-            .iter()
-            .find(|a| a.chars().map(fold).eq(text.chars().map(fold)))
-        {
+        if let Some(hit) = suggest(allowed, text) {
             message.push_str(" Did you mean \"");
             message.push_str(hit);
             message.push_str("\"?");
             params = params.with("suggestion", Param::Str(Cow::Borrowed(hit)));
         }
-        self.error(Code::Enum, message, params);
+        self.push_error(self.pointer(), Code::Enum, message, params);
     }
 
     fn array(&mut self, schema: &ArraySchema, node: Node<'_, '_>) {
@@ -550,11 +722,16 @@ impl<'o> Walker<'o> {
         if count < schema.min_items as usize {
             self.error(
                 Code::Empty,
-                format!(
-                    "Must contain at least {} item{}.",
-                    schema.min_items,
-                    if schema.min_items == 1 { "" } else { "s" }
-                ),
+                [
+                    "Must contain at least ",
+                    itoa(schema.min_items as usize).as_str(),
+                    if schema.min_items == 1 {
+                        " item."
+                    } else {
+                        " items."
+                    },
+                ]
+                .concat(),
                 Params::new().with("min", Param::Int(i64::from(schema.min_items))),
             );
         }
@@ -625,7 +802,7 @@ impl<'o> Walker<'o> {
         }
         self.error(
             Code::Duplicate,
-            format!("Repeats item {at} of this list."),
+            ["Repeats item ", itoa(at).as_str(), " of this list."].concat(),
             Params::new().with("first", Param::Int(at as i64)),
         );
         self.leave(mark);
@@ -764,11 +941,36 @@ fn phone_reason(reason: &str) -> &'static str {
     }
 }
 
-/// A field name close to an unknown key: same letters ignoring case and
-/// separators, one a prefix of the other, or at most two edits apart.
+/// A field name close to an unknown key (see [`suggest`]).
 pub(crate) fn suggest_field(schema: &ObjectSchema, key: &str) -> Option<&'static str> {
-    // Letters and digits, lowercased, into a reused buffer. Field names
-    // (and most keys) are ASCII: those take a byte loop, same result.
+    closest(schema.fields.len(), &|i| schema.fields[i].name, key)
+}
+
+/// The allowed value (or name) `text` most likely meant, for a "did you
+/// mean" hint: compared on their letters and digits only, ignoring case
+/// (`pt-BR` → `pt-br`, `firstname` → `first_name`), the first one that is
+/// the same, else the first that starts or ends with the other (from four
+/// characters on: `ORG_ADMINS` → `ORG_ADMIN`), else the first closest within
+/// two edits — one for four characters or fewer (`ORG_ADMN` → `ORG_ADMIN`).
+/// `None` when nothing is that close.
+///
+/// ```
+/// use enlist_core::validate::suggest;
+/// let roles = ["ORG_ADMIN", "GROUP_MANAGER", "BUSINESS_MANAGER"];
+/// assert_eq!(suggest(&roles, "org-admin"), Some("ORG_ADMIN"));
+/// assert_eq!(suggest(&roles, "ORG_ADMN"), Some("ORG_ADMIN"));
+/// assert_eq!(suggest(&roles, "OWNER"), None);
+/// assert_eq!(suggest(&["fr", "it"], "xx"), None);
+/// ```
+pub fn suggest<'c>(allowed: &[&'c str], text: &str) -> Option<&'c str> {
+    closest(allowed.len(), &|i| allowed[i], text)
+}
+
+/// [`suggest`] over the `count` names `name(0..count)`: one copy of the
+/// search in the wasm for both callers, rather than one per iterator type.
+fn closest<'c>(count: usize, name: &dyn Fn(usize) -> &'c str, key: &str) -> Option<&'c str> {
+    // Letters and digits, lowercased, into a reused buffer. Names (and most
+    // keys) are ASCII: those take a byte loop, same result.
     fn norm(s: &str, out: &mut Vec<char>) {
         out.clear();
         out.reserve(s.len());
@@ -795,28 +997,30 @@ pub(crate) fn suggest_field(schema: &ObjectSchema, key: &str) -> Option<&'static
         return None;
     }
     let k_bytes: usize = k.iter().map(|c| c.len_utf8()).sum();
+    // Two edits are too many for a short word (`xx` is not `fr`).
+    let max = if k.len() <= 4 { 1 } else { 2 };
     let (mut f, mut row) = (Vec::new(), Vec::new());
-    let mut best: Option<(usize, &'static str)> = None;
-    for field in schema.fields {
-        norm(field.name, &mut f);
+    let mut best: Option<(usize, &'c str)> = None;
+    for name in (0..count).map(name) {
+        norm(name, &mut f);
         let score = if f == k {
             // Nothing beats the same name.
-            return Some(field.name);
+            return Some(name);
         } else if k_bytes >= 4 && (f.starts_with(&k) || k.starts_with(&f) || f.ends_with(&k)) {
             1
-        } else if f.len().abs_diff(k.len()) > 2 {
+        } else if f.len().abs_diff(k.len()) > max {
             // The distance is at least the difference in length.
             continue;
         } else {
             let d = levenshtein(&f, &k, &mut row);
-            if d <= 2 {
+            if d <= max {
                 d + 1
             } else {
                 continue;
             }
         };
         if best.is_none_or(|(s, _)| score < s) {
-            best = Some((score, field.name));
+            best = Some((score, name));
         }
     }
     best.map(|(_, name)| name)
@@ -840,7 +1044,7 @@ fn levenshtein(a: &[char], b: &[char], row: &mut Vec<usize>) -> usize {
 }
 
 /// `n`'s decimal text, without allocating.
-fn itoa(n: usize) -> crate::json::Digits {
+pub(crate) fn itoa(n: usize) -> crate::json::Digits {
     crate::json::Digits::new(n as u64, false)
 }
 
@@ -883,6 +1087,33 @@ mod tests {
         assert_eq!(d("abc", ""), 3);
         assert_eq!(d("lang", "lang"), 0);
         assert_eq!(d("flaw", "lawn"), 2);
+    }
+
+    #[test]
+    fn the_cap_keeps_the_first_issues_and_counts_the_rest() {
+        let schema = &crate::partoo::SCHEMA;
+        let mut json = String::from("{");
+        for i in 0..6000 {
+            json.push_str(&format!("\"f{i}\":1,"));
+        }
+        json.push_str(r#""sidebar_pages":["posts"]}"#);
+        let capped = Options::default().with_max_issues(100);
+        let report = check_json(schema, json.as_bytes(), &capped);
+        assert_eq!(report.errors.len(), 100);
+        assert_eq!(report.errors[99].path, "/f99");
+        // 6,000 unknown fields and 3 required ones, the first 100 kept.
+        assert_eq!(report.omitted.errors, 6003 - 100);
+        assert_eq!(report.warnings.len(), 1, "warnings have their own room");
+        assert_eq!(report.omitted.warnings, 0);
+        assert!(!report.is_ok());
+        let all = check_json(schema, json.as_bytes(), &Options::default());
+        assert_eq!(all.errors.len(), 6003);
+        assert!(all.omitted.is_none());
+        assert_eq!(all.errors[..100], report.errors[..]);
+        // A cap of 0 still keeps one error: `errors` is empty only when valid.
+        let one = check_json(schema, b"{}", &Options::default().with_max_issues(0));
+        assert_eq!((one.errors.len(), one.omitted.errors), (1, 2));
+        assert!(one.to_string().contains("2 more error(s)"));
     }
 
     #[test]

@@ -35,14 +35,21 @@ export function webLoader(load, loadSync) {
       },
       (error) => {
         pending = undefined;
-        throw error;
+        // Node.js cannot fetch a file: say what works there.
+        throw typeof process === "object" && typeof input !== "object"
+          ? new Error("enlist: init() cannot fetch the wasm in Node.js; pass its bytes to initSync()", { cause: error })
+          : error;
       },
     );
     return pending;
   };
   /** Instantiates the wasm synchronously from bytes or a compiled module. */
   const initSync = (module) => {
-    rt ??= attach(loadSync({ module }));
+    if (rt !== undefined) return;
+    if (!asBytes(module) && !(module instanceof WebAssembly.Module)) {
+      throw new TypeError("enlist: initSync needs the wasm's bytes or a WebAssembly.Module");
+    }
+    rt = attach(loadSync({ module }));
   };
   return { init, initSync, ready };
 }
@@ -156,18 +163,25 @@ function index(rt, provider) {
   return i;
 }
 
-/** Sends `options.allowedEmailDomains` to the wasm when it changed. */
+/**
+ * Sends `options.allowedEmailDomains` and `options.maxIssues` to the wasm
+ * when they changed (the wasm checks them both; its default cap is 100).
+ */
 function setOptions(rt, options) {
   let key = "null";
   if (options != null) {
+    const max = options.maxIssues;
     if (typeof options !== "object") throw new TypeError("enlist: options must be an object");
     const domains = options.allowedEmailDomains;
-    if (domains != null) {
-      if (!Array.isArray(domains) || !domains.every((d) => typeof d === "string")) {
-        throw new TypeError("enlist: options.allowedEmailDomains must be an array of strings");
-      }
-      key = JSON.stringify({ allowedEmailDomains: domains });
+    if (domains != null && (!Array.isArray(domains) || !domains.every((d) => typeof d === "string"))) {
+      throw new TypeError("enlist: options.allowedEmailDomains must be an array of strings");
     }
+    // Infinity (no cap) is more than memory could hold; NaN and negative
+    // numbers become 0, which the wasm refuses with the other bad values.
+    key = JSON.stringify({
+      allowedEmailDomains: domains,
+      maxIssues: typeof max === "number" ? Math.max(Math.min(max, 2 ** 53 - 1), 0) || 0 : max,
+    });
   }
   if (key !== rt.optKey) {
     const n = rt.w.set_options(writeInput(rt, key)) >>> 0;
@@ -247,14 +261,16 @@ function pointerToken(key) {
  * Copies `root` into a value JSON represents exactly, the way `JSON.stringify`
  * reads it (`toJSON`, boxed primitives, own enumerable keys), and lists what
  * JSON cannot represent: `{ value, bad: [{ path, reason }] }`. Each bad value
- * becomes `null` in the copy; `undefined` object properties are left out.
+ * becomes a placeholder no schema accepts (an object with a key no provider
+ * has), so the core counts its row as invalid; `undefined` object properties
+ * are left out.
  */
 function sanitize(root) {
   const bad = [];
   const open = [];
   const fail = (path, why) => {
     bad.push({ path, reason: REASONS[why] });
-    return null;
+    return { "\u0000": 0 };
   };
   const walk = (v, path, key, inArray) => {
     try {
@@ -344,13 +360,36 @@ function inside(paths, path) {
 }
 
 /** Puts what JSON cannot represent first and drops the core's issues about the
- * placeholders that replaced it. */
+ * placeholders that replaced it. (Each such value is reported: there are no
+ * more of them than the caller's own value holds, whatever the cap.) */
 function mergeBad(bad, report) {
   const paths = bad.map((b) => b.path);
   const errors = bad.map((b) => boundaryIssue(b.path, b.reason));
   for (const i of report.errors) if (!inside(paths, i.path)) errors.push(i);
   const warnings = report.warnings.filter((i) => !inside(paths, i.path));
-  return { ok: false, errors, warnings };
+  return report.omitted ? { ok: false, errors, warnings, omitted: report.omitted } : { ok: false, errors, warnings };
+}
+
+/**
+ * The `type` issue for a root value `JSON.stringify` would misread: bytes
+ * (read as an object with one key per byte) or a Map or a Set (read as `{}`);
+ * `""` for anything else.
+ */
+function misread(value) {
+  let found = "";
+  try {
+    found = asBytes(value) ? "bytes" : value instanceof Map ? "Map" : value instanceof Set ? "Set" : "";
+  } catch {
+    // A revoked proxy: the slow path reports it.
+  }
+  return (
+    found && {
+      path: "",
+      code: "type",
+      message: `Must be an object, not ${found === "bytes" ? "bytes: to validate JSON text or bytes, call validateJson" : `a ${found}`}.`,
+      params: { expected: "object", found: found.toLowerCase() },
+    }
+  );
 }
 
 // ---- validate -------------------------------------------------------------------
@@ -375,26 +414,38 @@ function expand(flat) {
 
 function finishCheck(rt, n) {
   if (n === 0) return VALID();
-  const [errors, warnings] = readJson(rt, n);
-  return { ok: errors.length === 0, errors: expand(errors), warnings: expand(warnings) };
+  const [errors, warnings, omitted] = readJson(rt, n);
+  const out = { ok: errors.length === 0, errors: expand(errors), warnings: expand(warnings) };
+  if (omitted !== undefined) out.omitted = { errors: omitted[0], warnings: omitted[1] };
+  return out;
 }
 
 function checkText(rt, p, text) {
   return finishCheck(rt, rt.w.validate(p, writeInput(rt, text)) >>> 0);
 }
 
-function checkValue(rt, p, input) {
+/**
+ * The JSON text of a payload given as a JavaScript value, or the result to
+ * return without validating further (`{ ok: false, errors, warnings }`): a
+ * misread root, or values JSON cannot represent (merged with the core's
+ * report on the rest).
+ */
+function payloadText(rt, p, input) {
+  const wrong = misread(input);
+  if (wrong) return { result: { ok: false, errors: [wrong], warnings: [] } };
   const text = fastJson(input);
-  if (text !== undefined) return checkText(rt, p, text);
+  if (text !== undefined) return { text };
   const { value, bad } = sanitize(input);
-  const report = checkText(rt, p, JSON.stringify(value));
-  return bad.length === 0 ? report : mergeBad(bad, report);
+  const json = JSON.stringify(value);
+  if (bad.length === 0) return { text: json };
+  return { result: mergeBad(bad, checkText(rt, p, json)) };
 }
 
 export function validate(rt, provider, input, options) {
   const p = index(rt, provider);
   setOptions(rt, options);
-  return checkValue(rt, p, input);
+  const { text, result } = payloadText(rt, p, input);
+  return result ?? checkText(rt, p, text);
 }
 
 function notText(value) {
@@ -412,37 +463,33 @@ export function validateJson(rt, provider, json, options) {
 
 // ---- validateMany -----------------------------------------------------------
 
-/** Adds what JSON cannot represent to the rows it was found in. */
+/**
+ * Adds what JSON cannot represent to the rows it was found in. The core saw
+ * a placeholder there that no schema accepts, so each such row is already
+ * counted as invalid, and listed unless the cap left it out.
+ */
 function mergeBadRows(bad, report, isArray) {
   if (!isArray) {
     const paths = bad.map((b) => b.path);
     const errors = bad.map((b) => boundaryIssue(b.path, b.reason));
     for (const i of report.errors ?? []) if (!inside(paths, i.path)) errors.push(i);
-    return { total: report.total, valid: report.valid, invalid: report.invalid, errors };
+    return { ...report, errors };
   }
-  const rows = new Map(report.invalid.map((r) => [r.index, { ...r, bad: [] }]));
+  const byRow = new Map();
   for (const b of bad) {
     const slash = b.path.indexOf("/", 1);
     const index = Number(b.path.slice(1, slash < 0 ? undefined : slash));
     const path = slash < 0 ? "" : b.path.slice(slash);
-    let row = rows.get(index);
-    if (row === undefined) {
-      row = { index, errors: [], warnings: [], bad: [] };
-      rows.set(index, row);
-      report.valid -= 1;
-    }
-    row.bad.push({ path, reason: b.reason });
+    if (!byRow.has(index)) byRow.set(index, []);
+    byRow.get(index).push({ path, reason: b.reason });
   }
-  const invalid = [...rows.values()]
-    .sort((a, b) => a.index - b.index)
-    .map((row) => {
-      if (row.bad.length === 0) return { index: row.index, errors: row.errors, warnings: row.warnings };
-      const merged = mergeBad(row.bad, row);
-      return { index: row.index, errors: merged.errors, warnings: merged.warnings };
-    });
-  const out = { total: report.total, valid: report.valid, invalid };
-  if (report.errors) out.errors = report.errors;
-  return out;
+  report.invalid = report.invalid.map((row) => {
+    const rowBad = byRow.get(row.index);
+    if (rowBad === undefined) return row;
+    const { ok, ...merged } = mergeBad(rowBad, row);
+    return { index: row.index, ...merged };
+  });
+  return report;
 }
 
 export function validateMany(rt, provider, rows, options) {
@@ -467,32 +514,53 @@ export function validateMany(rt, provider, rows, options) {
 
 // ---- buildRequest -------------------------------------------------------------
 
+/**
+ * JSON text of an options or settings object with every own enumerable key,
+ * for the wasm to check by name (`jsOnly`: names read here, sent as `null`).
+ * `undefined` is sent as `null` (absent), and values JSON cannot carry
+ * (functions, symbols, BigInt) as `{}`, which fails the wasm's type checks
+ * with a message naming the option.
+ */
+function optionsJson(object, jsOnly) {
+  const out = Object.create(null);
+  for (const k of Object.keys(object)) {
+    const v = object[k];
+    const t = typeof v;
+    out[k] = v === undefined || jsOnly.includes(k) ? null : t === "function" || t === "symbol" || t === "bigint" ? {} : v;
+  }
+  // A cycle makes JSON.stringify throw a TypeError itself.
+  return JSON.stringify(out);
+}
+
 export function buildRequest(rt, provider, input, settings, options) {
   const p = index(rt, provider);
   setOptions(rt, options);
-  let text = fastJson(input);
-  if (text === undefined) {
-    const { value, bad } = sanitize(input);
-    text = JSON.stringify(value);
-    if (bad.length > 0) {
-      const r = mergeBad(bad, checkText(rt, p, text));
-      return { ok: false, errors: r.errors, warnings: r.warnings };
+  if (settings === null || typeof settings !== "object" || Array.isArray(settings)) {
+    throw new TypeError(
+      `enlist: buildRequest needs settings: an object { apiKey, environment?, baseUrl?, …the provider's options }, not ${settings === null ? "null" : Array.isArray(settings) ? "an array" : typeof settings}`,
+    );
+  }
+  const settingsText = optionsJson(settings, []);
+  const { text, result } = payloadText(rt, p, input);
+  const extraLen = writeExtra(rt, settingsText);
+  let out;
+  let n = 0;
+  try {
+    if (result !== undefined) {
+      // The payload is not JSON; the settings' shape is still checked first.
+      n = rt.w.build_request(p, writeInput(rt, "null"), extraLen) >>> 0;
+      out = readJson(rt, n);
+      if (out.typeError === undefined) return result;
+    } else {
+      n = rt.w.build_request(p, writeInput(rt, text), extraLen) >>> 0;
+      out = readJson(rt, n);
     }
-  }
-  let settingsText;
-  try {
-    settingsText = JSON.stringify(settings ?? null);
-  } catch {
-    // BigInt or a cycle: no readable options, hence no key.
-  }
-  const extraLen = writeExtra(rt, settingsText ?? "null");
-  const n = rt.w.build_request(p, writeInput(rt, text), extraLen) >>> 0;
-  try {
-    return readJson(rt, n);
   } finally {
     // The key was in the settings and is in the output: leave no copy behind.
     rt.w.wipe(extraLen, n);
   }
+  if (out.typeError !== undefined) throw new TypeError(`enlist: ${out.typeError}`);
+  return out;
 }
 
 // ---- parseResponse ------------------------------------------------------------
@@ -575,6 +643,9 @@ export function csvTemplate(rt, provider) {
 
 // ---- createUser ---------------------------------------------------------------
 
+/** The `createUser` options read here rather than in the wasm. */
+const JS_OPTIONS = ["signal", "fetch", "allowedEmailDomains", "maxIssues"];
+
 export async function createUser(rt, provider, input, options) {
   const p = index(rt, provider);
   if (options == null || typeof options !== "object") {
@@ -583,35 +654,22 @@ export async function createUser(rt, provider, input, options) {
   const send = options.fetch ?? globalThis.fetch;
   if (typeof send !== "function") throw new TypeError("enlist: no fetch function; pass options.fetch");
   setOptions(rt, options);
-
-  let text = fastJson(input);
-  if (text === undefined) {
-    const { value, bad } = sanitize(input);
-    text = JSON.stringify(value);
-    if (bad.length > 0) {
-      const r = mergeBad(bad, checkText(rt, p, text));
-      return { kind: "invalid", errors: r.errors, warnings: r.warnings };
-    }
-  }
+  // Every option goes to the wasm by name, so a misspelt one is an error
+  // (the provider's flags, such as `notifyUser`, are known there).
   const endpoint = options.endpoint;
-  let where;
-  try {
-    // The provider's flags (`notifyUser`, …) go along by name; the core
-    // knows which ones the provider has.
-    where = JSON.stringify({
-      ...options,
-      endpoint: typeof endpoint === "object" && endpoint !== null ? String(endpoint) : endpoint,
-      signal: undefined,
-      fetch: undefined,
-      allowedEmailDomains: undefined,
-    });
-  } catch {
-    throw new TypeError("enlist: createUser options must be plain data (besides signal and fetch)");
-  }
+  const where = optionsJson(
+    typeof endpoint === "object" && endpoint !== null ? { ...options, endpoint: String(endpoint) } : options,
+    JS_OPTIONS,
+  );
   const extraLen = writeExtra(rt, where);
-  const plan = readJson(rt, rt.w.proxy_request(p, writeInput(rt, text), extraLen) >>> 0);
+  const { text, result } = payloadText(rt, p, input);
+  const plan = readJson(rt, rt.w.proxy_request(p, writeInput(rt, text ?? "{}"), extraLen) >>> 0);
   if (plan.kind === "error") throw new TypeError(`enlist: ${plan.message}`);
-  if (plan.kind === "invalid") return { kind: "invalid", errors: plan.errors, warnings: plan.warnings };
+  if (result !== undefined) {
+    const { ok, ...invalid } = result;
+    return { kind: "invalid", ...invalid };
+  }
+  if (plan.kind === "invalid") return plan;
 
   let response;
   let body;
@@ -626,7 +684,9 @@ export async function createUser(rt, provider, input, options) {
   } catch (error) {
     if (options.signal?.aborted || error?.name === "AbortError") throw error;
     const why = error instanceof Error ? error.message : String(error);
-    return { kind: "network", status: 0, message: `The enlist proxy could not be reached: ${why}` };
+    // The error itself (and its own `cause`, where Node's fetch puts the
+    // system error) stays available for logs and retries.
+    return { kind: "network", status: 0, message: `The enlist proxy could not be reached: ${why}`, cause: error };
   }
   const [headersLen, bodyLen] = writeResponse(rt, response.headers, body);
   const outcome = readJson(
@@ -637,4 +697,10 @@ export async function createUser(rt, provider, input, options) {
   // payload), else local validation's.
   if (outcome.kind === "created" && outcome.warnings === undefined) outcome.warnings = plan.warnings;
   return outcome;
+}
+
+// ---- guards -------------------------------------------------------------------
+
+export function isProviderId(rt, value) {
+  return typeof value === "string" && rt.ids.has(value);
 }

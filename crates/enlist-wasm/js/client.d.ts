@@ -14,4 +14,5 @@ export {
   codes,
   csvToRows,
   csvTemplate,
+  isProviderId,
 } from "./index.js";

@@ -32,8 +32,12 @@ function typeOf(rule, indent) {
       return "number";
     case "enum":
       return `(${union(rule.values)})`;
-    case "array":
-      return `Array<${typeOf(rule.items, indent)}>`;
+    case "array": {
+      // A list that must not be empty is a non-empty tuple type, so that
+      // `[]` fails to type-check as it fails validation.
+      const item = typeOf(rule.items, indent);
+      return rule.minItems >= 1 ? `[${item}, ...Array<${item}>]` : `Array<${item}>`;
+    }
     case "object":
       return objectOf(rule.fields, indent);
     default:

@@ -84,6 +84,8 @@ pub struct Heap<G> {
     next: Cell<usize>,
     end: Cell<usize>,
     free: [Cell<usize>; MAX_CLASS as usize + 1],
+    /// While set, blocks are zeroed as they are freed ([`Heap::set_scrub`]).
+    scrub: Cell<bool>,
 }
 
 impl<G: Grow> Heap<G> {
@@ -94,7 +96,16 @@ impl<G: Grow> Heap<G> {
             next: Cell::new(0),
             end: Cell::new(0),
             free: [const { Cell::new(0) }; MAX_CLASS as usize + 1],
+            scrub: Cell::new(false),
         }
+    }
+
+    /// While `on`, every block freed (or left behind by a reallocation that
+    /// moves) is overwritten with zeros first, all of it, so that nothing it
+    /// held survives in free memory: [`scrubbing`] turns it on around the
+    /// operations that handle an API key.
+    pub fn set_scrub(&self, on: bool) {
+        self.scrub.set(on);
     }
 
     /// A block for `size` bytes aligned to `align`, or null.
@@ -117,6 +128,12 @@ impl<G: Grow> Heap<G> {
     /// heap with the same `size` and `align`, and is not used again.
     pub unsafe fn release(&self, ptr: *mut u8, size: usize, align: usize) {
         if let Some(class) = class_of(size, align) {
+            // Only the build with `build_request` handles API keys.
+            if cfg!(not(feature = "client")) && self.scrub.get() {
+                // SAFETY: the whole block is ours (a same-class reallocation
+                // may have used more of it than `size`).
+                unsafe { std::ptr::write_bytes(ptr, 0, block_size(class)) };
+            }
             let head = &self.free[class as usize];
             // SAFETY: the block is ours and at least 16 bytes, aligned to 16.
             unsafe { (ptr as *mut usize).write(head.get()) };
@@ -215,6 +232,28 @@ impl Grow for WasmPages {
     }
 }
 
+/// Runs `f` with the wasm allocator zeroing every block freed meanwhile
+/// ([`Heap::set_scrub`]): the copies of an API key that building a request
+/// makes (the parsed settings, the key's own string, header values, buffers
+/// outgrown) are gone from wasm memory when `f` returns; only what is still
+/// alive remains, and the caller wipes that. Natively (tests) it just runs
+/// `f`.
+///
+/// ```
+/// assert_eq!(enlist_wasm::heap::scrubbing(|| 2 + 2), 4);
+/// ```
+pub fn scrubbing<T>(f: impl FnOnce() -> T) -> T {
+    #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+    {
+        global::set_scrub(true);
+        let out = f();
+        global::set_scrub(false);
+        out
+    }
+    #[cfg(not(all(target_arch = "wasm32", not(target_feature = "atomics"))))]
+    f()
+}
+
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 mod global {
     use super::{Heap, WasmPages};
@@ -247,6 +286,10 @@ mod global {
 
     #[global_allocator]
     static ALLOCATOR: Allocator = Allocator(Heap::new(WasmPages));
+
+    pub(super) fn set_scrub(on: bool) {
+        ALLOCATOR.0.set_scrub(on);
+    }
 }
 
 #[cfg(test)]
@@ -417,6 +460,37 @@ mod tests {
     #[test]
     fn growth_that_is_not_contiguous() {
         exercise(3, 7);
+    }
+
+    #[test]
+    fn scrubbing_zeroes_what_is_freed_and_outgrown() {
+        let arena = Arena::new(4, 0);
+        let heap = Heap::new(&arena);
+        let word = std::mem::size_of::<usize>();
+        // SAFETY: the arena is valid memory; blocks are used within their size.
+        unsafe {
+            let read = |p: *mut u8, n: usize| std::slice::from_raw_parts(p, n).to_vec();
+            // Unscrubbed: the contents outlive the free (past the link word).
+            let a = heap.allocate(64, 8);
+            std::ptr::write_bytes(a, 0xAB, 64);
+            heap.release(a, 64, 8);
+            assert!(read(a, 64)[word..].iter().all(|&b| b == 0xAB));
+            // Scrubbed: a free, and a reallocation that moves, leave zeros;
+            // a shrink within the class, then a free, zeroes the whole block.
+            heap.set_scrub(true);
+            let b = heap.allocate(64, 8);
+            std::ptr::write_bytes(b, 0xCD, 64);
+            let c = heap.reallocate(b, 64, 8, 1000);
+            assert_ne!(b, c);
+            assert!(read(b, 64)[word..].iter().all(|&x| x == 0));
+            assert!(read(c, 64).iter().all(|&x| x == 0xCD));
+            std::ptr::write_bytes(c, 0xEF, 1000);
+            let d = heap.reallocate(c, 1000, 8, 600);
+            assert_eq!(c, d);
+            heap.release(d, 600, 8);
+            assert!(read(c, 1024)[word..].iter().all(|&x| x == 0));
+            heap.set_scrub(false);
+        }
     }
 
     #[test]

@@ -57,7 +57,6 @@ use wasm_bindgen::prelude::wasm_bindgen;
 pub const NO_PROVIDER: u32 = u32::MAX;
 
 /// The buffers shared with JavaScript and the options in force.
-#[derive(Default)]
 struct State {
     input: Vec<u8>,
     extra: Vec<u8>,
@@ -66,7 +65,12 @@ struct State {
 }
 
 thread_local! {
-    static STATE: RefCell<State> = RefCell::new(State::default());
+    static STATE: RefCell<State> = RefCell::new(State {
+        input: Vec::new(),
+        extra: Vec::new(),
+        output: Vec::new(),
+        options: ops::default_options(),
+    });
 }
 
 fn with_state<T>(f: impl FnOnce(&mut State) -> T) -> T {
@@ -149,8 +153,14 @@ pub fn output_ptr() -> *const u8 {
 }
 
 /// Overwrites the first `extra_len` bytes of the extra buffer and the first
-/// `output_len` bytes of the output with zeros: called after an operation
-/// that handled an API key, so that no copy of it stays in wasm memory.
+/// `output_len` bytes of the output with zeros: called after
+/// [`build_request`], once JavaScript has read its output, so that no copy
+/// of the API key stays in wasm memory. Those two buffers are the only
+/// places the key is still alive by then: every other copy `build_request`
+/// made (the parsed settings, the key's own string, header values, buffers
+/// it outgrew) was zeroed by the allocator as it was freed
+/// ([`heap::scrubbing`]). The copies JavaScript holds (the settings object,
+/// the request it returns) are beyond the reach of wasm.
 ///
 /// ```
 /// let n = enlist_wasm::set_extra(br#"{"apiKey":"secret"}"#);
@@ -246,9 +256,12 @@ pub fn codes() -> u32 {
 }
 
 /// Sets the validation options from the first `len` bytes of the input
-/// buffer: JSON `null` (no options) or `{"allowedEmailDomains": [..]}`.
-/// Returns 0, or the length of a JSON error message when the options are not
-/// of that shape (the options are then left unchanged).
+/// buffer: JSON `null` (the defaults: no allowed-domains list, at most
+/// [`DEFAULT_MAX_ISSUES`](enlist_core::validate::DEFAULT_MAX_ISSUES) errors
+/// and warnings per report) or `{"allowedEmailDomains"?: [..], "maxIssues"?:
+/// n}` (see [`ops::read_options`]). Returns 0, or the length of a JSON error
+/// message when the options are unusable (the options are then left
+/// unchanged).
 ///
 /// ```
 /// use enlist_wasm::{provider_index, set_input, set_options, validate, output};
@@ -317,7 +330,8 @@ pub fn validate_many(provider: u32, len: u32) -> u32 {
         let Some(p) = provider_at(provider) else {
             return NO_PROVIDER;
         };
-        let report = p.check_many(head(&s.input, len), &s.options);
+        let json = enlist_core::json::strip_bom(head(&s.input, len));
+        let report = p.check_many(json, &s.options);
         finish(write::bulk(&mut s.output, &report))
     })
 }
@@ -326,8 +340,10 @@ pub fn validate_many(provider: u32, len: u32) -> u32 {
 /// with the settings in the extra buffer (`{"apiKey", "environment"?,
 /// "baseUrl"?, <flags>?}`); writes `{"ok":true,"request":{..},"warnings":[..]}`
 /// or `{"ok":false,"errors":[..],"warnings":[..]}` and returns its length.
-/// The settings and the output hold the API key: call [`wipe`] once the
-/// output has been read.
+/// Settings of the wrong shape give `{"ok":false,"typeError":…}` (see
+/// [`ops::read_settings`]). Every copy of the API key made meanwhile is
+/// zeroed as it is freed ([`heap::scrubbing`]); the settings and the output
+/// still hold it: call [`wipe`] once the output has been read.
 ///
 /// ```
 /// use enlist_wasm::{build_request, output, provider_index, set_extra, set_input, wipe};
@@ -346,13 +362,21 @@ pub fn build_request(provider: u32, len: u32, settings_len: u32) -> u32 {
         let Some(p) = provider_at(provider) else {
             return NO_PROVIDER;
         };
-        finish(ops::build_request(
-            p,
-            head(&s.input, len),
-            head(&s.extra, settings_len),
-            &s.options,
-            &mut s.output,
-        ))
+        let State {
+            input,
+            extra,
+            output,
+            options,
+        } = s;
+        finish(heap::scrubbing(|| {
+            ops::build_request(
+                p,
+                head(input, len),
+                head(extra, settings_len),
+                options,
+                output,
+            )
+        }))
     })
 }
 

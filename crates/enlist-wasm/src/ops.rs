@@ -21,11 +21,14 @@
 
 use crate::write;
 use enlist_core::http::{encode_path_segment, BaseUrl, RequestError};
-use enlist_core::json::{Document, Kind, Node, Writer};
+use enlist_core::json::{decimal, strip_bom, Document, Kind, Node, Writer};
 use enlist_core::outcome::{sanitize_message, Membership};
 use enlist_core::provider::flag_query;
+use enlist_core::validate::{allowed_domain_problem, suggest, DEFAULT_MAX_ISSUES};
 use enlist_core::RetryAfter;
-use enlist_core::{AnyProvider, BuildError, Code, Issue, Options, ProviderRules, Report, Settings};
+use enlist_core::{
+    AnyProvider, BuildError, Code, Issue, Omitted, Options, ProviderRules, Report, Settings,
+};
 use serde::Serialize;
 use std::borrow::Cow;
 
@@ -72,39 +75,78 @@ pub fn codes(out: &mut Vec<u8>) -> usize {
     out.len()
 }
 
-/// Reads `null` or `{"allowedEmailDomains": null | [string, …]}`; other keys
-/// are ignored. The error is a message for a `TypeError`.
+/// The options in force until JavaScript sets others: no allowed domains,
+/// and the package's cap on issues ([`DEFAULT_MAX_ISSUES`]).
+///
+/// ```
+/// let o = enlist_wasm::ops::default_options();
+/// assert_eq!(o.max_issues, Some(enlist_core::validate::DEFAULT_MAX_ISSUES));
+/// ```
+pub fn default_options() -> Options {
+    Options::default().with_max_issues(DEFAULT_MAX_ISSUES)
+}
+
+/// Reads `null` or `{"allowedEmailDomains"?: null | [string, …], "maxIssues"?:
+/// null | integer}`; other keys are ignored (JavaScript sends only these).
+/// Absent or `null` means no allowed-domains list, and the default cap of
+/// [`default_options`]. The error is a message for a `TypeError`: an empty
+/// list of domains, an entry that is not a domain name (a leading `@`, a
+/// wildcard: see [`allowed_domain_problem`]), a cap below 1.
 ///
 /// ```
 /// use enlist_wasm::ops::read_options;
-/// let o = read_options(br#"{"allowedEmailDomains":["acme.com"]}"#)?;
+/// let o = read_options(br#"{"allowedEmailDomains":["acme.com"],"maxIssues":5}"#)?;
 /// assert_eq!(o.allowed_email_domains, Some(vec!["acme.com".to_string()]));
+/// assert_eq!(o.max_issues, Some(5));
 /// assert!(read_options(br#"{"allowedEmailDomains":"acme.com"}"#).is_err());
+/// assert!(read_options(br#"{"allowedEmailDomains":["*.acme.com"]}"#).is_err());
 /// # Ok::<(), String>(())
 /// ```
 pub fn read_options(json: &[u8]) -> Result<Options, String> {
-    let doc = Document::parse_bytes(json).map_err(|e| e.to_string())?;
+    let doc = Document::parse_bytes(json).map_err(|e| e.message())?;
     let root = doc.root();
-    let mut options = Options::default();
+    let mut options = default_options();
     match root.kind() {
         Kind::Null => return Ok(options),
         Kind::Object => {}
         _ => return Err("options must be an object".into()),
     }
-    if let Some(domains) = root.get("allowedEmailDomains") {
-        if domains.is_null() {
-            return Ok(options);
-        }
+    if let Some(domains) = root.get("allowedEmailDomains").filter(|d| !d.is_null()) {
         let bad = || "options.allowedEmailDomains must be an array of strings".to_string();
         if domains.kind() != Kind::Array {
             return Err(bad());
         }
-        let list = domains
-            .elements()
-            .map(|d| d.as_str().map(Cow::into_owned))
-            .collect::<Option<Vec<String>>>()
-            .ok_or_else(bad)?;
+        let mut list = Vec::new();
+        for (i, domain) in domains.elements().enumerate() {
+            let domain = domain.as_str().ok_or_else(bad)?;
+            if let Some(problem) = allowed_domain_problem(&domain) {
+                return Err([
+                    "options.allowedEmailDomains[",
+                    &decimal(i as u64),
+                    "] ",
+                    problem,
+                ]
+                .concat());
+            }
+            list.push(domain.into_owned());
+        }
+        if list.is_empty() {
+            return Err("options.allowedEmailDomains is empty: no address could match".into());
+        }
         options.allowed_email_domains = Some(list);
+    }
+    if let Some(max) = root.get("maxIssues").filter(|m| !m.is_null()) {
+        match max.as_i64() {
+            // Beyond the address space means no cap.
+            Some(n) if n >= 1 => {
+                options.max_issues = Some(usize::try_from(n).unwrap_or(usize::MAX))
+            }
+            _ => {
+                return Err(
+                    "options.maxIssues must be a whole number of at least 1, or Infinity".into(),
+                )
+            }
+        }
     }
     Ok(options)
 }
@@ -127,7 +169,7 @@ pub fn validate<P: ProviderRules + ?Sized>(
     options: &Options,
     out: &mut Vec<u8>,
 ) -> usize {
-    let report = provider.check_json(json, options);
+    let report = provider.check_json(strip_bom(json), options);
     if report.errors.is_empty() && report.warnings.is_empty() {
         out.clear();
         return 0;
@@ -189,70 +231,159 @@ fn sentence(text: &str) -> String {
     s
 }
 
-/// Reads the `buildRequest` settings object `{apiKey, environment?, baseUrl?,
-/// <flag>?…}` into the core's [`Settings`]. Flags are passed to the core as
-/// they are (it reports unknown names and non-boolean values).
+/// What a `buildRequest` settings object may hold besides the provider's
+/// flags.
+pub const BUILD_REQUEST_SETTINGS: &[&str] = &["apiKey", "environment", "baseUrl"];
+
+/// What a `createUser` options object may hold besides the provider's flags.
+/// The last four are read in JavaScript, which sends them here as `null`.
+pub const CREATE_USER_OPTIONS: &[&str] = &[
+    "endpoint",
+    "idempotencyKey",
+    "token",
+    "signal",
+    "fetch",
+    "allowedEmailDomains",
+    "maxIssues",
+];
+
+/// `object.name`, for messages.
+fn member(object: &str, name: &str) -> String {
+    [object, ".", name].concat()
+}
+
+/// The error for the first member of `root` that is neither one of `known`
+/// nor one of the provider's flags: `createUser` options and `buildRequest`
+/// settings are checked alike, so a misspelt name reads the same in both.
 ///
 /// ```
-/// use enlist_wasm::ops::read_settings;
-/// let s = read_settings(br#"{"apiKey":"k","notifyUser":true}"#).map_err(|e| e.message)?;
-/// assert_eq!(s.api_key, "k");
-/// assert_eq!(s.flags.len(), 1);
-/// assert_eq!(read_settings(br#"{"apiKey":5}"#).map(|_| ()).map_err(|e| e.code), Err("invalid_api_key"));
+/// # use enlist_core::{json::Document, provider};
+/// let p = provider("pandadoc").ok_or("missing")?;
+/// let doc = Document::parse(r#"{"apiKey":"k","notifyUsr":true}"#).map_err(|e| e.to_string())?;
+/// let known = enlist_wasm::ops::BUILD_REQUEST_SETTINGS;
+/// let e = enlist_wasm::ops::check_names(p, doc.root(), "settings", "buildRequest", known).unwrap_err();
+/// assert!(e.starts_with("settings.notifyUsr is not a buildRequest setting for PandaDoc (did you mean settings.notifyUser?)"));
 /// # Ok::<(), String>(())
 /// ```
-pub fn read_settings(json: &[u8]) -> Result<Settings, SettingsIssue> {
-    let mut settings = Settings::default();
-    let Ok(doc) = Document::parse_bytes(json) else {
-        return Err(SettingsIssue::from_error(&RequestError::EmptyApiKey));
+pub fn check_names<P: ProviderRules + ?Sized>(
+    provider: &P,
+    root: Node<'_, '_>,
+    object: &str,
+    function: &str,
+    known: &[&str],
+) -> Result<(), String> {
+    let mut all: Vec<&str> = known.to_vec();
+    all.extend(provider.flags().iter().map(|f| f.option));
+    let Some(name) = root
+        .members()
+        .map(|(key, _)| key.as_str())
+        .find(|name| !all.contains(&name.as_ref()))
+    else {
+        return Ok(());
     };
+    let noun = if object == "settings" {
+        "setting"
+    } else {
+        "option"
+    };
+    let mut message = [
+        &member(object, &name),
+        " is not a ",
+        function,
+        " ",
+        noun,
+        " for ",
+        provider.name(),
+    ]
+    .concat();
+    if let Some(hit) = suggest(&all, &name) {
+        message.push_str(" (did you mean ");
+        message.push_str(&member(object, hit));
+        message.push_str("?)");
+    }
+    message.push('.');
+    Err(message)
+}
+
+/// The message for a flag given something other than a boolean or `null`.
+fn flag_type_error(object: &str, name: &str) -> String {
+    member(object, name) + " must be true, false or null."
+}
+
+/// Reads the `buildRequest` settings object `{apiKey, environment?, baseUrl?,
+/// <flag>?…}` into the core's [`Settings`]. A settings object of the wrong
+/// shape is a programming error, and the message for a `TypeError`: not an
+/// object, a name that is neither a setting nor one of the provider's flags
+/// (see [`check_names`]), `apiKey`, `environment` or `baseUrl` not a string,
+/// a flag not a boolean. Values of the right type that the provider cannot
+/// use (an empty key, an unknown environment) are the core's to report.
+///
+/// ```
+/// # use enlist_core::provider;
+/// use enlist_wasm::ops::read_settings;
+/// let pandadoc = provider("pandadoc").ok_or("missing")?;
+/// let s = read_settings(pandadoc, br#"{"apiKey":"k","notifyUser":true}"#)?;
+/// assert_eq!(s.api_key, "k");
+/// assert_eq!(s.flags.len(), 1);
+/// assert_eq!(read_settings(pandadoc, br#"{"apiKey":5}"#).err().as_deref(), Some("settings.apiKey must be a string."));
+/// assert!(read_settings(pandadoc, br#""key""#).is_err());
+/// # Ok::<(), String>(())
+/// ```
+pub fn read_settings<P: ProviderRules + ?Sized>(
+    provider: &P,
+    json: &[u8],
+) -> Result<Settings, String> {
+    const SHAPE: &str =
+        "buildRequest needs settings: an object { apiKey, environment?, baseUrl?, …the provider's options }.";
+    let mut settings = Settings::default();
+    let doc = Document::parse_bytes(json).map_err(|_| SHAPE.to_string())?;
     let root = doc.root();
-    // Anything but an object carries no key.
+    if root.kind() != Kind::Object {
+        return Err(SHAPE.into());
+    }
+    check_names(
+        provider,
+        root,
+        "settings",
+        "buildRequest",
+        BUILD_REQUEST_SETTINGS,
+    )?;
+    // `null` reads as absent.
+    let text = |value: Node<'_, '_>, name: &str| match value.as_str() {
+        Some(t) => Ok(Some(t.into_owned())),
+        None if value.is_null() => Ok(None),
+        None => Err(member("settings", name) + " must be a string."),
+    };
     for (key, value) in root.members() {
         let name = key.as_str();
         match name.as_ref() {
-            "apiKey" => match value.as_str() {
-                Some(k) => settings.api_key = k.into_owned(),
-                None if value.is_null() => {}
-                None => {
-                    return Err(SettingsIssue::new(
-                        RequestError::InvalidApiKey.code(),
-                        "The API key must be a string.",
-                    ))
+            "apiKey" => settings.api_key = text(value, "apiKey")?.unwrap_or_default(),
+            "environment" => settings.environment = text(value, "environment")?,
+            "baseUrl" => settings.base_url = text(value, "baseUrl")?,
+            // `check_names` let only the provider's flags through.
+            flag => match value.as_bool() {
+                Some(b) => {
+                    settings
+                        .flags
+                        .insert(flag.to_string(), serde_json::Value::Bool(b));
                 }
-            },
-            "environment" => match value.as_str() {
-                Some(e) => settings.environment = Some(e.into_owned()),
                 None if value.is_null() => {}
-                None => {
-                    return Err(SettingsIssue::new(
-                        "unknown_environment",
-                        "The environment must be a string.",
-                    ))
-                }
+                None => return Err(flag_type_error("settings", flag)),
             },
-            "baseUrl" => match value.as_str() {
-                Some(u) => settings.base_url = Some(u.into_owned()),
-                None if value.is_null() => {}
-                None => {
-                    return Err(SettingsIssue::from_error(&RequestError::InvalidBaseUrl(
-                        "must be a string",
-                    )))
-                }
-            },
-            // The core reads booleans and `null`; anything else is an unknown
-            // option to it, whatever the value (no need to copy it).
-            _ => {
-                let value = match value.as_bool() {
-                    Some(b) => serde_json::Value::Bool(b),
-                    None if value.is_null() => serde_json::Value::Null,
-                    None => serde_json::Value::String(String::new()),
-                };
-                settings.flags.insert(name.into_owned(), value);
-            }
         }
     }
     Ok(settings)
+}
+
+/// Replaces `out` with `{"ok":false,"typeError":…}`: JavaScript throws it.
+fn type_error(out: &mut Vec<u8>, message: &str) -> usize {
+    out.clear();
+    let mut w = Writer::new(out);
+    w.begin_object();
+    w.key("ok").bool(false);
+    w.key("typeError").string(message);
+    w.end_object();
+    out.len()
 }
 
 #[derive(Serialize)]
@@ -267,12 +398,15 @@ struct FailedOut<'a, E: Serialize> {
     ok: bool,
     errors: E,
     warnings: &'a [Issue],
+    #[serde(skip_serializing_if = "Omitted::is_none")]
+    omitted: Omitted,
 }
 
 /// Validates the payload and builds the provider request with the settings
 /// (see [`read_settings`]); writes `{"ok":true,"request","warnings"}` or
-/// `{"ok":false,"errors","warnings"}`. An invalid payload is reported before
-/// unusable settings.
+/// `{"ok":false,"errors","warnings"}`, or `{"ok":false,"typeError"}` for
+/// settings of the wrong shape (JavaScript throws it, whatever the payload).
+/// An invalid payload is reported before unusable settings values.
 ///
 /// ```
 /// # use enlist_core::{provider, Options};
@@ -291,9 +425,9 @@ pub fn build_request(
     options: &Options,
     out: &mut Vec<u8>,
 ) -> usize {
-    let settings = match read_settings(settings) {
+    let settings = match read_settings(provider, settings) {
         Ok(settings) => settings,
-        Err(issue) => return settings_failure(provider, json, options, issue, out),
+        Err(message) => return type_error(out, &message),
     };
     match provider.build_create_user(json, options, &settings) {
         Ok(built) => write_json(
@@ -326,6 +460,7 @@ fn invalid(report: &Report, out: &mut Vec<u8>) -> usize {
             ok: false,
             errors: &report.errors,
             warnings: &report.warnings,
+            omitted: report.omitted,
         },
     )
 }
@@ -349,6 +484,7 @@ fn settings_failure(
             ok: false,
             errors: [issue],
             warnings: &report.warnings,
+            omitted: report.omitted,
         },
     )
 }
@@ -364,15 +500,19 @@ pub fn read_headers(json: &[u8]) -> Vec<(String, String)> {
     let Ok(doc) = Document::parse_bytes(json) else {
         return Vec::new();
     };
-    doc.root()
-        .elements()
-        .filter_map(|pair| {
-            let mut it = pair.elements();
-            let name = it.next()?.as_str()?.into_owned();
-            let value = it.next()?.as_str()?.into_owned();
-            Some((name, value))
-        })
-        .collect()
+    // A plain loop: `filter_map(…).collect()` costs the client wasm its own
+    // iterator code.
+    let mut headers = Vec::new();
+    for pair in doc.root().elements() {
+        let mut it = pair.elements();
+        if let (Some(name), Some(value)) = (
+            it.next().and_then(|n| n.as_str()),
+            it.next().and_then(|v| v.as_str()),
+        ) {
+            headers.push((name.into_owned(), value.into_owned()));
+        }
+    }
+    headers
 }
 
 /// Borrows owned header pairs as the core's `&[(&str, &str)]`.
@@ -416,8 +556,9 @@ fn plan_error(out: &mut Vec<u8>, message: &str) -> usize {
 /// <flag>?: boolean | null…}`; `token` is a client token of a proxy in admin
 /// mode, sent as `Authorization: Bearer <token>`; each of the provider's
 /// [flags](enlist_core::ProviderRules::flags) set to a boolean becomes a query
-/// parameter of the proxy URL (the proxy passes it on). Other members are
-/// ignored.
+/// parameter of the proxy URL (the proxy passes it on). Any other member is
+/// an error ([`check_names`]); the members JavaScript reads itself (`signal`,
+/// `fetch`, `allowedEmailDomains`, `maxIssues`) are accepted and ignored.
 ///
 /// Writes `{"kind":"error","message"}` when the endpoint, key or token is
 /// unusable (the message never quotes the token; JavaScript throws a
@@ -444,6 +585,12 @@ pub fn proxy_request<P: ProviderRules + ?Sized>(
 ) -> usize {
     let doc = Document::parse_bytes(extra).ok();
     let root = doc.as_ref().map(Document::root);
+    if let Some(r) = root {
+        if let Err(message) = check_names(provider, r, "options", "createUser", CREATE_USER_OPTIONS)
+        {
+            return plan_error(out, &message);
+        }
+    }
     let text = |name: &str| root.and_then(|r| r.get(name)).and_then(|v| v.as_str());
     let Some(endpoint) = text("endpoint") else {
         return plan_error(
@@ -460,7 +607,10 @@ pub fn proxy_request<P: ProviderRules + ?Sized>(
                 RequestError::InvalidBaseUrl(why) => why,
                 _ => "not a usable URL",
             };
-            return plan_error(out, &format!("options.endpoint: Invalid base URL: {why}."));
+            return plan_error(
+                out,
+                &["options.endpoint: Invalid base URL: ", why, "."].concat(),
+            );
         }
     };
     // An optional text option: absent or null → None; else 1 to `max`
@@ -473,7 +623,14 @@ pub fn proxy_request<P: ProviderRules + ?Sized>(
             .filter(|t| visible_ascii(t, max))
             .map(Some)
             .ok_or_else(|| {
-                format!("options.{name} must be a string of 1 to {max} visible ASCII characters.")
+                [
+                    "options.",
+                    name,
+                    " must be a string of 1 to ",
+                    &decimal(max as u64),
+                    " visible ASCII characters.",
+                ]
+                .concat()
             }),
     };
     let key = match visible_option("idempotencyKey", MAX_IDEMPOTENCY_KEY_LEN) {
@@ -491,12 +648,7 @@ pub fn proxy_request<P: ProviderRules + ?Sized>(
             Some(v) if v.is_null() => {}
             Some(v) => match v.as_bool() {
                 Some(b) => flags.push((flag.query, b)),
-                None => {
-                    return plan_error(
-                        out,
-                        &format!("options.{} must be true, false or null.", flag.option),
-                    )
-                }
+                None => return plan_error(out, &flag_type_error("options", flag.option)),
             },
         }
     }
@@ -511,6 +663,12 @@ pub fn proxy_request<P: ProviderRules + ?Sized>(
             .value_with(|o| write::issues(o, &report.errors));
         w.key("warnings")
             .value_with(|o| write::issues(o, &report.warnings));
+        if !report.omitted.is_none() {
+            w.key("omitted").begin_object();
+            w.key("errors").uint(report.omitted.errors as u64);
+            w.key("warnings").uint(report.omitted.warnings as u64);
+            w.end_object();
+        }
         w.end_object();
         return out.len();
     }
@@ -525,13 +683,16 @@ pub fn proxy_request<P: ProviderRules + ?Sized>(
         headers.push(("Idempotency-Key", k));
     }
     if let Some(t) = token {
-        headers.push(("Authorization", Cow::Owned(format!("Bearer {t}"))));
+        headers.push(("Authorization", Cow::Owned(["Bearer ", &t].concat())));
     }
-    let url = format!(
-        "{}/v1/{}/users{query}",
+    let url = [
         base.as_str(),
-        encode_path_segment(provider.id())
-    );
+        "/v1/",
+        &encode_path_segment(provider.id()),
+        "/users",
+        &query,
+    ]
+    .concat();
     out.clear();
     let mut w = Writer::new(out);
     w.begin_object();
@@ -556,7 +717,7 @@ pub fn proxy_request<P: ProviderRules + ?Sized>(
 /// # use enlist_core::provider;
 /// let p = provider("partoo").ok_or("missing")?;
 /// let body = br#"{"status":422,"errors":[{"path":"/email","code":"email","message":"m","params":{"reason":"missing_at"}}]}"#;
-/// let issue = &enlist_wasm::ops::proxy_outcome(p, 422, &[], body).errors.ok_or("no errors")?[0];
+/// let issue = &enlist_wasm::ops::proxy_outcome(p, 422, &[], body, 0).errors.ok_or("no errors")?[0];
 /// assert_eq!((issue.path.as_str(), issue.code.as_str()), ("/email", "email"));
 /// assert!(issue.params.is_some());
 /// # Ok::<(), &str>(())
@@ -633,22 +794,31 @@ pub enum ParamValue {
 }
 
 impl Params {
+    // Plain loops: iterator adapters and `collect` into `Option` would cost
+    // the client wasm their own code.
     fn read(node: Node<'_, '_>) -> Params {
-        let value = |v: Node<'_, '_>| match v.kind() {
-            Kind::Number => v.as_i64().map(ParamValue::Int),
-            Kind::String => v.as_str().map(|s| ParamValue::Str(s.into_owned())),
-            Kind::Array => v
-                .elements()
-                .map(|e| e.as_str().map(Cow::into_owned))
-                .collect::<Option<Vec<_>>>()
-                .map(ParamValue::List),
-            _ => None,
-        };
-        Params(
-            node.members()
-                .filter_map(|(k, v)| Some((k.as_str().into_owned(), value(v)?)))
-                .collect(),
-        )
+        let mut params = Vec::new();
+        for (key, v) in node.members() {
+            let value = match v.kind() {
+                Kind::Number => v.as_i64().map(ParamValue::Int),
+                Kind::String => v.as_str().map(|s| ParamValue::Str(s.into_owned())),
+                Kind::Array => {
+                    let mut list = Vec::new();
+                    for e in v.elements() {
+                        match e.as_str() {
+                            Some(s) => list.push(s.into_owned()),
+                            None => break,
+                        }
+                    }
+                    (list.len() == v.len()).then_some(ParamValue::List(list))
+                }
+                _ => None,
+            };
+            if let Some(value) = value {
+                params.push((key.as_str().into_owned(), value));
+            }
+        }
+        Params(params)
     }
 }
 
@@ -659,7 +829,7 @@ impl Params {
 /// ```
 /// # use enlist_core::provider;
 /// let p = provider("pandadoc").ok_or("missing")?;
-/// let o = enlist_wasm::ops::proxy_outcome(p, 201, &[], br#"{"provider":"pandadoc","id":"u1"}"#);
+/// let o = enlist_wasm::ops::proxy_outcome(p, 201, &[], br#"{"provider":"pandadoc","id":"u1"}"#, 0);
 /// assert_eq!((o.kind, o.id.as_deref()), ("created", Some("u1")));
 /// # Ok::<(), &str>(())
 /// ```
@@ -704,7 +874,7 @@ impl ProxyOutcome {
     /// ```
     /// # use enlist_core::provider;
     /// let p = provider("partoo").ok_or("missing")?;
-    /// let o = enlist_wasm::ops::proxy_outcome(p, 503, &[], b"");
+    /// let o = enlist_wasm::ops::proxy_outcome(p, 503, &[], b"", 0);
     /// let mut out = Vec::new();
     /// o.write_json(&mut out);
     /// assert_eq!(
@@ -842,6 +1012,18 @@ fn string_member(node: Option<Node<'_, '_>>, name: &str) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
+/// The issues of a list (entries that are not issues skipped). A plain loop:
+/// `filter_map(…).collect()` costs the client wasm its iterator machinery.
+fn read_issues(list: Node<'_, '_>) -> Vec<ProxyIssue> {
+    let mut out = Vec::new();
+    for node in list.elements() {
+        if let Some(issue) = read_issue(node) {
+            out.push(issue);
+        }
+    }
+    out
+}
+
 fn read_issue(node: Node<'_, '_>) -> Option<ProxyIssue> {
     let text = |name: &str| node.get(name)?.as_str().map(Cow::into_owned);
     Some(ProxyIssue {
@@ -955,21 +1137,26 @@ pub fn proxy_outcome<P: ProviderRules + ?Sized>(
                 outcome.warnings = root
                     .and_then(|r| r.get("warnings"))
                     .filter(|w| w.kind() == Kind::Array)
-                    .map(|w| w.elements().filter_map(read_issue).collect());
+                    .map(read_issues);
             }
             None => {
                 outcome.type_ = Some("about:blank".into());
                 outcome.title = Some("Malformed response".into());
-                outcome.message = Some(format!(
-                    "The enlist proxy answered HTTP {status} without a user id."
-                ));
+                outcome.message = Some(
+                    [
+                        "The enlist proxy answered HTTP ",
+                        &decimal(status.into()),
+                        " without a user id.",
+                    ]
+                    .concat(),
+                );
             }
         }
         return outcome;
     }
     let errors: Vec<ProxyIssue> = root
         .and_then(|r| r.get("errors"))
-        .map(|e| e.elements().filter_map(read_issue).collect())
+        .map(read_issues)
         .unwrap_or_default();
     let exists = errors
         .iter()
@@ -981,14 +1168,16 @@ pub fn proxy_outcome<P: ProviderRules + ?Sized>(
         .unwrap_or_else(|| problem_kind(status, exists));
     let title = string_member(root, "title").map(|t| sanitize_message(&t));
     let detail = string_member(root, "detail").map(|d| sanitize_message(&d));
-    outcome.message = Some(
-        detail
-            .clone()
-            .or_else(|| title.clone())
-            .unwrap_or_else(|| format!("The enlist proxy answered HTTP {status}.")),
-    );
+    outcome.message = Some(detail.clone().or_else(|| title.clone()).unwrap_or_else(|| {
+        [
+            "The enlist proxy answered HTTP ",
+            &decimal(status.into()),
+            ".",
+        ]
+        .concat()
+    }));
     outcome.type_ = Some(problem_type.unwrap_or_else(|| "about:blank".into()));
-    outcome.title = Some(title.unwrap_or_else(|| format!("HTTP {status}")));
+    outcome.title = Some(title.unwrap_or_else(|| ["HTTP ", &decimal(status.into())].concat()));
     outcome.detail = detail;
     outcome.errors = (outcome.kind == "validation" || !errors.is_empty()).then_some(errors);
     outcome
@@ -1101,23 +1290,18 @@ mod tests {
     }
 
     #[test]
-    fn settings_errors_are_issues() {
+    fn unusable_settings_values_are_issues() {
         let p = partoo();
         let json = br#"{"email":"ada@example.com","first_name":"Ada","last_name":"L"}"#;
         let cases: &[(&[u8], &str)] = &[
-            (b"", "empty_api_key"),
-            (b"null", "empty_api_key"),
             (b"{}", "empty_api_key"),
+            (br#"{"apiKey":null}"#, "empty_api_key"),
             (br#"{"apiKey":"a b"}"#, "invalid_api_key"),
-            (br#"{"apiKey":7}"#, "invalid_api_key"),
             (
                 br#"{"apiKey":"k","environment":"mars"}"#,
                 "unknown_environment",
             ),
-            (br#"{"apiKey":"k","environment":1}"#, "unknown_environment"),
             (br#"{"apiKey":"k","baseUrl":"ftp://x"}"#, "invalid_base_url"),
-            (br#"{"apiKey":"k","baseUrl":false}"#, "invalid_base_url"),
-            (br#"{"apiKey":"k","notifyUser":true}"#, "unknown_option"),
         ];
         for (settings, code) in cases {
             let mut out = Vec::new();
@@ -1131,6 +1315,48 @@ mod tests {
                 String::from_utf8_lossy(settings)
             );
             assert!(!out.contains("a b"), "{out}");
+        }
+    }
+
+    /// Settings of the wrong shape are programming errors, worded as
+    /// `createUser`'s options errors are.
+    #[test]
+    fn settings_of_the_wrong_shape_are_type_errors() {
+        let json = br#"{"email":"ada@example.com","first_name":"Ada","last_name":"L"}"#;
+        let cases: &[(&dyn AnyProvider, &[u8], &str)] = &[
+            (partoo(), b"", "buildRequest needs settings: an object"),
+            (partoo(), b"null", "buildRequest needs settings: an object"),
+            (partoo(), br#""key""#, "buildRequest needs settings: an object"),
+            (partoo(), br#"{"apiKey":7}"#, "settings.apiKey must be a string."),
+            (partoo(), br#"{"apiKey":"k","environment":1}"#, "settings.environment must be a string."),
+            (partoo(), br#"{"apiKey":"k","baseUrl":false}"#, "settings.baseUrl must be a string."),
+            (
+                partoo(),
+                br#"{"apiKey":"k","notifyUser":true}"#,
+                "settings.notifyUser is not a buildRequest setting for Partoo.",
+            ),
+            (
+                partoo(),
+                br#"{"apikey":"k"}"#,
+                "settings.apikey is not a buildRequest setting for Partoo (did you mean settings.apiKey?)",
+            ),
+            (
+                provider("pandadoc").unwrap(),
+                br#"{"apiKey":"k","notifyUser":"yes"}"#,
+                "settings.notifyUser must be true, false or null.",
+            ),
+        ];
+        for (p, settings, message) in cases {
+            let mut out = Vec::new();
+            // Even with an invalid payload: the settings come first.
+            build_request(*p, b"{}", settings, &Options::default(), &mut out);
+            let out = text(out);
+            assert!(
+                out.starts_with(&format!(r#"{{"ok":false,"typeError":"{message}"#)),
+                "{}: {out}",
+                String::from_utf8_lossy(settings)
+            );
+            let _ = json;
         }
     }
 
@@ -1220,18 +1446,42 @@ mod tests {
             ),
             "{out}"
         );
-        let out =
-            plan(br#"{"endpoint":"http://x","notifyUser":null,"notify_user":true,"other":1}"#);
+        let out = plan(
+            br#"{"endpoint":"http://x","notifyUser":null,"signal":null,"fetch":null,"allowedEmailDomains":null,"maxIssues":null}"#,
+        );
         assert!(
             out.contains(r#""url":"http://x/v1/pandadoc/users""#),
             "{out}"
         );
         let out = plan(br#"{"endpoint":"http://x","notifyUser":"yes"}"#);
         assert!(
-            out.starts_with(r#"{"kind":"error","message":"options.notifyUser must be"#),
+            out.starts_with(
+                r#"{"kind":"error","message":"options.notifyUser must be true, false or null."}"#
+            ),
             "{out}"
         );
-        // Partoo has no flags: the names mean nothing there.
+        // A misspelt option is an error that names it, never silently dropped.
+        for (extra, message) in [
+            (
+                &br#"{"endpoint":"http://x","notify_user":true}"#[..],
+                "options.notify_user is not a createUser option for PandaDoc (did you mean options.notifyUser?).",
+            ),
+            (
+                br#"{"endpoint":"http://x","idempotencykey":"k"}"#,
+                "options.idempotencykey is not a createUser option for PandaDoc (did you mean options.idempotencyKey?)",
+            ),
+            (
+                br#"{"endpoint":"http://x","other":1}"#,
+                "options.other is not a createUser option for PandaDoc.",
+            ),
+        ] {
+            let out = plan(extra);
+            assert!(
+                out.starts_with(&format!(r#"{{"kind":"error","message":"{message}"#)),
+                "{out}"
+            );
+        }
+        // Partoo has no flags.
         let mut out = Vec::new();
         proxy_request(
             partoo(),
@@ -1240,7 +1490,9 @@ mod tests {
             &Options::default(),
             &mut out,
         );
-        assert!(text(out).contains(r#""url":"http://x/v1/partoo/users""#));
+        assert!(
+            text(out).starts_with(r#"{"kind":"error","message":"options.notifyUser is not a createUser option for Partoo."}"#)
+        );
     }
 
     #[test]
@@ -1429,15 +1681,72 @@ mod tests {
 
     #[test]
     fn options_shapes() {
-        assert_eq!(read_options(b"null"), Ok(Options::default()));
-        assert_eq!(read_options(b"{}"), Ok(Options::default()));
+        let default = default_options();
+        assert_eq!(default.max_issues, Some(100));
+        assert_eq!(read_options(b"null"), Ok(default.clone()));
+        assert_eq!(read_options(b"{}"), Ok(default.clone()));
         assert_eq!(
-            read_options(br#"{"allowedEmailDomains":null}"#),
-            Ok(Options::default())
+            read_options(br#"{"allowedEmailDomains":null,"maxIssues":null}"#),
+            Ok(default)
+        );
+        assert_eq!(
+            read_options(br#"{"maxIssues":9007199254740991}"#).map(|o| o.max_issues),
+            Ok(Some(
+                usize::try_from(9_007_199_254_740_991_u64).unwrap_or(usize::MAX)
+            ))
         );
         assert!(read_options(b"[]").is_err());
         assert!(read_options(br#"{"allowedEmailDomains":[1]}"#).is_err());
         assert!(read_options(b"{").is_err());
+        for bad in ["0", "-1", "1.5", "\"10\"", "true"] {
+            let json = format!(r#"{{"maxIssues":{bad}}}"#);
+            assert_eq!(
+                read_options(json.as_bytes()).err().as_deref(),
+                Some("options.maxIssues must be a whole number of at least 1, or Infinity"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn allowed_domains_that_could_never_match_are_refused() {
+        for (domains, message) in [
+            (
+                "[]",
+                "options.allowedEmailDomains is empty: no address could match",
+            ),
+            (r#"[""]"#, "options.allowedEmailDomains[0] is empty"),
+            (
+                r#"["acme.com","@example.com"]"#,
+                "options.allowedEmailDomains[1] starts with @ (write example.com)",
+            ),
+            (
+                r#"["*.example.com"]"#,
+                "options.allowedEmailDomains[0] has a wildcard; list each subdomain instead",
+            ),
+            (
+                r#"["example"]"#,
+                "options.allowedEmailDomains[0] is not a domain name such as example.com",
+            ),
+            (
+                r#"["a b.com"]"#,
+                "options.allowedEmailDomains[0] is not a domain name such as example.com",
+            ),
+        ] {
+            let json = format!(r#"{{"allowedEmailDomains":{domains}}}"#);
+            assert_eq!(
+                read_options(json.as_bytes()).err().as_deref(),
+                Some(message),
+                "{domains}"
+            );
+        }
+        let ok = read_options(
+            br#"{"allowedEmailDomains":["Acme.COM","xn--bcher-kva.example","b\u00fccher.de"]}"#,
+        );
+        assert_eq!(
+            ok.map(|o| o.allowed_email_domains.map(|d| d.len())),
+            Ok(Some(3))
+        );
     }
 
     #[test]

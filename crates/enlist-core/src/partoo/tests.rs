@@ -118,12 +118,18 @@ fn every_role_is_accepted_and_provider_is_not() {
             "{bad}"
         );
     }
-    // The suggestion ignores case, surrounding spaces, and `-`/` ` vs `_`.
+    // The suggestion ignores case, spaces, `-` and `_`, and allows two typos.
     for (near, suggestion) in [
         ("org_admin", Some("ORG_ADMIN")),
         (" org admin ", Some("ORG_ADMIN")),
         ("Org-Admin", Some("ORG_ADMIN")),
-        ("ORG_ADMINS", None),
+        ("ORG_ADMINS", Some("ORG_ADMIN")),
+        ("ORG_ADMN", Some("ORG_ADMIN")),
+        ("org_admn", Some("ORG_ADMIN")),
+        ("ORG_MANAGR", Some("ORG_MANAGER")),
+        ("OGR_ADMNI", None),
+        ("ADMIN", Some("ORG_ADMIN")),
+        ("OWNER", None),
         ("", None),
     ] {
         let report = check(&with(base(), "role", json!(near)));
