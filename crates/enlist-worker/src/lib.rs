@@ -234,8 +234,7 @@ async fn handle(
         headers: &headers,
         request_id,
     };
-    let route = route::resolve(path).filter(|r| !(r.is_import() && config.mode == Mode::Public));
-    let Some(route) = route else {
+    let Some(route) = route::resolve(path) else {
         return Ok(Out::new(refused.answer(Problem::not_found(), log).await));
     };
     log.route = route.template();
@@ -254,6 +253,14 @@ async fn handle(
         out.allow_origin = allow_origin.clone();
         out
     };
+    // The import routes exist in admin mode only: in public mode their
+    // operations and preflights are 404 (another method is still a 405).
+    let absent = route.is_import() && config.mode == Mode::Public;
+    if absent && (method == "OPTIONS" || route.accepts(method)) {
+        return Ok(with_cors(Out::new(
+            refused.answer(Problem::not_found(), log).await,
+        )));
+    }
     if method == "OPTIONS" {
         let mut out = with_cors(Out::new(Reply::json(204, String::new())));
         out.preflight = Some(route.allow());

@@ -556,7 +556,11 @@ fn rows_query(query: &str) -> Result<String, Vec<Issue>> {
                 Code::Enum,
                 "status must be one of: pending, created, already_exists, invalid, refused, failed.",
             )),
-            "cursor" if value.parse::<u32>().is_ok() => out.push(format!("cursor={value}")),
+            // Any digits: a cursor past the last row gives an empty page.
+            "cursor" if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
+                let cursor = value.parse::<u32>().unwrap_or(u32::MAX);
+                out.push(format!("cursor={cursor}"));
+            }
             "cursor" => errors.push(issue("", Code::Type, "cursor must be the `next` of a previous page.")),
             "limit" if value.parse::<u32>().is_ok_and(|n| (1..=MAX_PAGE).contains(&n)) => {
                 out.push(format!("limit={value}"));
@@ -825,6 +829,10 @@ mod tests {
         assert_eq!(
             rows_query("status=failed&cursor=200&limit=50"),
             Ok("?status=failed&cursor=200&limit=50".to_string())
+        );
+        assert_eq!(
+            rows_query("cursor=97079050607"),
+            Ok(format!("?cursor={}", u32::MAX))
         );
         let bad = rows_query("status=lost&cursor=x&limit=9999&x=1").unwrap_err();
         let codes: Vec<_> = bad.iter().map(|i| i.code).collect();
