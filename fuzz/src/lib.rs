@@ -181,13 +181,10 @@ impl BuildHead {
     }
 }
 
-/// A valid payload for each provider of the registry, by id.
+/// A valid payload for each provider of the registry, by id (its
+/// `Provider::EXAMPLE`); `{}` for an id that is not registered.
 pub fn valid_payload(provider: &str) -> &'static [u8] {
-    match provider {
-        "partoo" => br#"{"email":"perceval@example.com","first_name":"Perceval","last_name":"de Galles","role":"BUSINESS_MANAGER","business_ids":["5309c3a237bbc544d8e26737"],"lang":"fr"}"#,
-        "pandadoc" => br#"{"user":{"email":"new.user@example.com","first_name":"New","last_name":"User","phone_number":"+14842634627"},"workspaces":[{"workspace_id":"Ab123","role":"Collaborator"}],"license":"Guest"}"#,
-        _ => b"{}",
-    }
+    enlist_core::provider(provider).map_or(b"{}", |p| p.example().as_bytes())
 }
 
 // --- invariants ---------------------------------------------------------------

@@ -71,14 +71,19 @@ fn json_texts() -> Vec<Vec<u8>> {
     texts
 }
 
-/// The payloads of `tests/schemas/cases.json`, by provider.
+/// Every registered provider's example and the payloads of
+/// `tests/schemas/cases.json`, by provider.
 fn cases(root: &Path) -> Vec<Value> {
     let text = std::fs::read_to_string(root.join("tests/schemas/cases.json"))
         .expect("tests/schemas/cases.json");
     let doc: Value = serde_json::from_str(&text).expect("cases.json is JSON");
     let mut out = Vec::new();
-    for provider in ["partoo", "pandadoc"] {
-        for case in doc[provider]["cases"].as_array().into_iter().flatten() {
+    for provider in enlist_core::REGISTRY {
+        // Every provider's valid example, and its cases where the file has some.
+        if let Ok(example) = serde_json::from_str(provider.example()) {
+            out.push(example);
+        }
+        for case in doc[provider.id()]["cases"].as_array().into_iter().flatten() {
             out.push(case["data"].clone());
         }
     }

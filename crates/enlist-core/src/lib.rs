@@ -58,6 +58,7 @@ pub mod partoo;
 pub mod policy;
 pub mod provider;
 pub mod proxy;
+pub mod registry;
 pub mod report;
 pub mod retry_after;
 pub mod schema;

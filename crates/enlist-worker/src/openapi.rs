@@ -63,6 +63,13 @@ pub fn build() -> Value {
             "/post/requestBody/content/application~1json/schema",
             object_schema(p.schema()),
         );
+        if let Ok(example) = serde_json::from_str::<Value>(p.example()) {
+            if let Some(Value::Object(media)) =
+                item.pointer_mut("/post/requestBody/content/application~1json")
+            {
+                media.insert("example".into(), example);
+            }
+        }
         if let Some(Value::Array(params)) = item.pointer_mut("/post/parameters") {
             for flag in p.flags() {
                 params.push(json!({
@@ -332,6 +339,14 @@ mod tests {
             Code::ALL.len()
         );
         for p in REGISTRY {
+            let example = &doc["paths"][format!("/v1/{}/users", p.id())]["post"]["requestBody"]
+                ["content"]["application/json"]["example"];
+            assert_eq!(
+                example,
+                &serde_json::from_str::<Value>(p.example()).unwrap(),
+                "{}",
+                p.id()
+            );
             let params = doc
                 .pointer(&format!("/paths/~1v1~1{}~1users/post/parameters", p.id()))
                 .unwrap()

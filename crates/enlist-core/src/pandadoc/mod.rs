@@ -32,7 +32,7 @@ use crate::http::{Header, HttpRequest};
 use crate::json::{Kind, Node};
 use crate::model::Typed;
 use crate::outcome::{self, collect_messages, Created, ErrorBody, Membership, Outcome};
-use crate::provider::{Client, Environment, Flag, Provider, Redacted, Valid};
+use crate::provider::{ApiEnvironment, Client, Flag, Provider, Redacted, Valid};
 use crate::schema::{ArraySchema, ObjectSchema, Type, Unique};
 
 #[cfg(test)]
@@ -177,7 +177,7 @@ impl Provider for PandaDoc {
     const ID: &'static str = "pandadoc";
     const NAME: &'static str = "PandaDoc";
     const SCHEMA: &'static ObjectSchema = &SCHEMA;
-    const ENVIRONMENTS: &'static [Environment] = &[Environment {
+    const ENVIRONMENTS: &'static [ApiEnvironment] = &[ApiEnvironment {
         name: "production",
         base_url: "https://api.pandadoc.com",
     }];
@@ -186,6 +186,7 @@ impl Provider for PandaDoc {
     /// lists no figure for creating users; 50 a minute is the lowest it
     /// lists for a production key (10 for any call with a sandbox key).
     const RATE_PER_MINUTE: u32 = 50;
+    const EXAMPLE: &'static str = r#"{"user":{"email":"new.user@example.com","first_name":"New","last_name":"User","phone_number":"+14842634627"},"workspaces":[{"workspace_id":"Ab123","role":"Collaborator"}],"license":"Guest"}"#;
     const FLAGS: &'static [Flag] = &[
         Flag {
             option: "notifyUser",

@@ -274,12 +274,12 @@ impl Provider for Partoo {
     const ID: &'static str = "partoo";
     const NAME: &'static str = "Partoo";
     const SCHEMA: &'static ObjectSchema = &SCHEMA;
-    const ENVIRONMENTS: &'static [crate::provider::Environment] = &[
-        crate::provider::Environment {
+    const ENVIRONMENTS: &'static [crate::provider::ApiEnvironment] = &[
+        crate::provider::ApiEnvironment {
             name: "production",
             base_url: "https://api.partoo.co/v2",
         },
-        crate::provider::Environment {
+        crate::provider::ApiEnvironment {
             name: "sandbox",
             base_url: "https://api.sandbox.partoo.co/v2",
         },
@@ -288,6 +288,7 @@ impl Provider for Partoo {
     const PUBLIC_POLICY: Option<&'static str> = Some(PUBLIC_POLICY);
     /// 300 requests a minute per organisation (Partoo's API reference).
     const RATE_PER_MINUTE: u32 = 300;
+    const EXAMPLE: &'static str = r#"{"email":"perceval@example.com","first_name":"Perceval","last_name":"de Galles","role":"BUSINESS_MANAGER","business_ids":["5309c3a237bbc544d8e26737"],"lang":"fr"}"#;
 
     type User = NewUser;
 
