@@ -1,10 +1,10 @@
 // Keep-alive after refusals: when the Worker answers without reading the
 // request body (wrong method, wrong media type, unknown path, missing token,
-// refused origin…), workerd used to close the connection after the answer,
-// without `Connection: close`; a client reusing it (Node's fetch pool,
-// browsers, wrk) then failed with "other side closed" or a reset. The Worker
-// now reads what is left of a body of declared length (up to the drain
-// limit) before answering, so the connection stays usable.
+// refused origin…), workerd closes the connection after the answer, without
+// `Connection: close`, and a client reusing it (Node's fetch pool, browsers,
+// wrk) fails with "other side closed" or a reset. So the Worker reads what is
+// left of a body of declared length (up to the drain limit) before
+// answering, and the connection stays usable.
 //
 // Each case sends a refusal and then GET /v1/health through an agent with a
 // single keep-alive socket: the second request must reuse the socket and get

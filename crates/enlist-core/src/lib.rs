@@ -63,6 +63,8 @@ pub mod report;
 pub mod retry_after;
 pub mod schema;
 pub mod scim;
+#[cfg(feature = "test-providers")]
+pub mod tinycrm;
 pub mod validate;
 
 pub use bulk::{BulkOmitted, BulkReport, RowReport};

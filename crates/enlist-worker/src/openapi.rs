@@ -308,28 +308,36 @@ mod tests {
         for r in refs {
             assert!(doc.pointer(r.trim_start_matches('#')).is_some(), "{r}");
         }
-        let paths: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
-        assert_eq!(
-            paths,
-            [
-                "/v1/health",
-                "/v1/imports",
-                "/v1/imports/{id}",
-                "/v1/imports/{id}/cancel",
-                "/v1/imports/{id}/events",
-                "/v1/imports/{id}/pause",
-                "/v1/imports/{id}/results.csv",
-                "/v1/imports/{id}/resume",
-                "/v1/imports/{id}/retry",
-                "/v1/imports/{id}/rows",
-                "/v1/openapi.json",
-                "/v1/pandadoc/imports",
-                "/v1/pandadoc/users",
-                "/v1/partoo/imports",
-                "/v1/partoo/users",
-                "/v1/partoo/users/{id}/invite"
-            ]
-        );
+        let paths: BTreeSet<&str> = doc["paths"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        // The fixed paths, then each registered provider's.
+        let mut expected: BTreeSet<String> = [
+            "/v1/health",
+            "/v1/openapi.json",
+            "/v1/imports",
+            "/v1/imports/{id}",
+            "/v1/imports/{id}/rows",
+            "/v1/imports/{id}/results.csv",
+            "/v1/imports/{id}/events",
+            "/v1/imports/{id}/pause",
+            "/v1/imports/{id}/resume",
+            "/v1/imports/{id}/cancel",
+            "/v1/imports/{id}/retry",
+        ]
+        .map(String::from)
+        .into();
+        for p in REGISTRY {
+            expected.insert(format!("/v1/{}/users", p.id()));
+            expected.insert(format!("/v1/{}/imports", p.id()));
+            if p.has_invite() {
+                expected.insert(format!("/v1/{}/users/{{id}}/invite", p.id()));
+            }
+        }
+        assert_eq!(paths, expected.iter().map(String::as_str).collect());
         assert_eq!(
             doc.pointer("/components/schemas/IssueCode/enum")
                 .unwrap()

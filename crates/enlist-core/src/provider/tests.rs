@@ -133,22 +133,8 @@ fn the_credential_is_the_sensitive_header_of_every_request() {
         api_key: "k-123".into(),
         ..Settings::default()
     };
-    let payloads: [(&str, &[u8]); 2] = [
-        (
-            "partoo",
-            br#"{"email":"a@b.co","first_name":"A","last_name":"B"}"#,
-        ),
-        (
-            "pandadoc",
-            br#"{"user":{"email":"a@b.co"},"license":"Full","workspaces":[{"workspace_id":"w","role":"Admin"}]}"#,
-        ),
-    ];
     for provider in REGISTRY {
-        let body = payloads
-            .iter()
-            .find(|(id, _)| *id == provider.id())
-            .map(|(_, b)| *b)
-            .expect("a payload for every provider");
+        let body = provider.example().as_bytes();
         let credential = provider.credential(&settings).expect("credential");
         assert!(credential.sensitive && credential.value.contains("k-123"));
         let mut requests = vec![
