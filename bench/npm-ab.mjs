@@ -52,6 +52,8 @@ for (const input of [VALID, INVALID, INVALID_MANY]) {
 }
 
 const text = JSON.stringify(rows(10000));
+// A key of a typical length (40 visible ASCII characters).
+const settings = { apiKey: "k".repeat(40), environment: "sandbox" };
 const bytes = new TextEncoder().encode(text);
 const csv =
   "email,first_name,last_name,role,lang,send_invitation\n" +
@@ -65,7 +67,9 @@ const cases = [
   ["validate, invalid object (6 errors), µs", (m) => m.validate("partoo", INVALID), 20000, 1],
   ["validate, invalid object (12 errors), µs", (m) => m.validate("partoo", INVALID_MANY), 10000, 1],
   ["csvToRows, 1,000 rows, ms", (m) => m.csvToRows("partoo", csv), 5, 1e3],
-];
+  // The whole package only (the client flavour has no buildRequest).
+  ["buildRequest, valid object, µs", (m) => m.buildRequest("partoo", VALID, settings), 20000, 1],
+].filter(([name]) => !name.startsWith("buildRequest") || builds.every(({ m }) => typeof m.buildRequest === "function"));
 
 let sink;
 const cpu = () => {
