@@ -24,8 +24,7 @@
 //! The pure functions in [`ops`] do the work on byte slices and are what the
 //! exports call; they are usable (and tested) natively too. Results are
 //! written by hand ([`mod@write`], [`enlist_core::json::Writer`]) rather than by
-//! serde, and the wasm build has its own small allocator ([`heap`]): both
-//! keep the package small.
+//! serde, which keeps the package small.
 //!
 //! ```
 //! use enlist_wasm::{output, provider_index, set_input, validate};
@@ -40,11 +39,11 @@
 //! assert!(output(n).starts_with(r#"[["/first_name","required","#)); // see `write::report`
 //! # Ok::<(), &str>(())
 //! ```
+#![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
-pub mod heap;
 pub mod ops;
 pub mod write;
 
@@ -72,6 +71,17 @@ thread_local! {
         options: ops::default_options(),
     });
 }
+
+/// The wasm build's allocator: lol_alloc's free list (first fit, sorted by
+/// address, neighbours merged), behind its lock, which a single-threaded
+/// module never waits on and which needs no `unsafe` here (its lock-free
+/// wrapper does). Chosen over talc, Rust's default (dlmalloc) and a
+/// hand-written size-class heap for its size and speed here
+/// (docs/benchmarks.md, "Builds and profiles").
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
+    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
 
 fn with_state<T>(f: impl FnOnce(&mut State) -> T) -> T {
     STATE.with(|s| f(&mut s.borrow_mut()))

@@ -659,7 +659,7 @@ fn no_input_makes_the_wasm_panic() {
     no_options();
 }
 
-/// The package's own allocator (`enlist_wasm::heap`) in real wasm memory:
+/// The package's allocator in real wasm memory:
 /// blocks of many sizes, freed and resized in a pseudo-random order, keep
 /// their contents and never overlap; memory grows while large blocks are
 /// live, and freed blocks are reused rather than grown for again.
