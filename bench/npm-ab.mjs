@@ -17,8 +17,9 @@
 // package of an older commit built in a second work tree:
 //
 //   node bench/npm-ab.mjs --packages <old>/crates/enlist-wasm/pkg crates/enlist-wasm/pkg
-import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { INVALID, INVALID_MANY, VALID, rows } from "./npm-data.mjs";
 
@@ -34,10 +35,20 @@ if ((!packages && !entry) || !wasmA || !wasmB) {
 }
 const rounds = Number(roundsArg ?? 9);
 
-// Two independent instances (the query makes two modules of one entry).
+// Two independent instances. An entry's modules (its wasm-bindgen glue
+// holds the instance) are imported once per directory, so with one entry
+// each build gets a copy of the entry's directory.
+const copies = [];
+process.on("exit", () => copies.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 const builds = [];
 for (const [label, wasm] of [["A", wasmA], ["B", wasmB]]) {
-  const js = packages ? join(wasm, "browser.js") : entry;
+  let js = packages ? join(wasm, "browser.js") : entry;
+  if (!packages) {
+    const dir = mkdtempSync(join(tmpdir(), "npm-ab-"));
+    copies.push(dir);
+    cpSync(dirname(resolve(entry)), dir, { recursive: true });
+    js = join(dir, basename(entry));
+  }
   const bin = packages ? join(wasm, "enlist_bg.wasm") : wasm;
   const m = await import(`${pathToFileURL(resolve(js)).href}?${label}`);
   m.initSync(readFileSync(bin));
@@ -52,6 +63,8 @@ for (const input of [VALID, INVALID, INVALID_MANY]) {
 }
 
 const text = JSON.stringify(rows(10000));
+// A key of a typical length (40 visible ASCII characters).
+const settings = { apiKey: "k".repeat(40), environment: "sandbox" };
 const bytes = new TextEncoder().encode(text);
 const csv =
   "email,first_name,last_name,role,lang,send_invitation\n" +
@@ -65,7 +78,9 @@ const cases = [
   ["validate, invalid object (6 errors), µs", (m) => m.validate("partoo", INVALID), 20000, 1],
   ["validate, invalid object (12 errors), µs", (m) => m.validate("partoo", INVALID_MANY), 10000, 1],
   ["csvToRows, 1,000 rows, ms", (m) => m.csvToRows("partoo", csv), 5, 1e3],
-];
+  // The whole package only (the client flavour has no buildRequest).
+  ["buildRequest, valid object, µs", (m) => m.buildRequest("partoo", VALID, settings), 20000, 1],
+].filter(([name]) => !name.startsWith("buildRequest") || builds.every(({ m }) => typeof m.buildRequest === "function"));
 
 let sink;
 const cpu = () => {

@@ -6,6 +6,7 @@
 //! as written, so serde_json may refuse `1e999`) of `lines.len()` objects, one pointer
 //! per column, lines strictly increasing after the header; bulk validation of
 //! those rows reads all of them and reports no document-level error.
+#![forbid(unsafe_code)]
 #![no_main]
 
 use enlist_core::json::{Document, Kind};

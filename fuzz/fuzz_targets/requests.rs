@@ -13,6 +13,7 @@
 //! user id segment decodes back to the user id; `Debug` and `Display` of every
 //! result never depend on the key (and, for keys of 8 or more characters, do
 //! not contain it).
+#![forbid(unsafe_code)]
 #![no_main]
 
 use arbitrary::{Arbitrary, Unstructured};

@@ -9,6 +9,7 @@
 //! leaks into logs) or control characters; at most 100 field issues, each with
 //! a JSON Pointer; `retry_after` is the first `Retry-After` header, and as a
 //! wait it stays within 1 s – 1 day at any time; the outcome serializes.
+#![forbid(unsafe_code)]
 #![no_main]
 
 use arbitrary::{Arbitrary, Unstructured};

@@ -1,6 +1,7 @@
 //! Round trip: for any payload a provider accepts, the request body it builds
 //! parses back (serde_json) to the same value as the payload, validates again
 //! with no errors and the same warnings, and builds the same request again.
+#![forbid(unsafe_code)]
 #![no_main]
 
 use enlist_core::{Options, Settings, REGISTRY};

@@ -9,6 +9,7 @@
 //! and counts the same rows; the tape JSON parser accepts exactly what
 //! serde_json accepts (up to the depth limit and numbers out of `f64` range)
 //! and reads the same values.
+#![forbid(unsafe_code)]
 #![no_main]
 
 use enlist_core::json::{Document, MAX_DEPTH};

@@ -9,6 +9,7 @@
 //! [`Text`]: a little-endian `u16` length, then that many bytes read as lossy
 //! UTF-8. This keeps inputs easy to write by hand (see [`seeds`]) while
 //! `arbitrary` still turns any byte string into a valid input.
+#![forbid(unsafe_code)]
 
 use arbitrary::{Arbitrary, Unstructured};
 use enlist_core::{Issue, Report};

@@ -575,6 +575,39 @@ describe("buildRequest", () => {
     assert.ok(at(r.warnings, "/accesses", "ignored"));
   });
 
+  test("leaves no copy of the API key in wasm memory (the built package's wasm)", async () => {
+    // The installed package's own files, on an instance of their own whose
+    // memory the test can read.
+    const dir = join(pkg.dir, "node_modules/enlist");
+    const glue = await import(`${pathToFileURL(join(dir, "enlist.js")).href}?memory-scan`);
+    const api = await import(pathToFileURL(join(dir, "api.js")).href);
+    const exports = glue.initSync({ module: readFileSync(join(dir, "enlist_bg.wasm")) });
+    const rt = api.attach(exports);
+    const letters = "abcdefghijklmnopqrstuvwxyz";
+    const random = Array.from({ length: 40 }, () => letters[Math.floor(Math.random() * letters.length)]).join("");
+    // The second key has a character JSON escapes: the wasm unescapes it.
+    const keys = [random, `${random.slice(0, 20)}"${random.slice(21)}`];
+    for (const apiKey of keys) {
+      for (const [provider, payload] of [["partoo", ADA], ["pandadoc", PANDADOC_EXAMPLE], ["partoo", {}]]) {
+        for (const more of [{}, { baseUrl: "ftp://x" }, { environment: "mars" }]) {
+          const r = api.buildRequest(rt, provider, payload, { apiKey, ...more });
+          const built = Object.keys(payload).length > 0 && Object.keys(more).length === 0;
+          assert.equal(r.ok, built, `${provider} ${JSON.stringify(more)}`);
+          if (built) assert.ok(Object.values(r.request.headers).some((v) => v.endsWith(apiKey)), provider);
+        }
+      }
+    }
+    const memory = new Uint8Array(exports.memory.buffer);
+    const text = Buffer.from(memory.buffer, memory.byteOffset, memory.byteLength);
+    for (const apiKey of keys) {
+      // Past the first 8 characters (a freed block's first words may hold
+      // the allocator's own data), as it is and as JSON escapes it.
+      for (const needle of [apiKey.slice(8), JSON.stringify(apiKey).slice(9, -1)]) {
+        assert.equal(text.indexOf(needle, 0, "latin1"), -1, `a copy of the key at ${text.indexOf(needle, 0, "latin1")}`);
+      }
+    }
+  });
+
   test("unusable settings values are results with the core's codes", () => {
     const cases = [
       [{ apiKey: "" }, "empty_api_key"],

@@ -1,8 +1,10 @@
 //! `cargo xtask …`: build, dev, test, bench and fuzz for the enlist workspace.
 //! Dependency-free on purpose, so it compiles in seconds.
+#![forbid(unsafe_code)]
 
 mod bench;
 mod dev;
+mod forbid;
 mod fuzz;
 mod reliability;
 mod test;

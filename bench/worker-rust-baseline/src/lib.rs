@@ -6,6 +6,7 @@
 //! two, which separates what a Rust Worker costs on this runtime from what
 //! enlist's own work (policy, full validation, request building, response
 //! parsing) adds. Not production code.
+#![forbid(unsafe_code)]
 
 use serde_json::{json, Value};
 use worker::wasm_bindgen::{JsCast, JsValue};

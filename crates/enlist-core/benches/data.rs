@@ -1,4 +1,5 @@
 //! Deterministic bulk data shared by the benchmark and the profiling example.
+#![forbid(unsafe_code)]
 
 /// `n` Partoo rows (10,000 make about 2.6 MB), about one in four invalid
 /// (a wrong-case language, a dotless email domain or a weak password), built

@@ -1,6 +1,7 @@
 //! Native validation benchmarks (`cargo xtask bench`, or
 //! `cargo bench -p enlist-core --bench validate`). Figures are recorded in
 //! docs/benchmarks.md.
+#![forbid(unsafe_code)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use enlist_core::{pandadoc::PandaDoc, partoo::Partoo, Options, Provider};

@@ -5,6 +5,7 @@
 //! cargo build --profile bench -p enlist-core --example profile_bulk
 //! perf stat -e instructions target/release/examples/profile_bulk 20
 //! ```
+#![forbid(unsafe_code)]
 
 use enlist_core::{partoo::Partoo, Options, Provider};
 

@@ -5,6 +5,7 @@
 //! cargo build --profile bench -p enlist-core --example profile_invalid
 //! valgrind --tool=callgrind target/release/examples/profile_invalid 10000
 //! ```
+#![forbid(unsafe_code)]
 
 use enlist_core::{partoo::Partoo, Options, Provider};
 

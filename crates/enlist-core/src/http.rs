@@ -133,6 +133,21 @@ impl ApiKey {
     /// ```
     pub fn new(key: impl Into<String>) -> Result<Self, RequestError> {
         let key = key.into();
+        Self::check(&key)?;
+        Ok(ApiKey(key))
+    }
+
+    /// Checks a key by [`ApiKey::new`]'s rules without copying it, for a
+    /// caller that must leave no copy of the key behind (the npm package
+    /// builds the request with a stand-in and writes the key into its output
+    /// itself).
+    ///
+    /// ```
+    /// use enlist_core::http::{ApiKey, RequestError};
+    /// assert_eq!(ApiKey::check("k-1"), Ok(()));
+    /// assert_eq!(ApiKey::check("a\nb"), Err(RequestError::InvalidApiKey));
+    /// ```
+    pub fn check(key: &str) -> Result<(), RequestError> {
         if key.is_empty() {
             return Err(RequestError::EmptyApiKey);
         }
@@ -142,7 +157,7 @@ impl ApiKey {
         if !key.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
             return Err(RequestError::InvalidApiKey);
         }
-        Ok(ApiKey(key))
+        Ok(())
     }
 
     /// The key itself, for the one header that needs it.

@@ -7,6 +7,7 @@
 //! syntax, password strength and phone format are enlist-only rules), `42.0` is
 //! an integer for JSON Schema but not for enlist, and the two disagree on a few
 //! exotic Unicode whitespace characters.
+#![forbid(unsafe_code)]
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! Snapshot tests of what users read: every message enlist writes for each
 //! provider's typical mistakes, and the `rules()` metadata forms render from.
 //! Review changes with `cargo insta review`.
+#![forbid(unsafe_code)]
 
 use enlist_core::{provider, Options};
 use serde_json::json;

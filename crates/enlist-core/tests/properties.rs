@@ -1,5 +1,6 @@
 //! Property tests: no input makes enlist panic, generated valid payloads validate
 //! clean, and every reported path points into the input.
+#![forbid(unsafe_code)]
 
 mod common;
 

@@ -12,6 +12,7 @@
 //! in step with the OpenAPI request schemas (same fields, required lists, types,
 //! enums and closed objects). The `fuzz/` target `round_trip` checks the first
 //! two properties for arbitrary accepted inputs.
+#![forbid(unsafe_code)]
 
 mod common;
 

@@ -24,8 +24,7 @@
 //! The pure functions in [`ops`] do the work on byte slices and are what the
 //! exports call; they are usable (and tested) natively too. Results are
 //! written by hand ([`mod@write`], [`enlist_core::json::Writer`]) rather than by
-//! serde, and the wasm build has its own small allocator ([`heap`]): both
-//! keep the package small.
+//! serde, which keeps the package small.
 //!
 //! ```
 //! use enlist_wasm::{output, provider_index, set_input, validate};
@@ -40,11 +39,11 @@
 //! assert!(output(n).starts_with(r#"[["/first_name","required","#)); // see `write::report`
 //! # Ok::<(), &str>(())
 //! ```
+#![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
-pub mod heap;
 pub mod ops;
 pub mod write;
 
@@ -72,6 +71,17 @@ thread_local! {
         options: ops::default_options(),
     });
 }
+
+/// The wasm build's allocator: lol_alloc's free list (first fit, sorted by
+/// address, neighbours merged), behind its lock, which a single-threaded
+/// module never waits on and which needs no `unsafe` here (its lock-free
+/// wrapper does). Chosen over talc, Rust's default (dlmalloc) and a
+/// hand-written size-class heap for its size and speed here
+/// (docs/benchmarks.md, "Builds and profiles").
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
+    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
 
 fn with_state<T>(f: impl FnOnce(&mut State) -> T) -> T {
     STATE.with(|s| f(&mut s.borrow_mut()))
@@ -156,11 +166,11 @@ pub fn output_ptr() -> *const u8 {
 /// `output_len` bytes of the output with zeros: called after
 /// [`build_request`], once JavaScript has read its output, so that no copy
 /// of the API key stays in wasm memory. Those two buffers are the only
-/// places the key is still alive by then: every other copy `build_request`
-/// made (the parsed settings, the key's own string, header values, buffers
-/// it outgrew) was zeroed by the allocator as it was freed
-/// ([`heap::scrubbing`]). The copies JavaScript holds (the settings object,
-/// the request it returns) are beyond the reach of wasm.
+/// places the key ever is: `build_request` reads it where it lies in the
+/// settings, builds the request with a stand-in and writes the key over the
+/// stand-in in the output, in place ([`ops::build_request`]). The copies
+/// JavaScript holds (the settings object, the request it returns) are
+/// beyond the reach of wasm.
 ///
 /// ```
 /// let n = enlist_wasm::set_extra(br#"{"apiKey":"secret"}"#);
@@ -341,9 +351,9 @@ pub fn validate_many(provider: u32, len: u32) -> u32 {
 /// "baseUrl"?, <flags>?}`); writes `{"ok":true,"request":{..},"warnings":[..]}`
 /// or `{"ok":false,"errors":[..],"warnings":[..]}` and returns its length.
 /// Settings of the wrong shape give `{"ok":false,"typeError":…}` (see
-/// [`ops::read_settings`]). Every copy of the API key made meanwhile is
-/// zeroed as it is freed ([`heap::scrubbing`]); the settings and the output
-/// still hold it: call [`wipe`] once the output has been read.
+/// [`ops::read_settings`]). The API key is copied nowhere but into the
+/// output ([`ops::build_request`]); the settings and the output hold it:
+/// call [`wipe`] once the output has been read.
 ///
 /// ```
 /// use enlist_wasm::{build_request, output, provider_index, set_extra, set_input, wipe};
@@ -368,15 +378,13 @@ pub fn build_request(provider: u32, len: u32, settings_len: u32) -> u32 {
             output,
             options,
         } = s;
-        finish(heap::scrubbing(|| {
-            ops::build_request(
-                p,
-                head(input, len),
-                head(extra, settings_len),
-                options,
-                output,
-            )
-        }))
+        finish(ops::build_request(
+            p,
+            head(input, len),
+            head(extra, settings_len),
+            options,
+            output,
+        ))
     })
 }
 

@@ -20,7 +20,7 @@
 //! ```
 
 use crate::write;
-use enlist_core::http::{encode_path_segment, BaseUrl, RequestError};
+use enlist_core::http::{encode_path_segment, ApiKey, BaseUrl, HttpRequest, RequestError};
 use enlist_core::json::{decimal, strip_bom, Document, Kind, Node, Writer};
 use enlist_core::outcome::{sanitize_message, Membership};
 use enlist_core::provider::flag_query;
@@ -310,32 +310,88 @@ fn flag_type_error(object: &str, name: &str) -> String {
     member(object, name) + " must be true, false or null."
 }
 
-/// Reads the `buildRequest` settings object `{apiKey, environment?, baseUrl?,
-/// <flag>?…}` into the core's [`Settings`]. A settings object of the wrong
-/// shape is a programming error, and the message for a `TypeError`: not an
-/// object, a name that is neither a setting nor one of the provider's flags
-/// (see [`check_names`]), `apiKey`, `environment` or `baseUrl` not a string,
-/// a flag not a boolean. Values of the right type that the provider cannot
-/// use (an empty key, an unknown environment) are the core's to report.
+/// The key [`read_settings`] puts in [`Settings::api_key`]: the request is
+/// built with it, and [`build_request`] writes the caller's key over it in
+/// the output. It passes [`ApiKey`]'s rules, and every registered provider's
+/// credential header holds it as it is (tested).
+pub const KEY_STAND_IN: &str = "enlist-api-key-stand-in";
+
+/// `buildRequest` settings as [`read_settings`] reads them.
+pub struct ReadSettings<'a> {
+    /// The core's settings, with [`KEY_STAND_IN`] as the key.
+    pub settings: Settings,
+    /// The caller's key (empty when absent or `null`).
+    pub api_key: KeyText<'a>,
+}
+
+/// The caller's API key as read from the settings' JSON text: borrowed from
+/// that text, or, when the text escapes one of its characters, an unescaped
+/// copy that is overwritten with zeros when dropped (the allocator leaves
+/// freed memory as it was). It has no `Debug`, so it cannot be printed by
+/// mistake.
 ///
 /// ```
 /// # use enlist_core::provider;
-/// use enlist_wasm::ops::read_settings;
+/// let p = provider("partoo").ok_or("missing")?;
+/// let read = enlist_wasm::ops::read_settings(p, br#"{"apiKey":"a\"b"}"#)?;
+/// assert_eq!(read.api_key.as_str(), "a\"b");
+/// # Ok::<(), String>(())
+/// ```
+pub struct KeyText<'a>(Cow<'a, str>);
+
+impl KeyText<'_> {
+    /// The key.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Drop for KeyText<'_> {
+    fn drop(&mut self) {
+        if let Cow::Owned(key) = &mut self.0 {
+            let mut bytes = std::mem::take(key).into_bytes();
+            bytes.fill(0);
+            // The zeros must be written although nothing reads them.
+            std::hint::black_box(&mut bytes);
+        }
+    }
+}
+
+/// Reads the `buildRequest` settings object `{apiKey, environment?, baseUrl?,
+/// <flag>?…}` into the core's [`Settings`] and the key beside them (see
+/// [`ReadSettings`]: the key is not copied into the settings). A settings
+/// object of the wrong shape is a programming error, and the message for a
+/// `TypeError`: not an object, a name that is neither a setting nor one of
+/// the provider's flags (see [`check_names`]), `apiKey`, `environment` or
+/// `baseUrl` not a string, a flag not a boolean. Values of the right type
+/// that the provider cannot use (an empty key, an unknown environment) are
+/// the core's to report.
+///
+/// ```
+/// # use enlist_core::provider;
+/// use enlist_wasm::ops::{read_settings, KEY_STAND_IN};
 /// let pandadoc = provider("pandadoc").ok_or("missing")?;
 /// let s = read_settings(pandadoc, br#"{"apiKey":"k","notifyUser":true}"#)?;
-/// assert_eq!(s.api_key, "k");
-/// assert_eq!(s.flags.len(), 1);
+/// assert_eq!(s.api_key.as_str(), "k");
+/// assert_eq!(s.settings.api_key, KEY_STAND_IN);
+/// assert_eq!(s.settings.flags.len(), 1);
 /// assert_eq!(read_settings(pandadoc, br#"{"apiKey":5}"#).err().as_deref(), Some("settings.apiKey must be a string."));
 /// assert!(read_settings(pandadoc, br#""key""#).is_err());
 /// # Ok::<(), String>(())
 /// ```
-pub fn read_settings<P: ProviderRules + ?Sized>(
+pub fn read_settings<'a, P: ProviderRules + ?Sized>(
     provider: &P,
-    json: &[u8],
-) -> Result<Settings, String> {
+    json: &'a [u8],
+) -> Result<ReadSettings<'a>, String> {
     const SHAPE: &str =
         "buildRequest needs settings: an object { apiKey, environment?, baseUrl?, …the provider's options }.";
-    let mut settings = Settings::default();
+    let mut read = ReadSettings {
+        settings: Settings {
+            api_key: KEY_STAND_IN.into(),
+            ..Settings::default()
+        },
+        api_key: KeyText(Cow::Borrowed("")),
+    };
     let doc = Document::parse_bytes(json).map_err(|_| SHAPE.to_string())?;
     let root = doc.root();
     if root.kind() != Kind::Object {
@@ -349,17 +405,20 @@ pub fn read_settings<P: ProviderRules + ?Sized>(
         BUILD_REQUEST_SETTINGS,
     )?;
     // `null` reads as absent.
-    let text = |value: Node<'_, '_>, name: &str| match value.as_str() {
-        Some(t) => Ok(Some(t.into_owned())),
+    let text = |value: Node<'_, 'a>, name: &str| match value.as_str() {
+        Some(t) => Ok(Some(t)),
         None if value.is_null() => Ok(None),
         None => Err(member("settings", name) + " must be a string."),
     };
+    let settings = &mut read.settings;
     for (key, value) in root.members() {
         let name = key.as_str();
         match name.as_ref() {
-            "apiKey" => settings.api_key = text(value, "apiKey")?.unwrap_or_default(),
-            "environment" => settings.environment = text(value, "environment")?,
-            "baseUrl" => settings.base_url = text(value, "baseUrl")?,
+            "apiKey" => read.api_key = KeyText(text(value, "apiKey")?.unwrap_or_default()),
+            "environment" => {
+                settings.environment = text(value, "environment")?.map(Cow::into_owned)
+            }
+            "baseUrl" => settings.base_url = text(value, "baseUrl")?.map(Cow::into_owned),
             // `check_names` let only the provider's flags through.
             flag => match value.as_bool() {
                 Some(b) => {
@@ -372,7 +431,7 @@ pub fn read_settings<P: ProviderRules + ?Sized>(
             },
         }
     }
-    Ok(settings)
+    Ok(read)
 }
 
 /// Replaces `out` with `{"ok":false,"typeError":…}`: JavaScript throws it.
@@ -408,6 +467,14 @@ struct FailedOut<'a, E: Serialize> {
 /// settings of the wrong shape (JavaScript throws it, whatever the payload).
 /// An invalid payload is reported before unusable settings values.
 ///
+/// The key is never copied on the way: it is checked where it lies in
+/// `settings` ([`ApiKey::check`]), the request is built and written with
+/// [`KEY_STAND_IN`], and the key is then written over the stand-in in the
+/// credential header's value in `out`, in place. So once
+/// `settings` and `out` are zeroed (the npm package's `wipe`), no copy of it
+/// is left, freed or not; a key that `settings` escapes is unescaped into
+/// one copy, zeroed when dropped ([`KeyText`]).
+///
 /// ```
 /// # use enlist_core::{provider, Options};
 /// let p = provider("pandadoc").ok_or("missing")?;
@@ -416,6 +483,7 @@ struct FailedOut<'a, E: Serialize> {
 /// enlist_wasm::ops::build_request(p, json, br#"{"apiKey":"k","notifyUser":true}"#, &Options::default(), &mut out);
 /// let text = String::from_utf8(out).map_err(|_| "utf-8")?;
 /// assert!(text.contains(r#""url":"https://api.pandadoc.com/public/v1/users?notify_user=true""#));
+/// assert!(text.contains(r#""Authorization":"API-Key k""#));
 /// # Ok::<(), &str>(())
 /// ```
 pub fn build_request(
@@ -425,32 +493,90 @@ pub fn build_request(
     options: &Options,
     out: &mut Vec<u8>,
 ) -> usize {
-    let settings = match read_settings(provider, settings) {
-        Ok(settings) => settings,
+    let ReadSettings { settings, api_key } = match read_settings(provider, settings) {
+        Ok(read) => read,
         Err(message) => return type_error(out, &message),
     };
-    match provider.build_create_user(json, options, &settings) {
-        Ok(built) => write_json(
-            out,
-            &BuiltOut {
-                ok: true,
-                request: &built.request,
-                warnings: &built.warnings,
-            },
-        ),
-        Err(BuildError::Invalid(report)) => invalid(&report, out),
-        Err(BuildError::Request(e)) => {
-            settings_failure(provider, json, options, SettingsIssue::from_error(&e), out)
+    // The key's checks come first of the settings' (after the payload's),
+    // as in the core.
+    let built = ApiKey::check(api_key.as_str())
+        .map_err(BuildError::Request)
+        .and_then(|()| provider.build_create_user(json, options, &settings));
+    let issue = match built {
+        Ok(built) => {
+            write_json(
+                out,
+                &BuiltOut {
+                    ok: true,
+                    request: &built.request,
+                    warnings: &built.warnings,
+                },
+            );
+            if put_key(out, &built.request, api_key.as_str()).is_some() {
+                return out.len();
+            }
+            // A provider whose credential does not hold the key as it is;
+            // ruled out by a test over the registry.
+            SettingsIssue::new(
+                "unsupported",
+                "This provider's credential cannot be built by the npm package.",
+            )
         }
+        Err(BuildError::Invalid(report)) => return invalid(&report, out),
+        Err(BuildError::Request(e)) => SettingsIssue::from_error(&e),
         // `BuildError` is non-exhaustive; a future variant is still a failure.
-        Err(other) => settings_failure(
-            provider,
-            json,
-            options,
-            SettingsIssue::new("unsupported", &sentence(&other.to_string())),
-            out,
-        ),
+        Err(other) => SettingsIssue::new("unsupported", &sentence(&other.to_string())),
+    };
+    settings_failure(provider, json, options, issue, out)
+}
+
+/// Writes `key` over [`KEY_STAND_IN`] in the value of `request`'s credential
+/// header (its sensitive header) as `out` holds it: the JSON that
+/// [`build_request`] wrote for `request`. `key` has passed
+/// [`ApiKey::check`], so it is visible ASCII, of which JSON escapes `"` and
+/// `\` only. The bytes after the stand-in move; `out` grows, if it must,
+/// before the key is written, so the key is written once, in place, and
+/// nowhere else. `None` when `out` holds no such header value.
+fn put_key(out: &mut Vec<u8>, request: &HttpRequest, key: &str) -> Option<()> {
+    let header = request.headers.iter().find(|h| h.sensitive)?;
+    let in_value = header
+        .value
+        .as_bytes()
+        .windows(KEY_STAND_IN.len())
+        .position(|w| w == KEY_STAND_IN.as_bytes())?;
+    // `"name":"value"` as JSON writes it. A JSON string holds no bare `"`,
+    // so this only matches as an object member; the first such member of
+    // the output is the request's header (the request is written first,
+    // its url and body are strings).
+    let mut member = Vec::new();
+    enlist_core::json::write_string(&mut member, header.name);
+    member.push(b':');
+    let value_at = member.len() + 1;
+    enlist_core::json::write_string(&mut member, &header.value);
+    let found = out
+        .windows(member.len())
+        .position(|w| w == member.as_slice())?;
+    // Where the stand-in starts: after the value's text before it, escaped.
+    let mut before = Vec::new();
+    enlist_core::json::write_string(&mut before, header.value.get(..in_value)?);
+    let at = found + value_at + before.len() - 2;
+    let end = at + KEY_STAND_IN.len();
+    let escaped = key.len() + key.bytes().filter(|b| matches!(b, b'"' | b'\\')).count();
+    let len = out.len();
+    let new_len = len - KEY_STAND_IN.len() + escaped;
+    if new_len > len {
+        out.resize(new_len, 0);
     }
+    out.copy_within(end..len, at + escaped);
+    out.truncate(new_len);
+    let mut slots = out.get_mut(at..at + escaped)?.iter_mut();
+    for b in key.bytes() {
+        if matches!(b, b'"' | b'\\') {
+            *slots.next()? = b'\\';
+        }
+        *slots.next()? = b;
+    }
+    Some(())
 }
 
 fn invalid(report: &Report, out: &mut Vec<u8>) -> usize {
@@ -1365,6 +1491,99 @@ mod tests {
         let mut out = Vec::new();
         build_request(partoo(), b"{}", b"{}", &Options::default(), &mut out);
         assert!(text(out).contains(r#""code":"required""#));
+    }
+
+    /// The key is written where serializing a request built with the key
+    /// itself puts it, escaped as JSON escapes it: for keys shorter and
+    /// longer than the stand-in, with characters JSON escapes, given with
+    /// escapes in the settings, and with the stand-in's text (and the
+    /// credential member's whole text) in the payload and the base URL.
+    #[test]
+    fn build_request_writes_the_key_where_the_request_has_it() {
+        let member = format!(r#""x-APIKey":"{KEY_STAND_IN}""#);
+        let payloads = [
+            (
+                "partoo",
+                format!(
+                    r#"{{"email":"ada@example.com","first_name":{},"last_name":"{KEY_STAND_IN}"}}"#,
+                    serde_json::to_string(&member).unwrap()
+                ),
+            ),
+            (
+                "pandadoc",
+                format!(
+                    r#"{{"user":{{"email":"a@acme.com","first_name":"API-Key {KEY_STAND_IN}"}},"license":"Guest","workspaces":[{{"workspace_id":"{KEY_STAND_IN}","role":"Member"}}]}}"#
+                ),
+            ),
+        ];
+        let keys = [
+            "k",
+            "a-key-much-longer-than-the-stand-in-0123456789abcdef",
+            r#"q"uo\te""#,
+            KEY_STAND_IN,
+            "~",
+        ];
+        let base = format!("http://127.0.0.1:1/{KEY_STAND_IN}");
+        for (id, payload) in &payloads {
+            let p = provider(id).unwrap();
+            for base_url in [None, Some(base.as_str())] {
+                for key in keys {
+                    let settings = Settings {
+                        api_key: key.into(),
+                        base_url: base_url.map(Into::into),
+                        ..Settings::default()
+                    };
+                    let built = p
+                        .build_create_user(payload.as_bytes(), &Options::default(), &settings)
+                        .unwrap();
+                    let mut expected = Vec::new();
+                    write_json(
+                        &mut expected,
+                        &BuiltOut {
+                            ok: true,
+                            request: &built.request,
+                            warnings: &built.warnings,
+                        },
+                    );
+                    let escaped: String = key.bytes().map(|b| format!("\\u{b:04x}")).collect();
+                    for json_key in [
+                        serde_json::to_string(key).unwrap(),
+                        format!(r#""{escaped}""#),
+                    ] {
+                        let mut settings = format!(r#"{{"apiKey":{json_key}"#);
+                        if let Some(url) = base_url {
+                            settings += &format!(r#","baseUrl":"{url}""#);
+                        }
+                        settings.push('}');
+                        let mut out = Vec::new();
+                        let n = build_request(
+                            p,
+                            payload.as_bytes(),
+                            settings.as_bytes(),
+                            &Options::default(),
+                            &mut out,
+                        );
+                        assert_eq!(n, out.len());
+                        assert_eq!(text(out), text(expected.clone()), "{id} {settings}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every registered provider's credential holds the stand-in as it is,
+    /// so `put_key` finds where the key goes.
+    #[test]
+    fn every_credential_holds_the_key_as_it_is() {
+        let settings = Settings {
+            api_key: KEY_STAND_IN.into(),
+            ..Settings::default()
+        };
+        for p in enlist_core::REGISTRY {
+            let header = p.credential(&settings).unwrap();
+            assert!(header.sensitive, "{}", p.id());
+            assert!(header.value.contains(KEY_STAND_IN), "{}", p.id());
+        }
     }
 
     #[test]
