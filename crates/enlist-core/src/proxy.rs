@@ -40,6 +40,177 @@ pub const MAX_CLIENT_TOKEN_LEN: usize = 4096;
 /// `total_errors` with `truncated: true`.
 pub const MAX_PROBLEM_ERRORS: usize = 100;
 
+/// One route of the proxy: its path template and the methods it answers.
+/// In a template, `{provider}` is a provider id of the registry
+/// ([`crate::provider_ids`]) and `{id}` a user's or an import job's id.
+///
+/// ```
+/// use enlist_core::proxy::Endpoint;
+///
+/// assert_eq!(Endpoint::CREATE_USER.template, "/v1/{provider}/users");
+/// assert!(Endpoint::HEALTH.accepts("HEAD") && !Endpoint::HEALTH.accepts("POST"));
+/// assert_eq!(Endpoint::import_action("pause"), Some(&Endpoint::IMPORT_PAUSE));
+/// assert_eq!(Endpoint::ALL.len(), 14);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Endpoint {
+    /// The path template (`/v1/{provider}/users`).
+    pub template: &'static str,
+    /// The methods it answers, `OPTIONS` (the CORS preflight, answered on
+    /// every route) aside, as the `Allow` header lists them: `GET, HEAD`,
+    /// `GET` or `POST`.
+    pub allow: &'static str,
+    /// Whether the route belongs to the import API, which only a proxy in
+    /// admin mode serves (in public mode it answers `404 not_found`).
+    pub admin_only: bool,
+}
+
+impl Endpoint {
+    const fn new(template: &'static str, allow: &'static str, admin_only: bool) -> Endpoint {
+        Endpoint {
+            template,
+            allow,
+            admin_only,
+        }
+    }
+
+    /// `GET /v1/health`: liveness, mode and each provider's readiness.
+    pub const HEALTH: Endpoint = Endpoint::new("/v1/health", "GET, HEAD", false);
+    /// `GET /v1/openapi.json`: the proxy's OpenAPI document.
+    pub const OPENAPI: Endpoint = Endpoint::new("/v1/openapi.json", "GET, HEAD", false);
+    /// `POST /v1/{provider}/users`: create a user ([`created`] answer).
+    pub const CREATE_USER: Endpoint = Endpoint::new("/v1/{provider}/users", "POST", false);
+    /// `POST /v1/{provider}/users/{id}/invite`: send an invitation, for
+    /// providers that have one ([`invited`] answer).
+    pub const INVITE: Endpoint = Endpoint::new("/v1/{provider}/users/{id}/invite", "POST", false);
+    /// `POST /v1/{provider}/imports`: start an import job.
+    pub const CREATE_IMPORT: Endpoint = Endpoint::new("/v1/{provider}/imports", "POST", true);
+    /// `GET /v1/imports`: the caller's import jobs.
+    pub const IMPORTS: Endpoint = Endpoint::new("/v1/imports", "GET", true);
+    /// `GET /v1/imports/{id}`: one job.
+    pub const IMPORT: Endpoint = Endpoint::new("/v1/imports/{id}", "GET", true);
+    /// `GET /v1/imports/{id}/rows`: a job's rows, a page at a time.
+    pub const IMPORT_ROWS: Endpoint = Endpoint::new("/v1/imports/{id}/rows", "GET", true);
+    /// `GET /v1/imports/{id}/results.csv`: a job's results as CSV.
+    pub const IMPORT_RESULTS: Endpoint = Endpoint::new("/v1/imports/{id}/results.csv", "GET", true);
+    /// `GET /v1/imports/{id}/events`: a job's progress as server-sent events.
+    pub const IMPORT_EVENTS: Endpoint = Endpoint::new("/v1/imports/{id}/events", "GET", true);
+    /// `POST /v1/imports/{id}/pause`.
+    pub const IMPORT_PAUSE: Endpoint = Endpoint::new("/v1/imports/{id}/pause", "POST", true);
+    /// `POST /v1/imports/{id}/resume`.
+    pub const IMPORT_RESUME: Endpoint = Endpoint::new("/v1/imports/{id}/resume", "POST", true);
+    /// `POST /v1/imports/{id}/cancel`.
+    pub const IMPORT_CANCEL: Endpoint = Endpoint::new("/v1/imports/{id}/cancel", "POST", true);
+    /// `POST /v1/imports/{id}/retry`: resend the rows that failed.
+    pub const IMPORT_RETRY: Endpoint = Endpoint::new("/v1/imports/{id}/retry", "POST", true);
+
+    /// The job actions, `POST /v1/imports/{id}/<action>`.
+    pub const IMPORT_ACTIONS: &'static [Endpoint] = &[
+        Endpoint::IMPORT_PAUSE,
+        Endpoint::IMPORT_RESUME,
+        Endpoint::IMPORT_CANCEL,
+        Endpoint::IMPORT_RETRY,
+    ];
+
+    /// Every route.
+    pub const ALL: &'static [Endpoint] = &[
+        Endpoint::HEALTH,
+        Endpoint::OPENAPI,
+        Endpoint::CREATE_USER,
+        Endpoint::INVITE,
+        Endpoint::CREATE_IMPORT,
+        Endpoint::IMPORTS,
+        Endpoint::IMPORT,
+        Endpoint::IMPORT_ROWS,
+        Endpoint::IMPORT_RESULTS,
+        Endpoint::IMPORT_EVENTS,
+        Endpoint::IMPORT_PAUSE,
+        Endpoint::IMPORT_RESUME,
+        Endpoint::IMPORT_CANCEL,
+        Endpoint::IMPORT_RETRY,
+    ];
+
+    /// The methods it answers (`OPTIONS` aside), upper case.
+    pub fn methods(&self) -> impl Iterator<Item = &'static str> {
+        self.allow.split(", ")
+    }
+
+    /// Whether `method` (upper case, as HTTP spells it) is one of
+    /// [`Endpoint::methods`].
+    pub fn accepts(&self, method: &str) -> bool {
+        self.methods().any(|m| m == method)
+    }
+
+    /// The job action route whose last segment is `action`.
+    pub fn import_action(action: &str) -> Option<&'static Endpoint> {
+        Endpoint::IMPORT_ACTIONS
+            .iter()
+            .find(|e| e.template.rsplit('/').next() == Some(action))
+    }
+}
+
+/// A member of a success answer's JSON object.
+///
+/// ```
+/// use enlist_core::proxy::created;
+/// let required: Vec<&str> = created::MEMBERS.iter().filter(|m| m.required).map(|m| m.name).collect();
+/// assert_eq!(required, ["provider", "status", "id", "warnings"]);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Member {
+    /// Its name.
+    pub name: &'static str,
+    /// Whether every answer has it.
+    pub required: bool,
+}
+
+/// The `201` answer to `POST /v1/{provider}/users`: the core's
+/// [`Created`](crate::Created) outcome plus validation warnings.
+pub mod created {
+    use super::Member;
+
+    /// `provider`: the provider's id.
+    pub const PROVIDER: Member = Member {
+        name: "provider",
+        required: true,
+    };
+    /// `status`: the provider's own HTTP status, relayed.
+    pub const STATUS: Member = Member {
+        name: "status",
+        required: true,
+    };
+    /// `id`: the new user's id at the provider.
+    pub const ID: Member = Member {
+        name: "id",
+        required: true,
+    };
+    /// `workspaces`: the memberships the provider reported (absent when none).
+    pub const WORKSPACES: Member = Member {
+        name: "workspaces",
+        required: false,
+    };
+    /// `warnings`: the proxy's validation warnings (issues).
+    pub const WARNINGS: Member = Member {
+        name: "warnings",
+        required: true,
+    };
+    /// Every member, in the order the proxy writes them.
+    pub const MEMBERS: &[Member] = &[PROVIDER, STATUS, ID, WORKSPACES, WARNINGS];
+}
+
+/// The `200` answer to `POST /v1/{provider}/users/{id}/invite`.
+pub mod invited {
+    use super::Member;
+
+    /// Every member: `provider`, `status` (the provider's) and `id` (the
+    /// invited user's).
+    pub const MEMBERS: &[Member] = &[
+        super::created::PROVIDER,
+        super::created::STATUS,
+        super::created::ID,
+    ];
+}
+
 /// What a client makes of an answer: the `kind` of the npm package's
 /// `createUser` result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -336,6 +507,35 @@ mod tests {
             );
             assert!(refined || by_status == kind.client_kind(), "{kind:?}");
         }
+    }
+
+    #[test]
+    fn routes_are_unique_and_well_formed() {
+        let templates: HashSet<_> = Endpoint::ALL.iter().map(|e| e.template).collect();
+        assert_eq!(templates.len(), Endpoint::ALL.len());
+        for e in Endpoint::ALL {
+            assert!(e.template.starts_with("/v1/"), "{e:?}");
+            assert!(["GET, HEAD", "GET", "POST"].contains(&e.allow), "{e:?}");
+            assert!(e.methods().all(|m| e.accepts(m)) && !e.accepts("OPTIONS"));
+            // The import API is exactly the routes under an `imports` segment.
+            assert_eq!(e.admin_only, e.template.contains("/imports"), "{e:?}");
+        }
+        for action in Endpoint::IMPORT_ACTIONS {
+            let name = action.template.rsplit('/').next().unwrap();
+            assert_eq!(Endpoint::import_action(name), Some(action));
+            assert_eq!(action.allow, "POST");
+        }
+        assert_eq!(Endpoint::import_action("rows"), None);
+        assert_eq!(Endpoint::import_action(""), None);
+    }
+
+    #[test]
+    fn success_members_are_unique() {
+        for members in [created::MEMBERS, invited::MEMBERS] {
+            let names: HashSet<_> = members.iter().map(|m| m.name).collect();
+            assert_eq!(names.len(), members.len());
+        }
+        assert!(invited::MEMBERS.iter().all(|m| m.required));
     }
 
     #[test]
