@@ -211,6 +211,64 @@ pub mod invited {
     ];
 }
 
+/// The members of every problem answer (RFC 9457, `application/problem+json`).
+pub mod problem {
+    use super::Member;
+
+    /// `type`: `urn:enlist:problem:<slug>` ([`super::ProblemKind::type_uri`]).
+    pub const TYPE: Member = Member {
+        name: "type",
+        required: true,
+    };
+    /// `title`: the kind's title ([`super::ProblemKind::title`]).
+    pub const TITLE: Member = Member {
+        name: "title",
+        required: true,
+    };
+    /// `status`: the HTTP status.
+    pub const STATUS: Member = Member {
+        name: "status",
+        required: true,
+    };
+    /// `detail`: this occurrence, in English (never request data).
+    pub const DETAIL: Member = Member {
+        name: "detail",
+        required: true,
+    };
+    /// `request_id`: as in the `X-Request-Id` header.
+    pub const REQUEST_ID: Member = Member {
+        name: "request_id",
+        required: true,
+    };
+    /// `errors`: the issues, at most [`super::MAX_PROBLEM_ERRORS`].
+    pub const ERRORS: Member = Member {
+        name: "errors",
+        required: false,
+    };
+    /// `truncated`: `true` when `errors` lists only the first
+    /// [`super::MAX_PROBLEM_ERRORS`] issues.
+    pub const TRUNCATED: Member = Member {
+        name: "truncated",
+        required: false,
+    };
+    /// `total_errors`: how many issues there were, when `truncated`.
+    pub const TOTAL_ERRORS: Member = Member {
+        name: "total_errors",
+        required: false,
+    };
+    /// Every member, in the order the proxy writes them.
+    pub const MEMBERS: &[Member] = &[
+        TYPE,
+        TITLE,
+        STATUS,
+        DETAIL,
+        REQUEST_ID,
+        ERRORS,
+        TRUNCATED,
+        TOTAL_ERRORS,
+    ];
+}
+
 /// What a client makes of an answer: the `kind` of the npm package's
 /// `createUser` result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -531,7 +589,7 @@ mod tests {
 
     #[test]
     fn success_members_are_unique() {
-        for members in [created::MEMBERS, invited::MEMBERS] {
+        for members in [created::MEMBERS, invited::MEMBERS, problem::MEMBERS] {
             let names: HashSet<_> = members.iter().map(|m| m.name).collect();
             assert_eq!(names.len(), members.len());
         }

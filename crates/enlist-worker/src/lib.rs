@@ -42,6 +42,7 @@ pub use problem::Problem;
 
 use config::Config;
 use enlist_core::policy::Mode;
+use enlist_core::proxy;
 use forward::Reply;
 use log::LogLine;
 use problem::{Kind, PROBLEM_JSON};
@@ -389,7 +390,7 @@ fn respond(out: &Out, request_id: &str) -> worker::Result<web_sys::Response> {
     }
     headers.set("cache-control", "no-store")?;
     headers.set("x-content-type-options", "nosniff")?;
-    headers.set("x-request-id", request_id)?;
+    headers.set(proxy::REQUEST_ID, request_id)?;
     headers.set("vary", "Origin")?;
     if let Some(origin) = &out.allow_origin {
         headers.set("access-control-allow-origin", origin)?;
@@ -407,7 +408,7 @@ fn respond(out: &Out, request_id: &str) -> worker::Result<web_sys::Response> {
         }
     }
     if let Some(seconds) = out.reply.retry_after {
-        headers.set("retry-after", &seconds.to_string())?;
+        headers.set(proxy::RETRY_AFTER, &seconds.to_string())?;
     }
     if let Some(allow) = out.reply.allow {
         headers.set("allow", allow)?;
@@ -416,7 +417,7 @@ fn respond(out: &Out, request_id: &str) -> worker::Result<web_sys::Response> {
         headers.set("www-authenticate", "Bearer")?;
     }
     if out.replayed {
-        headers.set("idempotent-replayed", "true")?;
+        headers.set(proxy::IDEMPOTENT_REPLAYED, "true")?;
     }
     if let Some(location) = &out.reply.location {
         headers.set("location", location)?;
