@@ -489,8 +489,9 @@ mod tests {
                 .collect();
             methods.sort_unstable();
             let mut wanted: Vec<String> = endpoint
-                .methods()
-                .map(str::to_ascii_lowercase)
+                .methods
+                .iter()
+                .map(|m| m.to_ascii_lowercase())
                 .chain(["options".to_string()])
                 .collect();
             wanted.sort_unstable();
