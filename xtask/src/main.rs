@@ -1,9 +1,10 @@
 //! `cargo xtask …`: build, dev, test, bench and fuzz for the enlist workspace.
-//! Dependency-free on purpose, so it compiles in seconds.
+//! Its one dependency is enlist-core (for `gen`), so it compiles in seconds.
 
 mod bench;
 mod dev;
 mod fuzz;
+mod gen;
 mod reliability;
 mod test;
 mod tools;
@@ -33,6 +34,9 @@ commands:
                      (both by default; the package is then vendored into
                      www/vendor/ and the form bundled into build/www/, which
                      `www` alone redoes); wrangler.toml runs `build`
+  gen                write the files generated from enlist-core's proxy
+                     contract (crates/enlist-wasm/js/contract.d.ts, the npm
+                     README's problem table); `test` fails when they are stale
   screenshots        build, then save the form's screenshots (desktop and
                      360 px, light and dark) to docs/screenshots/
   bench [-- ARGS]    every benchmark (core: ARGS go to criterion); `bench worker`,
@@ -65,6 +69,7 @@ fn dispatch(args: &[String]) -> Result {
         "test" => test::run(&parse_test_options(rest)?),
         "dev" => dev::run(rest),
         "build" => build(rest),
+        "gen" => gen::run(),
         "screenshots" => www::screenshots(),
         "bench" => bench::run(rest.strip_prefix(&["--".to_string()][..]).unwrap_or(rest)),
         "fuzz" => fuzz::run(rest),

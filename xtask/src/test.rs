@@ -20,6 +20,7 @@ use crate::{reliability, wasm, worker, www};
 fn steps() -> Vec<Step> {
     vec![
         Step::new("fmt", || cargo(&["fmt", "--all", "--check"])).quick().needs(&[Tool::RustComponents]),
+        Step::new("generated files (cargo xtask gen)", crate::gen::check).quick(),
         Step::new("clippy", || cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])).quick().needs(&[Tool::RustComponents]),
         Step::new("clippy (worker, wasm32)", || cargo(&["clippy", "-p", "enlist-worker", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"])).needs(&[Tool::WasmTarget]).requires("crates/enlist-worker/Cargo.toml"),
         Step::new("clippy (wasm crate, wasm32)", wasm::clippy_wasm32).needs(&[Tool::WasmTarget]).requires("crates/enlist-wasm/Cargo.toml"),

@@ -25,3 +25,4 @@ export const codes = () => api.codes(ready());
 export const csvToRows = (provider, text) => api.csvToRows(ready(), provider, text);
 export const csvTemplate = (provider) => api.csvTemplate(ready(), provider);
 export const isProviderId = (value) => api.isProviderId(ready(), value);
+export const isRetryable = api.isRetryable;

@@ -476,7 +476,7 @@ pub fn proxy_request(provider: u32, len: u32, extra_len: u32) -> u32 {
 /// let partoo = provider_index("partoo").ok_or("missing")?;
 /// let h = set_extra(b"[]");
 /// let n = proxy_response(partoo, 201, h, set_input(br#"{"provider":"partoo","id":"u1"}"#), 0.0);
-/// assert!(output(n).starts_with(r#"{"kind":"created","provider":"partoo","status":201,"id":"u1""#));
+/// assert!(output(n).starts_with(r#"{"kind":"created","retryable":false,"provider":"partoo","status":201,"id":"u1""#));
 /// # Ok::<(), &str>(())
 /// ```
 #[wasm_bindgen]
