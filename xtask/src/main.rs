@@ -29,11 +29,13 @@ commands:
   dev [--port N] [--host H] [--mocks|--real]
                      build the Worker and serve it with www/ at
                      http://127.0.0.1:8787 (mock upstreams unless .dev.vars)
-  build [worker|npm|www]
+  build [worker|npm|www|npm-test]
                      build the Worker (build/) and/or the npm package
                      (both by default; the package is then vendored into
                      www/vendor/ and the form bundled into build/www/, which
-                     `www` alone redoes); wrangler.toml runs `build`
+                     `www` alone redoes); wrangler.toml runs `build`;
+                     `npm-test`: the package with a wasm that traps on
+                     purpose (target/enlist-wasm-test-pkg/, for tests/npm)
   gen                write the files generated from enlist-core's proxy
                      contract (crates/enlist-wasm/js/contract.d.ts, the npm
                      README's problem table); `test` fails when they are stale
@@ -90,9 +92,10 @@ fn build(rest: &[String]) -> Result {
         [what] if what == "worker" => (true, false),
         [what] if what == "npm" => (false, true),
         [what] if what == "www" => return www::build(),
+        [what] if what == "npm-test" => return wasm::build_test_package(),
         _ => {
             return Err(format!(
-                "usage: cargo xtask build [worker|npm|www]\n\n{USAGE}"
+                "usage: cargo xtask build [worker|npm|www|npm-test]\n\n{USAGE}"
             ))
         }
     };

@@ -31,6 +31,7 @@ fn steps() -> Vec<Step> {
         Step::new("wasm tests (node)", wasm::test_node).needs(&[Tool::WasmTarget, Tool::WasmBindgen]).requires("crates/enlist-wasm/Cargo.toml"),
         Step::new("wasm tests (chromium)", wasm::test_browser).needs(&[Tool::WasmTarget, Tool::WasmBindgen, Tool::Chromium]).requires("crates/enlist-wasm/Cargo.toml"),
         Step::new("npm package lint", wasm::lint_package).needs(&[Tool::NodeModules]).requires("crates/enlist-wasm/Cargo.toml"),
+        Step::new("build npm test package (test-trap)", wasm::build_test_package).needs(&[Tool::WasmTarget, Tool::WasmBindgen]).requires("crates/enlist-wasm/Cargo.toml"),
         node_tests("tests/npm").needs(&[Tool::Chromium]),
         Step::new("build www (vendor the npm package, bundle the form)", www::build).requires("crates/enlist-wasm/Cargo.toml"),
         node_tests("tests/worker"),
