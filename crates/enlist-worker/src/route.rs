@@ -142,7 +142,7 @@ pub fn resolve(path: &str) -> Option<Route<'_>> {
             (Some("events"), None) => ImportPart::Events,
             (Some(action), None) => {
                 let endpoint = Endpoint::import_action(action)?;
-                ImportPart::Action(endpoint.template.rsplit('/').next()?)
+                ImportPart::Action(endpoint.template.strip_prefix("/v1/imports/{id}/")?)
             }
             _ => return None,
         };
