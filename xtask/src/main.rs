@@ -29,13 +29,15 @@ commands:
   dev [--port N] [--host H] [--mocks|--real]
                      build the Worker and serve it with www/ at
                      http://127.0.0.1:8787 (mock upstreams unless .dev.vars)
-  build [worker|npm|www|npm-test]
+  build [worker|npm|www|npm-test|worker-test]
                      build the Worker (build/) and/or the npm package
                      (both by default; the package is then vendored into
                      www/vendor/ and the form bundled into build/www/, which
                      `www` alone redoes); wrangler.toml runs `build`;
                      `npm-test`: the package with a wasm that traps on
-                     purpose (target/enlist-wasm-test-pkg/, for tests/npm)
+                     purpose (target/enlist-wasm-test-pkg/, for tests/npm);
+                     `worker-test`: the Worker with a header that panics
+                     (build/test-panic/, for tests/worker)
   gen                write the files generated from enlist-core's proxy
                      contract (crates/enlist-wasm/js/contract.d.ts, the npm
                      README's problem table); `test` fails when they are stale
@@ -93,9 +95,10 @@ fn build(rest: &[String]) -> Result {
         [what] if what == "npm" => (false, true),
         [what] if what == "www" => return www::build(),
         [what] if what == "npm-test" => return wasm::build_test_package(),
+        [what] if what == "worker-test" => return worker::build_test(),
         _ => {
             return Err(format!(
-                "usage: cargo xtask build [worker|npm|www|npm-test]\n\n{USAGE}"
+                "usage: cargo xtask build [worker|npm|www|npm-test|worker-test]\n\n{USAGE}"
             ))
         }
     };

@@ -34,6 +34,7 @@ fn steps() -> Vec<Step> {
         Step::new("build npm test package (test-trap)", wasm::build_test_package).needs(&[Tool::WasmTarget, Tool::WasmBindgen]).requires("crates/enlist-wasm/Cargo.toml"),
         node_tests("tests/npm").needs(&[Tool::Chromium]),
         Step::new("build www (vendor the npm package, bundle the form)", www::build).requires("crates/enlist-wasm/Cargo.toml"),
+        Step::new("build worker (test-panic)", worker::build_test).needs(worker::NEEDS).requires("crates/enlist-worker/Cargo.toml"),
         node_tests("tests/worker"),
         node_tests("tests/mocks"),
         node_tests("tests/schemas"),

@@ -253,6 +253,7 @@ mod store {
 
     impl DurableObject for IdempotencyStore {
         fn new(state: State, env: Env) -> Self {
+            crate::panic_hook();
             Self {
                 state,
                 env,

@@ -947,6 +947,7 @@ fn query_param(query: &str, name: &str) -> Option<String> {
 
 impl DurableObject for ImportRunner {
     fn new(state: State, env: Env) -> Self {
+        crate::panic_hook();
         Self {
             state,
             env,
