@@ -8,7 +8,7 @@ import { csvLine, debounce, download, h, n, newKey, owner, uid } from "./util.js
 
 /** Requests in flight at once. */
 const CONCURRENCY = 4;
-/** Automatic retries of one row on 429 (or an attempt still in flight). */
+/** Automatic retries of one row whose answer is worth retrying and says when (429, an attempt still in flight). */
 const MAX_WAITS = 8;
 /** Rows rendered in the table (all rows are validated and sent). */
 const MAX_SHOWN = 2000;
@@ -320,8 +320,11 @@ export class BulkImport {
   }
 
   counts() {
-    const c = { invalid: 0, ready: 0, created: 0, failed: 0, other: 0 };
-    for (const r of this.rows) c[r.status in c ? r.status : "other"]++;
+    const c = { invalid: 0, ready: 0, created: 0, failed: 0, other: 0, retry: 0 };
+    for (const r of this.rows) {
+      c[r.status in c ? r.status : "other"]++;
+      if (r.status === "failed" && r.retryable) c.retry++;
+    }
     return c;
   }
 
@@ -342,7 +345,7 @@ export class BulkImport {
     this.summary.textContent = text;
     this.sendBtn.disabled = this.running || c.ready === 0;
     this.sendBtn.textContent = c.ready ? `Send ${n("valid row", c.ready)}` : "Send valid rows";
-    this.retryBtn.hidden = c.failed === 0;
+    this.retryBtn.hidden = c.retry === 0;
     this.retryBtn.disabled = this.running;
     this.resultsBtn.hidden = c.created + c.failed === 0;
   }
@@ -353,12 +356,12 @@ export class BulkImport {
     this.progressText.textContent = `${done} of ${total} sent`;
   }
 
-  /** Sends ready rows (or failed ones) through the Worker, CONCURRENCY at a time. */
+  /** Sends ready rows (or failed ones worth retrying) through the Worker, CONCURRENCY at a time. */
   async send(retry) {
     if (this.running) return;
     const queue = this.rows
       .map((row, r) => ({ row, r }))
-      .filter(({ row }) => row.status === (retry ? "failed" : "ready"));
+      .filter(({ row }) => (retry ? row.status === "failed" && row.retryable : row.status === "ready"));
     if (!queue.length) return;
     this.running = true;
     this.file.disabled = true;
@@ -410,9 +413,11 @@ export class BulkImport {
           : { kind: "network", status: 0, message: err instanceof Error ? err.message : String(err) };
       }
       if (out.kind === "unauthorized") this.access.refused();
-      if ((out.kind === "rate_limited" || out.kind === "conflict") && waits < MAX_WAITS) {
+      // The package says whether the same request can succeed; the answer says when.
+      row.retryable = this.api.isRetryable(out.kind);
+      if (row.retryable && out.retry_after && waits < MAX_WAITS) {
         // Everyone waits: the budget is the client's, not the row's.
-        this.pauseUntil = Math.max(this.pauseUntil, Date.now() + Math.max(1, out.retry_after ?? 1) * 1000);
+        this.pauseUntil = Math.max(this.pauseUntil, Date.now() + Math.max(1, out.retry_after) * 1000);
         continue;
       }
       break;

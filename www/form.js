@@ -5,9 +5,6 @@ import { badToken } from "./access.js";
 import { ObjectView, requestOptions, route } from "./controls.js";
 import { debounce, h, newKey, uid } from "./util.js";
 
-/** What to tell the user for each `createUser` outcome kind that is not a success. */
-const RETRYABLE = new Set(["upstream", "unavailable", "timeout", "server_error", "malformed"]);
-
 export class UserForm {
   /**
    * @param {object} api the `enlist` module (validate, createUser, …)
@@ -225,7 +222,8 @@ export class UserForm {
       default:
         break;
     }
-    if (RETRYABLE.has(out.kind)) {
+    // The package says whether sending the same request again can help.
+    if (out.retryable) {
       this.say(
         "error",
         h("strong", {}, `${this.rules.name} did not answer properly (${out.status || "no status"}).`),

@@ -8,6 +8,7 @@ import init, {
   createUser,
   initSync,
   isProviderId,
+  isRetryable,
   parseResponse,
   providers,
   rules,
@@ -169,11 +170,24 @@ export async function main(form: unknown, body: Uint8Array): Promise<string[]> {
     case "validation":
       seen.push(`${created.errors.length} ${created.request_id ?? ""}`);
       break;
-    case "rate_limited":
-      seen.push(`${created.retry_after ?? 0} ${created.title} ${created.type}`);
+    case "rate_limited": {
+      // The contract's types: a rate limit is always worth retrying.
+      const retry: true = created.retryable;
+      seen.push(`${created.retry_after ?? 0} ${created.title} ${created.type} ${retry}`);
       break;
+    }
     default:
-      seen.push(`${created.kind} ${created.status} ${created.message}`);
+      seen.push(`${created.kind} ${created.status} ${created.message} ${created.truncated ?? false}`);
+  }
+  if (created.kind === "already_exists") {
+    // @ts-expect-error: a user who exists is never worth retrying
+    const retry: true = created.retryable;
+    seen.push(String(retry));
+  }
+  const kind: string = created.kind;
+  if (isRetryable(kind)) {
+    const retryable: "network" | "conflict" | "rate_limited" | "upstream" | "timeout" | "server_error" = kind;
+    seen.push(retryable);
   }
   // @ts-expect-error: the endpoint is required
   await createUser("partoo", partooUser, {});
@@ -195,5 +209,6 @@ export async function clientMain(form: unknown, csv: string): Promise<number> {
   client.buildRequest("partoo", form, { apiKey: "k" });
   // @ts-expect-error: no parseResponse in the client flavour
   client.parseResponse("partoo", 201, {}, "");
-  return (result.ok ? 1 : 0) + rules.fields.length + (table.ok ? 1 : 0) + (outcome.kind === "created" ? 1 : 0);
+  const again = client.isRetryable(outcome.kind) === outcome.retryable;
+  return (result.ok ? 1 : 0) + rules.fields.length + (table.ok ? 1 : 0) + (outcome.kind === "created" || again ? 1 : 0);
 }

@@ -41,6 +41,23 @@ const PANDADOC_EXAMPLE = {
 const ADA = { email: "ada@example.com", first_name: "Ada", last_name: "Lovelace" };
 
 const at = (issues, path, code) => issues.find((i) => i.path === path && i.code === code);
+
+/**
+ * The proxy's problems as the package's types list them (`Problems` in
+ * index.d.ts, generated from enlist-core's contract by `cargo xtask gen`):
+ * `[{ slug, status, title, kind, retryable }]`.
+ */
+function problems(types) {
+  const body = /export interface Problems \{([\s\S]*?)\n\}/.exec(types)?.[1] ?? "";
+  const row = /^ {2}(\w+): \{ status: (\d+); title: "([^"]*)"; kind: "(\w+)"; retryable: (true|false) \};$/gm;
+  return [...body.matchAll(row)].map(([, slug, status, title, kind, retryable]) => ({
+    slug,
+    status: Number(status),
+    title,
+    kind,
+    retryable: retryable === "true",
+  }));
+}
 const codesAt = (issues) => issues.map((i) => `${i.path} ${i.code}`);
 
 let pkg;
@@ -120,12 +137,14 @@ describe("the tarball", () => {
     for (const code of union("RequestErrorCode")) {
       assert.match(readme, new RegExp(`\\| \`${code}\` \\| \\S`), `${code} has a row of its own`);
     }
-    // The proxy's answer contract: every problem type the Worker sends, with its status.
-    const source = join(root, "crates/enlist-worker/src/problem.rs");
-    if (existsSync(source)) {
-      for (const m of readFileSync(source, "utf8").matchAll(/=\s*\((\d{3}),\s*"([a-z_]+)"/g)) {
-        assert.match(readme, new RegExp(`\\| ${m[1]} \\| \`${m[2]}\` \\|`), `${m[2]} (${m[1]})`);
-      }
+    // The proxy's answer contract: every problem type the Worker sends, with
+    // its status, kind and whether a retry can help.
+    const contract = problems(types);
+    assert.ok(contract.length >= 20, `problems in index.d.ts: ${contract.length}`);
+    for (const p of contract) {
+      const retry = p.retryable ? "yes" : "no";
+      const row = `| ${p.status} | \`${p.slug}\` | \`${p.kind}\` | ${retry} |`;
+      assert.ok(readme.includes(row), `${p.slug}: ${row}`);
     }
   });
 
@@ -853,26 +872,25 @@ describe("createUser", () => {
     assert.deepEqual(r.warnings, [{ path: "/accesses", code: "ignored", message: "m" }]);
   });
 
-  test("every problem type the Worker documents maps to a kind", async (t) => {
-    // The Worker's problem kinds: `Variant = (status, "slug", "title"),`.
-    const source = join(root, "crates/enlist-worker/src/problem.rs");
-    if (!existsSync(source)) return t.skip("crates/enlist-worker/src/problem.rs not present");
-    const found = new Map();
-    for (const m of readFileSync(source, "utf8").matchAll(/=\s*\((\d{3}),\s*"([a-z_]+)"/g)) {
-      found.set(m[2], Number(m[1]));
-    }
-    assert.ok(found.size >= 10, `slugs found in problem.rs: ${[...found.keys()]}`);
+  test("every problem type of the proxy's contract maps to its kind", async () => {
+    // The contract's problems, as the package's types list them.
+    const types = readFileSync(join(pkg.dir, "node_modules/enlist/index.d.ts"), "utf8");
+    const found = new Map(problems(types).map((p) => [p.slug, p]));
+    assert.ok(found.size >= 20, `problems in index.d.ts: ${[...found.keys()]}`);
     const kinds = new Set(["bad_request", "unauthorized", "forbidden", "not_found", "timeout", "conflict", "already_exists", "too_large", "validation", "rate_limited", "upstream", "unavailable", "server_error"]);
-    for (const [slug, status] of found) {
+    for (const [slug, { status, kind, retryable }] of found) {
       reply = [status, { "content-type": "application/problem+json" }, problem(status, "T", { type: `urn:enlist:problem:${slug}` })];
       const r = await enlist.createUser("partoo", ADA, { endpoint: base });
       assert.ok(kinds.has(r.kind), `${slug} (${status}) -> ${r.kind}`);
       assert.equal(r.type, `urn:enlist:problem:${slug}`);
+      assert.deepEqual([r.kind, r.retryable], [kind, retryable], slug);
+      assert.equal(enlist.isRetryable(r.kind), retryable, slug);
     }
     const expected = { already_exists: "already_exists", idempotency_in_flight: "conflict", idempotency_key_reused: "bad_request", policy: "forbidden" };
     for (const [slug, kind] of Object.entries(expected)) {
-      if (!found.has(slug)) continue;
-      reply = [found.get(slug), {}, problem(found.get(slug), "T", { type: `urn:enlist:problem:${slug}` })];
+      assert.ok(found.has(slug), slug);
+      const { status } = found.get(slug);
+      reply = [status, {}, problem(status, "T", { type: `urn:enlist:problem:${slug}` })];
       assert.equal((await enlist.createUser("partoo", ADA, { endpoint: base })).kind, kind, slug);
     }
   });
@@ -919,6 +937,64 @@ describe("createUser", () => {
     assert.deepEqual(v.errors, [{ path: "/email", code: "email", message: "m" }]);
     reply = [429, { "retry-after": "17" }, problem(429, "Too Many Requests")];
     assert.equal((await enlist.createUser("partoo", ADA, { endpoint: base })).retry_after, 17);
+  });
+
+  test("every result says whether a retry can help, as isRetryable does for its kind", async () => {
+    const results = [];
+    for (const [status, body] of [
+      [201, '{"provider":"partoo","id":"u-1"}'],
+      [200, "{}"],
+      [409, problem(409, "Conflict")],
+      [429, problem(429, "Too Many Requests")],
+      [422, problem(422, "Unprocessable Content", { errors: [{ path: "/email", code: "email", message: "m" }] })],
+      [500, "oops"],
+      [502, "<html>Bad gateway</html>"],
+      [503, ""],
+      [504, ""],
+    ]) {
+      reply = [status, { "content-type": "application/problem+json" }, body];
+      results.push(await enlist.createUser("partoo", ADA, { endpoint: base }));
+    }
+    results.push(await enlist.createUser("partoo", { email: "nope" }, { endpoint: base }));
+    results.push(await enlist.createUser("partoo", { ...ADA, org_id: () => 1 }, { endpoint: base }));
+    const closed = createServer();
+    await new Promise((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const port = closed.address().port;
+    await new Promise((resolve) => closed.close(resolve));
+    results.push(await enlist.createUser("partoo", ADA, { endpoint: `http://127.0.0.1:${port}` }));
+    assert.deepEqual(
+      results.map((r) => [r.kind, r.retryable]),
+      [
+        ["created", false],
+        ["malformed", false],
+        ["conflict", true],
+        ["rate_limited", true],
+        ["validation", false],
+        ["server_error", true],
+        ["upstream", true],
+        ["unavailable", false],
+        ["timeout", true],
+        ["invalid", false],
+        ["invalid", false],
+        ["network", true],
+      ],
+    );
+    for (const r of results) assert.equal(enlist.isRetryable(r.kind), r.retryable, r.kind);
+    for (const other of ["RATE_LIMITED", "", "__proto__", "toString", null, undefined, 429, {}, ["network"]]) {
+      assert.equal(enlist.isRetryable(other), false, String(other));
+    }
+  });
+
+  test("a problem's issues cut to the first 100 say how many there were", async () => {
+    const issue = { path: "/x", code: "unknown_field", message: "Unknown field." };
+    const errors = Array.from({ length: 100 }, () => issue);
+    reply = [422, {}, problem(422, "Validation failed", { type: "urn:enlist:problem:validation", errors, truncated: true, total_errors: 6000 })];
+    const r = await enlist.createUser("partoo", ADA, { endpoint: base });
+    assert.deepEqual([r.kind, r.errors.length, r.truncated, r.total_errors], ["validation", 100, true, 6000]);
+    reply = [422, {}, problem(422, "Validation failed", { type: "urn:enlist:problem:validation", errors: [issue] })];
+    const one = await enlist.createUser("partoo", ADA, { endpoint: base });
+    assert.equal(one.truncated, undefined);
+    assert.equal(one.total_errors, undefined);
   });
 
   test("a proxy that cannot be reached is a network result that keeps the cause", async () => {

@@ -1,11 +1,12 @@
 //! `cargo xtask …`: build, dev, test, bench and fuzz for the enlist workspace.
-//! Dependency-free on purpose, so it compiles in seconds.
+//! Its one dependency is enlist-core (for `gen`), so it compiles in seconds.
 #![forbid(unsafe_code)]
 
 mod bench;
 mod dev;
 mod forbid;
 mod fuzz;
+mod gen;
 mod reliability;
 mod test;
 mod tools;
@@ -30,11 +31,18 @@ commands:
   dev [--port N] [--host H] [--mocks|--real]
                      build the Worker and serve it with www/ at
                      http://127.0.0.1:8787 (mock upstreams unless .dev.vars)
-  build [worker|npm|www]
+  build [worker|npm|www|npm-test|worker-test]
                      build the Worker (build/) and/or the npm package
                      (both by default; the package is then vendored into
                      www/vendor/ and the form bundled into build/www/, which
-                     `www` alone redoes); wrangler.toml runs `build`
+                     `www` alone redoes); wrangler.toml runs `build`;
+                     `npm-test`: the package with a wasm that traps on
+                     purpose (target/enlist-wasm-test-pkg/, for tests/npm);
+                     `worker-test`: the Worker with a header that panics
+                     (build/test-panic/, for tests/worker)
+  gen                write the files generated from enlist-core's proxy
+                     contract (crates/enlist-wasm/js/contract.d.ts, the npm
+                     README's problem table); `test` fails when they are stale
   screenshots        build, then save the form's screenshots (desktop and
                      360 px, light and dark) to docs/screenshots/
   bench [-- ARGS]    every benchmark (core: ARGS go to criterion); `bench worker`,
@@ -67,6 +75,7 @@ fn dispatch(args: &[String]) -> Result {
         "test" => test::run(&parse_test_options(rest)?),
         "dev" => dev::run(rest),
         "build" => build(rest),
+        "gen" => gen::run(),
         "screenshots" => www::screenshots(),
         "bench" => bench::run(rest.strip_prefix(&["--".to_string()][..]).unwrap_or(rest)),
         "fuzz" => fuzz::run(rest),
@@ -87,9 +96,11 @@ fn build(rest: &[String]) -> Result {
         [what] if what == "worker" => (true, false),
         [what] if what == "npm" => (false, true),
         [what] if what == "www" => return www::build(),
+        [what] if what == "npm-test" => return wasm::build_test_package(),
+        [what] if what == "worker-test" => return worker::build_test(),
         _ => {
             return Err(format!(
-                "usage: cargo xtask build [worker|npm|www]\n\n{USAGE}"
+                "usage: cargo xtask build [worker|npm|www|npm-test|worker-test]\n\n{USAGE}"
             ))
         }
     };

@@ -21,6 +21,7 @@ fn steps() -> Vec<Step> {
     vec![
         Step::new("fmt", || cargo(&["fmt", "--all", "--check"])).quick().needs(&[Tool::RustComponents]),
         Step::new("no unsafe code (#![forbid(unsafe_code)] in every crate root)", crate::forbid::check).quick(),
+        Step::new("generated files (cargo xtask gen)", crate::gen::check).quick(),
         Step::new("clippy", || cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])).quick().needs(&[Tool::RustComponents]),
         Step::new("clippy (worker, wasm32)", || cargo(&["clippy", "-p", "enlist-worker", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"])).needs(&[Tool::WasmTarget]).requires("crates/enlist-worker/Cargo.toml"),
         Step::new("clippy (wasm crate, wasm32)", wasm::clippy_wasm32).needs(&[Tool::WasmTarget]).requires("crates/enlist-wasm/Cargo.toml"),
@@ -31,8 +32,10 @@ fn steps() -> Vec<Step> {
         Step::new("wasm tests (node)", wasm::test_node).needs(&[Tool::WasmTarget, Tool::WasmBindgen]).requires("crates/enlist-wasm/Cargo.toml"),
         Step::new("wasm tests (chromium)", wasm::test_browser).needs(&[Tool::WasmTarget, Tool::WasmBindgen, Tool::Chromium]).requires("crates/enlist-wasm/Cargo.toml"),
         Step::new("npm package lint", wasm::lint_package).needs(&[Tool::NodeModules]).requires("crates/enlist-wasm/Cargo.toml"),
+        Step::new("build npm test package (test-trap)", wasm::build_test_package).needs(&[Tool::WasmTarget, Tool::WasmBindgen]).requires("crates/enlist-wasm/Cargo.toml"),
         node_tests("tests/npm").needs(&[Tool::Chromium]),
         Step::new("build www (vendor the npm package, bundle the form)", www::build).requires("crates/enlist-wasm/Cargo.toml"),
+        Step::new("build worker (test-panic)", worker::build_test).needs(worker::NEEDS).requires("crates/enlist-worker/Cargo.toml"),
         node_tests("tests/worker"),
         node_tests("tests/mocks"),
         node_tests("tests/schemas"),

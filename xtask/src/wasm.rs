@@ -6,7 +6,8 @@
 //! with opt-level "s", fat LTO), the wasm-bindgen CLI (`--target web`: one glue
 //! file that the Node, browser and workerd entries share), npm binaryen's
 //! `wasm-opt -Oz` — all of it twice, for the whole API and for the client
-//! flavour ([`FLAVOURS`]) — then the hand-written JavaScript entries from
+//! flavour ([`FLAVOURS`]), each glue with a `reinit` added ([`REINIT`]) —
+//! then the hand-written JavaScript entries from
 //! `crates/enlist-wasm/js/`, a `package.json` with the crate's version, the
 //! README and the two license texts ([`PACKAGE_DOCS`]), and `index.d.ts` (its
 //! provider types generated from the core's registry by
@@ -233,8 +234,70 @@ fn build() -> Result {
     Ok(())
 }
 
+/// Where [`build_test_package`] lays out the package built with the
+/// `test-trap` feature (kept out of `pkg/`, of the tarball and of the size
+/// budgets).
+pub const TEST_PKG_DIR: &str = "target/enlist-wasm-test-pkg";
+
+/// `cargo xtask build npm-test`: the package's JavaScript over both flavours
+/// of the wasm built with the `test-trap` feature (any call whose input holds
+/// `enlist:test-trap` traps), for `tests/npm/recovery.test.mjs`. A debug
+/// build, not optimized: only its behaviour is tested.
+pub fn build_test_package() -> Result {
+    for tool in [Tool::WasmTarget, Tool::WasmBindgen] {
+        tool.ensure()?;
+    }
+    let pkg = util::path(TEST_PKG_DIR);
+    let _ = std::fs::remove_dir_all(&pkg);
+    std::fs::create_dir_all(&pkg).map_err(|e| format!("cannot create {TEST_PKG_DIR}: {e}"))?;
+    for flavour in FLAVOURS {
+        let features = match flavour.features {
+            "" => "test-trap".to_string(),
+            other => format!("{other},test-trap"),
+        };
+        let mut cargo = util::cargo();
+        cargo
+            .args(["rustc", "--target", TARGET, "-p", "enlist-wasm", "--lib"])
+            .args(["--crate-type", "cdylib", "--features", &features]);
+        util::run(cargo)?;
+        let raw = target_dir()
+            .join(TARGET)
+            .join("debug")
+            .join("enlist_wasm.wasm");
+        let scratch = target_dir()
+            .join("enlist-wasm-bindgen-test")
+            .join(flavour.name);
+        let _ = std::fs::remove_dir_all(&scratch);
+        let mut bindgen = Command::new(tools::wasm_bindgen_bin());
+        bindgen
+            .args([
+                "--target",
+                "web",
+                "--no-typescript",
+                "--out-name",
+                flavour.name,
+            ])
+            .arg("--out-dir")
+            .arg(&scratch)
+            .arg(&raw);
+        util::run(bindgen)?;
+        let wasm = format!("{}_bg.wasm", flavour.name);
+        copy(&scratch.join(&wasm), &pkg.join(&wasm))?;
+        let glue = format!("{}.js", flavour.name);
+        let text = std::fs::read_to_string(scratch.join(&glue))
+            .map_err(|e| format!("cannot read the glue {glue}: {e}"))?;
+        write(&pkg.join(&glue), &with_reinit(&text)?)?;
+    }
+    let js = util::path(CRATE_DIR).join("js");
+    for file in JS_FILES {
+        copy(&js.join(file), &pkg.join(file))?;
+    }
+    println!("test package (test-trap) built in {TEST_PKG_DIR}/");
+    Ok(())
+}
+
 /// One wasm build into `pkg`: `<name>_bg.wasm` (wasm-opt'd) and its glue
-/// `<name>.js`.
+/// `<name>.js` (with [`REINIT`]).
 fn build_wasm(flavour: &Flavour, pkg: &Path) -> Result {
     let Flavour { features, name, .. } = *flavour;
     // `cargo rustc --crate-type cdylib`: the crate is also an rlib (for its
@@ -287,7 +350,40 @@ fn build_wasm(flavour: &Flavour, pkg: &Path) -> Result {
     .arg(pkg.join(&wasm));
     util::run(opt)?;
     let glue = format!("{name}.js");
-    copy(&scratch.join(&glue), &pkg.join(&glue))
+    let text = std::fs::read_to_string(scratch.join(&glue))
+        .map_err(|e| format!("cannot read the glue {glue}: {e}"))?;
+    write(&pkg.join(&glue), &with_reinit(&text)?)
+}
+
+/// What [`with_reinit`] appends to wasm-bindgen's glue.
+const REINIT: &str = "
+// Added by `cargo xtask build` (xtask/src/wasm.rs, `REINIT`): a new instance
+// of the compiled module, for api.js to replace one that trapped (a Rust
+// panic aborts and leaves the instance's state borrowed).
+export function reinit() {
+    wasm = undefined;
+    return initSync({ module: wasmModule });
+}
+";
+
+/// The glue `--target web` writes, plus a `reinit` export: `initSync`
+/// instantiates once and then returns the same instance, and the compiled
+/// module is private to the glue. Fails if the glue no longer has the
+/// names `reinit` relies on (a wasm-bindgen upgrade): the npm package's
+/// recovery test would fail otherwise.
+fn with_reinit(glue: &str) -> Result<String> {
+    for needed in [
+        "let wasmModule, wasmInstance, wasm;",
+        "function initSync(module) {\n    if (wasm !== undefined) return wasm;",
+        "wasmModule = module;",
+    ] {
+        if !glue.contains(needed) {
+            return Err(format!(
+                "the wasm-bindgen glue has no `{needed}`; update `REINIT` in xtask/src/wasm.rs"
+            ));
+        }
+    }
+    Ok(format!("{glue}{REINIT}"))
 }
 
 // ---- test steps ------------------------------------------------------------------
@@ -446,6 +542,13 @@ mod tests {
                    test result: ok. 0 passed; 0 failed\n";
         assert_eq!(passed(out), 3);
         assert_eq!(passed("no tests"), 0);
+    }
+
+    #[test]
+    fn reinit_is_added_to_the_glue_it_fits() {
+        let glue = "let wasmModule, wasmInstance, wasm;\nfunction __wbg_finalize_init(instance, module) {\n    wasmModule = module;\n}\nfunction initSync(module) {\n    if (wasm !== undefined) return wasm;\n}\n";
+        assert!(with_reinit(glue).unwrap().ends_with(REINIT));
+        assert!(with_reinit("let wasm;").is_err());
     }
 
     #[test]

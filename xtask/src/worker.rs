@@ -14,6 +14,8 @@ pub const OUT_DIR: &str = "build";
 pub const RUST_BASELINE_DIR: &str = "bench/worker-rust-baseline";
 /// Where `cargo xtask bench worker` builds it.
 pub const RUST_BASELINE_OUT_DIR: &str = "build/bench-rust-baseline";
+/// Where [`build_test`] puts the test build of the Worker.
+pub const TEST_OUT_DIR: &str = "build/test-panic";
 /// The Worker's opt-level (overrides the release profile's).
 pub const WORKER_OPT_LEVEL: &str = "3";
 /// Tools `build` needs.
@@ -29,6 +31,22 @@ pub fn build() -> Result {
     build_crate(CRATE_DIR, OUT_DIR)
 }
 
+/// `cargo xtask build worker-test`: the Worker with the `test-panic` feature
+/// (a request with an `X-Enlist-Test-Panic` header panics), for
+/// `tests/worker/panic.test.mjs`, into [`TEST_OUT_DIR`]: a debug build, not
+/// optimized, never deployed (wrangler.toml points at `build/`).
+pub fn build_test() -> Result {
+    for &tool in NEEDS {
+        tool.ensure()?;
+    }
+    run_worker_build(
+        CRATE_DIR,
+        TEST_OUT_DIR,
+        &["--dev", "--no-opt"],
+        &["--features", "test-panic"],
+    )
+}
+
 /// Builds the benchmark's Rust baseline Worker into [`RUST_BASELINE_OUT_DIR`],
 /// exactly as [`build`] builds the Worker.
 pub fn build_rust_baseline() -> Result {
@@ -39,6 +57,19 @@ pub fn build_rust_baseline() -> Result {
 /// repository) with its output in `out_dir` (likewise), then strips the
 /// wasm's name section.
 fn build_crate(crate_dir: &str, out_dir: &str) -> Result {
+    run_worker_build(crate_dir, out_dir, &["--release"], &[])?;
+    let wasm_opt = tools::node_bin("wasm-opt")?;
+    let wasm = util::path(out_dir).join("index_bg.wasm");
+    let js = util::path(out_dir).join("index.js");
+    strip_debug(&wasm_opt, &wasm)?;
+    println!("{crate_dir} wasm: {}", util::size_report(&wasm));
+    println!("{crate_dir} js:   {}", util::size_report(&js));
+    Ok(())
+}
+
+/// worker-build on the crate in `crate_dir` into `out_dir` (both relative
+/// to the repository), with its `mode` flags and `cargo` options.
+fn run_worker_build(crate_dir: &str, out_dir: &str, mode: &[&str], cargo: &[&str]) -> Result {
     if !util::path(crate_dir).join("Cargo.toml").is_file() {
         return Err(format!("{crate_dir}/Cargo.toml not found"));
     }
@@ -60,7 +91,9 @@ fn build_crate(crate_dir: &str, out_dir: &str) -> Result {
     // repository first.
     let up = "../".repeat(Path::new(crate_dir).components().count());
     let out_arg = format!("{up}{out_dir}");
-    cmd.args(["--release", "--out-dir", out_arg.as_str(), crate_dir])
+    cmd.args(mode)
+        .args(["--out-dir", out_arg.as_str(), crate_dir])
+        .args(cargo)
         // Speed over size for the Worker, which runs its code on every
         // request: at opt-level 3 instead of the release profile's "z" the
         // isolate spends about a third less time in wasm per proxied request,
@@ -82,9 +115,6 @@ fn build_crate(crate_dir: &str, out_dir: &str) -> Result {
             ));
         }
     }
-    strip_debug(&wasm_opt, &wasm)?;
-    println!("{crate_dir} wasm: {}", util::size_report(&wasm));
-    println!("{crate_dir} js:   {}", util::size_report(&js));
     Ok(())
 }
 

@@ -393,7 +393,7 @@ pub fn sanitize_message(message: &str) -> String {
             out.extend(word.chars().filter(|c| !c.is_control()));
         }
     }
-    if out.chars().count() > MAX_MESSAGE {
+    if crate::formats::char_count(&out) > MAX_MESSAGE {
         out = out.chars().take(MAX_MESSAGE).collect();
         out.push('…');
     }

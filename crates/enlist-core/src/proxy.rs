@@ -40,90 +40,305 @@ pub const MAX_CLIENT_TOKEN_LEN: usize = 4096;
 /// `total_errors` with `truncated: true`.
 pub const MAX_PROBLEM_ERRORS: usize = 100;
 
-/// What a client makes of an answer: the `kind` of the npm package's
-/// `createUser` result.
+/// One route of the proxy: its path template and the methods it answers.
+/// In a template, `{provider}` is a provider id of the registry
+/// ([`crate::provider_ids`]) and `{id}` a user's or an import job's id.
+///
+/// ```
+/// use enlist_core::proxy::Endpoint;
+///
+/// assert_eq!(Endpoint::CREATE_USER.template, "/v1/{provider}/users");
+/// assert!(Endpoint::HEALTH.accepts("HEAD") && !Endpoint::HEALTH.accepts("POST"));
+/// assert_eq!(Endpoint::import_action("pause"), Some(&Endpoint::IMPORT_PAUSE));
+/// assert_eq!(Endpoint::ALL.len(), 14);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ClientKind {
+pub struct Endpoint {
+    /// The path template (`/v1/{provider}/users`).
+    pub template: &'static str,
+    /// The methods it answers, `OPTIONS` (the CORS preflight, answered on
+    /// every route) aside: `GET` and `HEAD`, `GET`, or `POST`.
+    pub methods: &'static [&'static str],
+    /// The same as the `Allow` header lists them (`GET, HEAD`).
+    pub allow: &'static str,
+    /// Whether the route belongs to the import API, which only a proxy in
+    /// admin mode serves (in public mode it answers `404 not_found`).
+    pub admin_only: bool,
+}
+
+/// The methods of a read-only route.
+const GET_HEAD: (&[&str], &str) = (&["GET", "HEAD"], "GET, HEAD");
+/// The methods of a listing or job read.
+const GET: (&[&str], &str) = (&["GET"], "GET");
+/// The methods of a route that acts.
+const POST: (&[&str], &str) = (&["POST"], "POST");
+
+impl Endpoint {
+    const fn new(
+        template: &'static str,
+        (methods, allow): (&'static [&'static str], &'static str),
+        admin_only: bool,
+    ) -> Endpoint {
+        Endpoint {
+            template,
+            methods,
+            allow,
+            admin_only,
+        }
+    }
+
+    /// `GET /v1/health`: liveness, mode and each provider's readiness.
+    pub const HEALTH: Endpoint = Endpoint::new("/v1/health", GET_HEAD, false);
+    /// `GET /v1/openapi.json`: the proxy's OpenAPI document.
+    pub const OPENAPI: Endpoint = Endpoint::new("/v1/openapi.json", GET_HEAD, false);
+    /// `POST /v1/{provider}/users`: create a user ([`created`] answer).
+    pub const CREATE_USER: Endpoint = Endpoint::new("/v1/{provider}/users", POST, false);
+    /// `POST /v1/{provider}/users/{id}/invite`: send an invitation, for
+    /// providers that have one ([`invited`] answer).
+    pub const INVITE: Endpoint = Endpoint::new("/v1/{provider}/users/{id}/invite", POST, false);
+    /// `POST /v1/{provider}/imports`: start an import job.
+    pub const CREATE_IMPORT: Endpoint = Endpoint::new("/v1/{provider}/imports", POST, true);
+    /// `GET /v1/imports`: the caller's import jobs.
+    pub const IMPORTS: Endpoint = Endpoint::new("/v1/imports", GET, true);
+    /// `GET /v1/imports/{id}`: one job.
+    pub const IMPORT: Endpoint = Endpoint::new("/v1/imports/{id}", GET, true);
+    /// `GET /v1/imports/{id}/rows`: a job's rows, a page at a time.
+    pub const IMPORT_ROWS: Endpoint = Endpoint::new("/v1/imports/{id}/rows", GET, true);
+    /// `GET /v1/imports/{id}/results.csv`: a job's results as CSV.
+    pub const IMPORT_RESULTS: Endpoint = Endpoint::new("/v1/imports/{id}/results.csv", GET, true);
+    /// `GET /v1/imports/{id}/events`: a job's progress as server-sent events.
+    pub const IMPORT_EVENTS: Endpoint = Endpoint::new("/v1/imports/{id}/events", GET, true);
+    /// `POST /v1/imports/{id}/pause`.
+    pub const IMPORT_PAUSE: Endpoint = Endpoint::new("/v1/imports/{id}/pause", POST, true);
+    /// `POST /v1/imports/{id}/resume`.
+    pub const IMPORT_RESUME: Endpoint = Endpoint::new("/v1/imports/{id}/resume", POST, true);
+    /// `POST /v1/imports/{id}/cancel`.
+    pub const IMPORT_CANCEL: Endpoint = Endpoint::new("/v1/imports/{id}/cancel", POST, true);
+    /// `POST /v1/imports/{id}/retry`: resend the rows that failed.
+    pub const IMPORT_RETRY: Endpoint = Endpoint::new("/v1/imports/{id}/retry", POST, true);
+
+    /// The job actions, `POST /v1/imports/{id}/<action>`.
+    pub const IMPORT_ACTIONS: &'static [Endpoint] = &[
+        Endpoint::IMPORT_PAUSE,
+        Endpoint::IMPORT_RESUME,
+        Endpoint::IMPORT_CANCEL,
+        Endpoint::IMPORT_RETRY,
+    ];
+
+    /// Every route.
+    pub const ALL: &'static [Endpoint] = &[
+        Endpoint::HEALTH,
+        Endpoint::OPENAPI,
+        Endpoint::CREATE_USER,
+        Endpoint::INVITE,
+        Endpoint::CREATE_IMPORT,
+        Endpoint::IMPORTS,
+        Endpoint::IMPORT,
+        Endpoint::IMPORT_ROWS,
+        Endpoint::IMPORT_RESULTS,
+        Endpoint::IMPORT_EVENTS,
+        Endpoint::IMPORT_PAUSE,
+        Endpoint::IMPORT_RESUME,
+        Endpoint::IMPORT_CANCEL,
+        Endpoint::IMPORT_RETRY,
+    ];
+
+    /// Whether `method` (upper case, as HTTP spells it) is one of
+    /// [`Endpoint::methods`].
+    pub fn accepts(&self, method: &str) -> bool {
+        self.methods.contains(&method)
+    }
+
+    /// The job action route whose last segment is `action`.
+    pub fn import_action(action: &str) -> Option<&'static Endpoint> {
+        // Prefix and equality only: no pattern searching, which the npm
+        // package's wasm would otherwise link for nothing.
+        Endpoint::IMPORT_ACTIONS
+            .iter()
+            .find(|e| e.template.strip_prefix("/v1/imports/{id}/") == Some(action))
+    }
+}
+
+/// A member of a success answer's JSON object.
+///
+/// ```
+/// use enlist_core::proxy::created;
+/// let required: Vec<&str> = created::MEMBERS.iter().filter(|m| m.required).map(|m| m.name).collect();
+/// assert_eq!(required, ["provider", "status", "id", "warnings"]);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Member {
+    /// Its name.
+    pub name: &'static str,
+    /// Whether every answer has it.
+    pub required: bool,
+}
+
+/// The `201` answer to `POST /v1/{provider}/users`: the core's
+/// [`Created`](crate::Created) outcome plus validation warnings.
+pub mod created {
+    use super::Member;
+
+    /// `provider`: the provider's id.
+    pub const PROVIDER: Member = Member {
+        name: "provider",
+        required: true,
+    };
+    /// `status`: the provider's own HTTP status, relayed.
+    pub const STATUS: Member = Member {
+        name: "status",
+        required: true,
+    };
+    /// `id`: the new user's id at the provider.
+    pub const ID: Member = Member {
+        name: "id",
+        required: true,
+    };
+    /// `workspaces`: the memberships the provider reported (absent when none).
+    pub const WORKSPACES: Member = Member {
+        name: "workspaces",
+        required: false,
+    };
+    /// `warnings`: the proxy's validation warnings (issues).
+    pub const WARNINGS: Member = Member {
+        name: "warnings",
+        required: true,
+    };
+    /// Every member, in the order the proxy writes them.
+    pub const MEMBERS: &[Member] = &[PROVIDER, STATUS, ID, WORKSPACES, WARNINGS];
+}
+
+/// The `200` answer to `POST /v1/{provider}/users/{id}/invite`.
+pub mod invited {
+    use super::Member;
+
+    /// Every member: `provider`, `status` (the provider's) and `id` (the
+    /// invited user's).
+    pub const MEMBERS: &[Member] = &[
+        super::created::PROVIDER,
+        super::created::STATUS,
+        super::created::ID,
+    ];
+}
+
+/// The members of every problem answer (RFC 9457, `application/problem+json`).
+pub mod problem {
+    use super::Member;
+
+    /// `type`: `urn:enlist:problem:<slug>` ([`super::ProblemKind::type_uri`]).
+    pub const TYPE: Member = Member {
+        name: "type",
+        required: true,
+    };
+    /// `title`: the kind's title ([`super::ProblemKind::title`]).
+    pub const TITLE: Member = Member {
+        name: "title",
+        required: true,
+    };
+    /// `status`: the HTTP status.
+    pub const STATUS: Member = Member {
+        name: "status",
+        required: true,
+    };
+    /// `detail`: this occurrence, in English (never request data).
+    pub const DETAIL: Member = Member {
+        name: "detail",
+        required: true,
+    };
+    /// `request_id`: as in the `X-Request-Id` header.
+    pub const REQUEST_ID: Member = Member {
+        name: "request_id",
+        required: true,
+    };
+    /// `errors`: the issues, at most [`super::MAX_PROBLEM_ERRORS`].
+    pub const ERRORS: Member = Member {
+        name: "errors",
+        required: false,
+    };
+    /// `truncated`: `true` when `errors` lists only the first
+    /// [`super::MAX_PROBLEM_ERRORS`] issues.
+    pub const TRUNCATED: Member = Member {
+        name: "truncated",
+        required: false,
+    };
+    /// `total_errors`: how many issues there were, when `truncated`.
+    pub const TOTAL_ERRORS: Member = Member {
+        name: "total_errors",
+        required: false,
+    };
+    /// Every member, in the order the proxy writes them.
+    pub const MEMBERS: &[Member] = &[
+        TYPE,
+        TITLE,
+        STATUS,
+        DETAIL,
+        REQUEST_ID,
+        ERRORS,
+        TRUNCATED,
+        TOTAL_ERRORS,
+    ];
+}
+
+macro_rules! client_kinds {
+    ($($(#[$doc:meta])* $variant:ident = $name:literal,)*) => {
+        /// What a client makes of an answer: the `kind` of the npm package's
+        /// `createUser` result.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ClientKind {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl ClientKind {
+            /// Every kind, in declaration order.
+            pub const ALL: &'static [ClientKind] = &[$(ClientKind::$variant,)*];
+            // Indexed by discriminant: a lookup is a load.
+            const NAMES: &'static [&'static str] = &[$($name,)*];
+        }
+    };
+}
+
+client_kinds! {
     /// `201`: the user was created.
-    Created,
+    Created = "created",
     /// Local validation failed; nothing was sent.
-    Invalid,
+    Invalid = "invalid",
     /// The proxy could not be reached.
-    Network,
+    Network = "network",
     /// The request was malformed (a client bug): do not repeat it.
-    BadRequest,
+    BadRequest = "bad_request",
     /// A client token is missing or wrong.
-    Unauthorized,
+    Unauthorized = "unauthorized",
     /// The origin or the policy refuses the call.
-    Forbidden,
+    Forbidden = "forbidden",
     /// No such route, provider or user.
-    NotFound,
+    NotFound = "not_found",
     /// A request with the same `Idempotency-Key` is still running.
-    Conflict,
+    Conflict = "conflict",
     /// The body is too large.
-    TooLarge,
+    TooLarge = "too_large",
     /// The payload is invalid (enlist's or the provider's rules).
-    Validation,
+    Validation = "validation",
     /// The provider already has this user.
-    AlreadyExists,
+    AlreadyExists = "already_exists",
     /// Too many requests; see `retry_after`.
-    RateLimited,
+    RateLimited = "rate_limited",
     /// The provider failed.
-    Upstream,
+    Upstream = "upstream",
     /// The provider is not configured on the proxy.
-    Unavailable,
+    Unavailable = "unavailable",
     /// No answer in time: the user may or may not exist.
-    Timeout,
+    Timeout = "timeout",
     /// The proxy failed.
-    ServerError,
+    ServerError = "server_error",
     /// An answer that is not the proxy's.
-    Malformed,
+    Malformed = "malformed",
 }
 
 impl ClientKind {
-    /// Every kind, in declaration order.
-    pub const ALL: &'static [ClientKind] = &[
-        ClientKind::Created,
-        ClientKind::Invalid,
-        ClientKind::Network,
-        ClientKind::BadRequest,
-        ClientKind::Unauthorized,
-        ClientKind::Forbidden,
-        ClientKind::NotFound,
-        ClientKind::Conflict,
-        ClientKind::TooLarge,
-        ClientKind::Validation,
-        ClientKind::AlreadyExists,
-        ClientKind::RateLimited,
-        ClientKind::Upstream,
-        ClientKind::Unavailable,
-        ClientKind::Timeout,
-        ClientKind::ServerError,
-        ClientKind::Malformed,
-    ];
-
     /// The snake_case name (`"rate_limited"`).
     pub const fn as_str(self) -> &'static str {
-        match self {
-            ClientKind::Created => "created",
-            ClientKind::Invalid => "invalid",
-            ClientKind::Network => "network",
-            ClientKind::BadRequest => "bad_request",
-            ClientKind::Unauthorized => "unauthorized",
-            ClientKind::Forbidden => "forbidden",
-            ClientKind::NotFound => "not_found",
-            ClientKind::Conflict => "conflict",
-            ClientKind::TooLarge => "too_large",
-            ClientKind::Validation => "validation",
-            ClientKind::AlreadyExists => "already_exists",
-            ClientKind::RateLimited => "rate_limited",
-            ClientKind::Upstream => "upstream",
-            ClientKind::Unavailable => "unavailable",
-            ClientKind::Timeout => "timeout",
-            ClientKind::ServerError => "server_error",
-            ClientKind::Malformed => "malformed",
-        }
+        Self::NAMES[self as usize]
     }
 
     /// The kind of a name.
@@ -182,92 +397,100 @@ impl ClientKind {
 
 macro_rules! problem_kinds {
     ($(
-        $(#[$doc:meta])*
-        $variant:ident = ($status:literal, $slug:literal, $title:literal, $client:ident),
+        $variant:ident = ($status:literal, $slug:literal, $title:literal, $client:ident, $when:literal),
     )*) => {
-        /// Every problem the proxy answers; each has one status, slug, title
-        /// and client kind.
+        /// Every problem the proxy answers; each has one status, slug, title,
+        /// client kind and description.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         #[non_exhaustive]
         pub enum ProblemKind {
-            $($(#[$doc])* $variant,)*
+            $(#[doc = $when] $variant,)*
         }
 
+        // One array per property, indexed by the kind's discriminant: a
+        // lookup is a load, and what a build never asks for (titles and
+        // descriptions in the npm package's wasm) is not linked.
         impl ProblemKind {
             /// Every kind, in declaration order.
             pub const ALL: &'static [ProblemKind] = &[$(ProblemKind::$variant,)*];
+            const STATUSES: &'static [u16] = &[$($status,)*];
+            const SLUGS: &'static [&'static str] = &[$($slug,)*];
+            const TITLES: &'static [&'static str] = &[$($title,)*];
+            const CLIENT_KINDS: &'static [ClientKind] = &[$(ClientKind::$client,)*];
+            const DESCRIPTIONS: &'static [&'static str] = &[$($when,)*];
 
             /// The HTTP status.
             pub const fn status(self) -> u16 {
-                match self { $(ProblemKind::$variant => $status,)* }
+                Self::STATUSES[self as usize]
             }
 
             /// The slug of the `type` URN (`rate_limited`).
             pub const fn slug(self) -> &'static str {
-                match self { $(ProblemKind::$variant => $slug,)* }
+                Self::SLUGS[self as usize]
             }
 
             /// The `title`.
             pub const fn title(self) -> &'static str {
-                match self { $(ProblemKind::$variant => $title,)* }
+                Self::TITLES[self as usize]
             }
 
             /// What a client makes of it.
             pub const fn client_kind(self) -> ClientKind {
-                match self { $(ProblemKind::$variant => ClientKind::$client,)* }
+                Self::CLIENT_KINDS[self as usize]
+            }
+
+            /// When the proxy answers with it, for people: a sentence or two
+            /// (the npm package's README lists them).
+            pub const fn description(self) -> &'static str {
+                Self::DESCRIPTIONS[self as usize]
             }
         }
     };
 }
 
 problem_kinds! {
-    /// The request body could not be read whole: cut off before its
-    /// `Content-Length`, or broken chunked framing.
-    BadRequest = (400, "bad_request", "Bad request", BadRequest),
-    /// The body is not JSON.
-    InvalidJson = (400, "invalid_json", "The body is not valid JSON", BadRequest),
-    /// An import file is not a readable CSV (or not UTF-8).
-    InvalidCsv = (400, "invalid_csv", "The file is not a readable CSV", BadRequest),
-    /// A client token is required and was missing or wrong.
-    Unauthorized = (401, "unauthorized", "Missing or invalid client token", Unauthorized),
-    /// A cross-origin request from an origin not in `ALLOWED_ORIGINS`.
-    OriginNotAllowed = (403, "origin_not_allowed", "Origin not allowed", Forbidden),
-    /// The server's policy refuses part of the payload.
-    Policy = (403, "policy", "Refused by policy", Forbidden),
-    /// No such endpoint, provider or user.
-    NotFound = (404, "not_found", "Not Found", NotFound),
-    /// Known path, wrong method (see `Allow`).
-    MethodNotAllowed = (405, "method_not_allowed", "Method Not Allowed", BadRequest),
-    /// The first request with this `Idempotency-Key` is still running.
-    IdempotencyInFlight = (409, "idempotency_in_flight", "A request with this Idempotency-Key is in progress", Conflict),
-    /// The client token has as many import jobs queued, running or paused
-    /// as it may have at once; retrying helps once one has finished.
-    TooManyImports = (409, "too_many_imports", "Too many active import jobs", Conflict),
-    /// The import job cannot do that now (resume a job that is not paused,
-    /// pause a finished one…).
-    ImportState = (409, "import_state", "The import job cannot do that now", BadRequest),
-    /// The body is over the size limit.
-    PayloadTooLarge = (413, "payload_too_large", "Payload too large", TooLarge),
-    /// The body is not declared as JSON.
-    UnsupportedMediaType = (415, "unsupported_media_type", "Unsupported media type", BadRequest),
-    /// The payload (or a query parameter or header) is invalid.
-    Validation = (422, "validation", "Validation failed", Validation),
-    /// The provider already has a user with this email.
-    AlreadyExists = (422, "already_exists", "The user already exists", AlreadyExists),
-    /// The `Idempotency-Key` was used before with another request: a client
-    /// bug, not worth retrying.
-    IdempotencyKeyReused = (422, "idempotency_key_reused", "Idempotency-Key reused with a different request", BadRequest),
-    /// Too many requests (ours or the provider's); see `Retry-After`.
-    RateLimited = (429, "rate_limited", "Too many requests", RateLimited),
-    /// The provider failed, answered something unreadable, or refused the
-    /// proxy's credentials.
-    UpstreamError = (502, "upstream_error", "The provider could not complete the request", Upstream),
-    /// The provider has no API key (or no usable settings) on this proxy.
-    ProviderNotConfigured = (503, "provider_not_configured", "Provider not configured", Unavailable),
-    /// The provider did not answer in time.
-    UpstreamTimeout = (504, "upstream_timeout", "The provider did not answer in time", Timeout),
-    /// A bug or a runtime failure in the proxy.
-    Internal = (500, "internal", "Internal error", ServerError),
+    BadRequest = (400, "bad_request", "Bad request", BadRequest,
+        "The request body could not be read whole: cut off before its `Content-Length`, or broken chunked framing."),
+    InvalidJson = (400, "invalid_json", "The body is not valid JSON", BadRequest,
+        "The body is not JSON."),
+    InvalidCsv = (400, "invalid_csv", "The file is not a readable CSV", BadRequest,
+        "An import file is not a readable CSV (or not UTF-8)."),
+    Unauthorized = (401, "unauthorized", "Missing or invalid client token", Unauthorized,
+        "A client token is required (admin mode) and `Authorization: Bearer <client token>` is missing or wrong."),
+    OriginNotAllowed = (403, "origin_not_allowed", "Origin not allowed", Forbidden,
+        "A cross-origin call from an origin the proxy does not allow (`ALLOWED_ORIGINS`)."),
+    Policy = (403, "policy", "Refused by policy", Forbidden,
+        "The proxy's policy refuses values; `errors` has one issue per refusal (code `policy`, `params.rule`)."),
+    NotFound = (404, "not_found", "Not Found", NotFound,
+        "No such route, provider, user or import job."),
+    MethodNotAllowed = (405, "method_not_allowed", "Method Not Allowed", BadRequest,
+        "Known path, other method (see `Allow`)."),
+    IdempotencyInFlight = (409, "idempotency_in_flight", "A request with this Idempotency-Key is in progress", Conflict,
+        "The first request with this `Idempotency-Key` is still running: send it again after `Retry-After`."),
+    TooManyImports = (409, "too_many_imports", "Too many active import jobs", Conflict,
+        "The client token has as many import jobs queued, running or paused as it may have at once; retrying helps once one has finished."),
+    ImportState = (409, "import_state", "The import job cannot do that now", BadRequest,
+        "The import job cannot do that now (resume a job that is not paused, pause a finished one…)."),
+    PayloadTooLarge = (413, "payload_too_large", "Payload too large", TooLarge,
+        "The body is over the proxy's size limit."),
+    UnsupportedMediaType = (415, "unsupported_media_type", "Unsupported media type", BadRequest,
+        "The body is not declared as JSON."),
+    Validation = (422, "validation", "Validation failed", Validation,
+        "The payload, a query parameter or a header (`Idempotency-Key`) is invalid, or the provider refused fields; `errors` is always present."),
+    AlreadyExists = (422, "already_exists", "The user already exists", AlreadyExists,
+        "The provider already has a user with this email."),
+    IdempotencyKeyReused = (422, "idempotency_key_reused", "Idempotency-Key reused with a different request", BadRequest,
+        "The `Idempotency-Key` was used before with another request: a client bug, not worth retrying."),
+    RateLimited = (429, "rate_limited", "Too many requests", RateLimited,
+        "Too many requests (the proxy's limit or the provider's); wait `Retry-After` seconds."),
+    UpstreamError = (502, "upstream_error", "The provider could not complete the request", Upstream,
+        "The provider failed, answered something unreadable, or refused the proxy's credentials."),
+    ProviderNotConfigured = (503, "provider_not_configured", "Provider not configured", Unavailable,
+        "The proxy has no usable API key or settings for this provider."),
+    UpstreamTimeout = (504, "upstream_timeout", "The provider did not answer in time", Timeout,
+        "The provider did not answer in time: the user may or may not exist."),
+    Internal = (500, "internal", "Internal error", ServerError,
+        "A bug or a runtime failure in the proxy."),
 }
 
 impl ProblemKind {
@@ -278,7 +501,15 @@ impl ProblemKind {
 
     /// The kind of a slug.
     pub fn from_slug(slug: &str) -> Option<ProblemKind> {
-        ProblemKind::ALL.iter().copied().find(|k| k.slug() == slug)
+        // A plain loop over the slugs: the npm package's wasm links it.
+        let mut i = 0;
+        while i < Self::SLUGS.len() {
+            if Self::SLUGS[i] == slug {
+                return Self::ALL.get(i).copied();
+            }
+            i += 1;
+        }
+        None
     }
 
     /// The kind of a problem `type`, when it is one of the proxy's.
@@ -306,9 +537,11 @@ mod tests {
         let kinds: HashSet<_> = ClientKind::ALL.iter().map(|k| k.as_str()).collect();
         assert_eq!(kinds.len(), ClientKind::ALL.len());
         assert!(kinds.iter().all(|s| snake(s)));
-        for k in ClientKind::ALL {
+        for (i, k) in ClientKind::ALL.iter().enumerate() {
             assert_eq!(ClientKind::from_name(k.as_str()), Some(*k));
+            assert_eq!(*k as usize, i, "ALL is in declaration order");
         }
+        assert_eq!(ClientKind::Malformed.as_str(), "malformed");
     }
 
     #[test]
@@ -317,6 +550,7 @@ mod tests {
             assert_eq!(ProblemKind::from_type(&kind.type_uri()), Some(*kind));
             assert!((400..600).contains(&kind.status()), "{kind:?}");
             assert!(!kind.title().is_empty());
+            assert!(kind.description().ends_with('.'), "{kind:?}");
         }
         assert_eq!(ProblemKind::from_type("about:blank"), None);
         assert_eq!(ProblemKind::from_type("urn:enlist:problem:nope"), None);
@@ -336,6 +570,36 @@ mod tests {
             );
             assert!(refined || by_status == kind.client_kind(), "{kind:?}");
         }
+    }
+
+    #[test]
+    fn routes_are_unique_and_well_formed() {
+        let templates: HashSet<_> = Endpoint::ALL.iter().map(|e| e.template).collect();
+        assert_eq!(templates.len(), Endpoint::ALL.len());
+        for e in Endpoint::ALL {
+            assert!(e.template.starts_with("/v1/"), "{e:?}");
+            assert!(["GET, HEAD", "GET", "POST"].contains(&e.allow), "{e:?}");
+            assert_eq!(e.allow, e.methods.join(", "));
+            assert!(e.methods.iter().all(|m| e.accepts(m)) && !e.accepts("OPTIONS"));
+            // The import API is exactly the routes under an `imports` segment.
+            assert_eq!(e.admin_only, e.template.contains("/imports"), "{e:?}");
+        }
+        for action in Endpoint::IMPORT_ACTIONS {
+            let name = action.template.rsplit('/').next().unwrap();
+            assert_eq!(Endpoint::import_action(name), Some(action));
+            assert_eq!(action.allow, "POST");
+        }
+        assert_eq!(Endpoint::import_action("rows"), None);
+        assert_eq!(Endpoint::import_action(""), None);
+    }
+
+    #[test]
+    fn success_members_are_unique() {
+        for members in [created::MEMBERS, invited::MEMBERS, problem::MEMBERS] {
+            let names: HashSet<_> = members.iter().map(|m| m.name).collect();
+            assert_eq!(names.len(), members.len());
+        }
+        assert!(invited::MEMBERS.iter().all(|m| m.required));
     }
 
     #[test]

@@ -556,7 +556,7 @@ impl<'o> Walker<'o> {
 
     fn max_chars(&mut self, text: &str, max: u32) {
         // Byte length bounds the character count from above: skip counting when short.
-        if text.len() > max as usize && text.chars().count() > max as usize {
+        if text.len() > max as usize && formats::char_count(text) > max as usize {
             self.too_long(max);
         }
     }
@@ -641,7 +641,7 @@ impl<'o> Walker<'o> {
     }
 
     fn password(&mut self, policy: &crate::schema::PasswordPolicy, password: &str) {
-        let chars = password.chars().count();
+        let chars = formats::char_count(password);
         if chars < policy.min_length as usize {
             self.error(
                 Code::MinLength,

@@ -8,30 +8,73 @@
 // provider: the ids come from the wasm registry.
 //
 // The entry points (node.js, browser.js, workerd.js, and client.js for the
-// client flavour's wasm) load the wasm and pass the runtime `rt` (from
-// `attach`) as the first argument of each function.
+// client flavour's wasm) load the wasm and wrap each function with `run`
+// (from `runtime`), which passes the runtime `rt` (from `attach`) as its
+// first argument.
+
+/** Whether `error` is a trap in the wasm, or the stack exhausted inside it. */
+const trapped = (error) => error instanceof WebAssembly.RuntimeError || error instanceof RangeError;
+
+/**
+ * Runs the API on a live wasm instance. `first()` gives the exports of the
+ * first instance; `again()` (the glue's `reinit`, which `cargo xtask build`
+ * adds to it) those of a fresh instance of the same compiled module. A trap
+ * in the wasm (a Rust panic aborts) leaves its shared state borrowed, so
+ * that every later call would trap too: the call that trapped throws its
+ * error as it is, and the next call runs on a new instance.
+ */
+export function runtime(first, again) {
+  let rt;
+  let made = false;
+  const ready = () => {
+    if (rt === undefined) {
+      rt = attach(made ? again() : first());
+      made = true;
+    }
+    return rt;
+  };
+  const lost = (r, error) => {
+    if (trapped(error) && rt === r) rt = undefined;
+    throw error;
+  };
+  /** `f(rt, …)` as an API function (at most four arguments; createUser's promise too). */
+  const run =
+    (f) =>
+    (a, b, c, d) => {
+      const r = ready();
+      try {
+        const out = f(r, a, b, c, d);
+        return out instanceof Promise ? out.catch((e) => lost(r, e)) : out;
+      } catch (e) {
+        return lost(r, e);
+      }
+    };
+  return { ready, run };
+}
 
 /**
  * The loader of the browser and bundler entries (browser.js, client.js):
  * `init` fetches and instantiates the wasm once (a URL, a Response, bytes or
  * a compiled WebAssembly.Module; by default the file next to the glue),
- * `initSync` instantiates it from bytes or a module, and `ready` returns the
- * runtime or throws until one of them ran. `load` and `loadSync` are the
- * wasm-bindgen glue's default export and `initSync`.
+ * `initSync` instantiates it from bytes or a module, and `run` wraps an API
+ * function, which throws until one of them ran. `load`, `loadSync` and
+ * `reinit` are the wasm-bindgen glue's default export, `initSync` and
+ * `reinit`.
  */
-export function webLoader(load, loadSync) {
-  let rt;
+export function webLoader(load, loadSync, reinit) {
+  let exports;
   let pending;
-  const ready = () => {
-    if (rt === undefined) throw new Error("enlist: call `await init()` before using the API");
-    return rt;
-  };
+  const { ready, run } = runtime(() => {
+    if (exports === undefined) throw new Error("enlist: call `await init()` before using the API");
+    return exports;
+  }, reinit);
   /** Loads and instantiates the wasm; later calls return the same promise. */
   const init = (input) => {
-    if (rt !== undefined) return Promise.resolve();
+    if (exports !== undefined) return Promise.resolve();
     pending ??= load(input === undefined ? undefined : { module_or_path: input }).then(
-      (exports) => {
-        rt ??= attach(exports);
+      (loaded) => {
+        exports ??= loaded;
+        ready();
       },
       (error) => {
         pending = undefined;
@@ -45,13 +88,14 @@ export function webLoader(load, loadSync) {
   };
   /** Instantiates the wasm synchronously from bytes or a compiled module. */
   const initSync = (module) => {
-    if (rt !== undefined) return;
+    if (exports !== undefined) return;
     if (!asBytes(module) && !(module instanceof WebAssembly.Module)) {
       throw new TypeError("enlist: initSync needs the wasm's bytes or a WebAssembly.Module");
     }
-    rt = attach(loadSync({ module }));
+    exports = loadSync({ module });
+    ready();
   };
-  return { init, initSync, ready };
+  return { init, initSync, run };
 }
 
 const encoder = new TextEncoder();
@@ -545,6 +589,7 @@ export function buildRequest(rt, provider, input, settings, options) {
   const extraLen = writeExtra(rt, settingsText);
   let out;
   let n = 0;
+  let failure;
   try {
     if (result !== undefined) {
       // The payload is not JSON; the settings' shape is still checked first.
@@ -555,9 +600,13 @@ export function buildRequest(rt, provider, input, settings, options) {
       n = rt.w.build_request(p, writeInput(rt, text), extraLen) >>> 0;
       out = readJson(rt, n);
     }
+  } catch (error) {
+    failure = error;
+    throw error;
   } finally {
-    // The key was in the settings and is in the output: leave no copy behind.
-    rt.w.wipe(extraLen, n);
+    // The key was in the settings and is in the output: leave no copy
+    // behind. (An instance that trapped cannot run; it is dropped whole.)
+    if (!trapped(failure)) rt.w.wipe(extraLen, n);
   }
   if (out.typeError !== undefined) throw new TypeError(`enlist: ${out.typeError}`);
   return out;
@@ -667,7 +716,7 @@ export async function createUser(rt, provider, input, options) {
   if (plan.kind === "error") throw new TypeError(`enlist: ${plan.message}`);
   if (result !== undefined) {
     const { ok, ...invalid } = result;
-    return { kind: "invalid", ...invalid };
+    return { kind: "invalid", ...invalid, retryable: isRetryable("invalid") };
   }
   if (plan.kind === "invalid") return plan;
 
@@ -686,7 +735,13 @@ export async function createUser(rt, provider, input, options) {
     const why = error instanceof Error ? error.message : String(error);
     // The error itself (and its own `cause`, where Node's fetch puts the
     // system error) stays available for logs and retries.
-    return { kind: "network", status: 0, message: `The enlist proxy could not be reached: ${why}`, cause: error };
+    return {
+      kind: "network",
+      status: 0,
+      message: `The enlist proxy could not be reached: ${why}`,
+      cause: error,
+      retryable: isRetryable("network"),
+    };
   }
   const [headersLen, bodyLen] = writeResponse(rt, response.headers, body);
   const outcome = readJson(
@@ -700,6 +755,15 @@ export async function createUser(rt, provider, input, options) {
 }
 
 // ---- guards -------------------------------------------------------------------
+
+// The kinds worth sending again unchanged (enlist-core's `ClientKind::retryable`,
+// which the wasm applies to each `createUser` result it reads).
+// generated by `cargo xtask gen` from enlist_core::proxy: retryable kinds
+const RETRYABLE = ["network", "conflict", "rate_limited", "upstream", "timeout", "server_error"];
+// end of generated retryable kinds
+
+/** Whether a `createUser` result of this kind is worth sending again unchanged. */
+export const isRetryable = (kind) => RETRYABLE.includes(kind);
 
 export function isProviderId(rt, value) {
   return typeof value === "string" && rt.ids.has(value);

@@ -15,4 +15,5 @@ export {
   csvToRows,
   csvTemplate,
   isProviderId,
+  isRetryable,
 } from "./index.js";

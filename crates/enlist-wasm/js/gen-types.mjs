@@ -1,6 +1,7 @@
 // Writes <pkg>/index.d.ts from index.d.ts.in, filling in the types that come
 // from the core's provider registry: provider ids, issue codes, each
-// provider's payload (from its rules), environments and boolean options.
+// provider's payload (from its rules), environments and boolean options; and
+// the proxy contract's types from contract.d.ts (written by `cargo xtask gen`).
 // Run by `cargo xtask build` after the wasm is built:
 //
 //   node crates/enlist-wasm/js/gen-types.mjs crates/enlist-wasm/pkg
@@ -71,7 +72,16 @@ const generated = [
   perProvider("Flags", "Each provider's boolean request options.", (r) => union(r.options.map((o) => o.option))),
 ].join("\n\n");
 
+// The proxy contract's types, generated from enlist-core by `cargo xtask gen`
+// (committed), without their file header.
+const contract = readFileSync(new URL("./contract.d.ts", import.meta.url), "utf8").replace(/^(\/\/.*\n)+\n/, "");
+
 const template = readFileSync(new URL("./index.d.ts.in", import.meta.url), "utf8");
-if (!template.includes("/*@GENERATED@*/")) throw new Error("gen-types: marker missing in index.d.ts.in");
-writeFileSync(join(pkg, "index.d.ts"), template.replace("/*@GENERATED@*/", generated));
+for (const marker of ["/*@GENERATED@*/", "/*@CONTRACT@*/"]) {
+  if (!template.includes(marker)) throw new Error(`gen-types: marker ${marker} missing in index.d.ts.in`);
+}
+writeFileSync(
+  join(pkg, "index.d.ts"),
+  template.replace("/*@GENERATED@*/", () => generated).replace("/*@CONTRACT@*/", () => contract.trimEnd()),
+);
 console.log(`gen-types: ${join(pkg, "index.d.ts")} (${ids.join(", ")})`);

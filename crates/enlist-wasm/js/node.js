@@ -1,7 +1,7 @@
 // `enlist` for Node.js (the `node` export condition): the wasm is read and
 // compiled synchronously on first use, so no init call is needed.
 import { readFileSync } from "node:fs";
-import { initSync as load } from "./enlist.js";
+import { initSync as load, reinit } from "./enlist.js";
 import * as api from "./api.js";
 
 /**
@@ -29,8 +29,7 @@ function wasmBytes() {
   }
 }
 
-let rt;
-const ready = () => (rt ??= api.attach(load({ module: wasmBytes() })));
+const { ready, run } = api.runtime(() => load({ module: wasmBytes() }), reinit);
 
 /** Loads the wasm now (it is otherwise loaded on first use); resolves at once. */
 export function init() {
@@ -44,19 +43,20 @@ export function initSync() {
 export default init;
 
 // One named export per function, repeated in node.js, workerd.js, browser.js
-// and client.js on purpose: only `ready` differs, and named exports let
-// bundlers drop what a page does not use (tests/npm checks the lists agree).
-export const validate = (provider, input, options) => api.validate(ready(), provider, input, options);
-export const validateJson = (provider, json, options) => api.validateJson(ready(), provider, json, options);
-export const validateMany = (provider, rows, options) => api.validateMany(ready(), provider, rows, options);
-export const buildRequest = (provider, input, settings, options) =>
-  api.buildRequest(ready(), provider, input, settings, options);
-export const parseResponse = (provider, status, headers, body) =>
-  api.parseResponse(ready(), provider, status, headers, body);
-export const createUser = async (provider, input, options) => api.createUser(ready(), provider, input, options);
-export const rules = (provider) => api.rules(ready(), provider);
-export const providers = () => api.providers(ready());
-export const codes = () => api.codes(ready());
-export const csvToRows = (provider, text) => api.csvToRows(ready(), provider, text);
-export const csvTemplate = (provider) => api.csvTemplate(ready(), provider);
-export const isProviderId = (value) => api.isProviderId(ready(), value);
+// and client.js on purpose: named exports let bundlers drop what a page does
+// not use (tests/npm checks the lists agree). Each runs on a live instance
+// (`run`: after a trap in the wasm, the next call gets a new one).
+export const validate = /* @__PURE__ */ run(api.validate);
+export const validateJson = /* @__PURE__ */ run(api.validateJson);
+export const validateMany = /* @__PURE__ */ run(api.validateMany);
+export const buildRequest = /* @__PURE__ */ run(api.buildRequest);
+export const parseResponse = /* @__PURE__ */ run(api.parseResponse);
+const create = /* @__PURE__ */ run(api.createUser);
+export const createUser = async (provider, input, options) => create(provider, input, options);
+export const rules = /* @__PURE__ */ run(api.rules);
+export const providers = /* @__PURE__ */ run(api.providers);
+export const codes = /* @__PURE__ */ run(api.codes);
+export const csvToRows = /* @__PURE__ */ run(api.csvToRows);
+export const csvTemplate = /* @__PURE__ */ run(api.csvTemplate);
+export const isProviderId = /* @__PURE__ */ run(api.isProviderId);
+export const isRetryable = api.isRetryable;

@@ -84,7 +84,29 @@ static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
     lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
 
 fn with_state<T>(f: impl FnOnce(&mut State) -> T) -> T {
-    STATE.with(|s| f(&mut s.borrow_mut()))
+    STATE.with(|s| {
+        let mut state = s.borrow_mut();
+        #[cfg(feature = "test-trap")]
+        test_trap(&state.input);
+        f(&mut state)
+    })
+}
+
+/// What makes a call trap in a build with the `test-trap` feature.
+#[cfg(feature = "test-trap")]
+pub const TEST_TRAP: &[u8] = b"enlist:test-trap";
+
+/// With the `test-trap` feature, which only test builds enable (never a
+/// release, never the npm package): panics — a trap, since a panic aborts —
+/// while the shared state is borrowed, when the input buffer holds
+/// [`TEST_TRAP`], as a real bug would. `tests/npm/recovery.test.mjs` checks
+/// that the JavaScript API recovers.
+#[cfg(feature = "test-trap")]
+#[allow(clippy::panic)]
+fn test_trap(input: &[u8]) {
+    if input.windows(TEST_TRAP.len()).any(|w| w == TEST_TRAP) {
+        panic!("enlist: a trap on purpose (test-trap feature)");
+    }
 }
 
 /// Makes `buf` at least `len` bytes long and returns where it starts.
@@ -484,7 +506,7 @@ pub fn proxy_request(provider: u32, len: u32, extra_len: u32) -> u32 {
 /// let partoo = provider_index("partoo").ok_or("missing")?;
 /// let h = set_extra(b"[]");
 /// let n = proxy_response(partoo, 201, h, set_input(br#"{"provider":"partoo","id":"u1"}"#), 0.0);
-/// assert!(output(n).starts_with(r#"{"kind":"created","provider":"partoo","status":201,"id":"u1""#));
+/// assert!(output(n).starts_with(r#"{"kind":"created","retryable":false,"provider":"partoo","status":201,"id":"u1""#));
 /// # Ok::<(), &str>(())
 /// ```
 #[wasm_bindgen]

@@ -24,6 +24,7 @@ use enlist_core::http::{encode_path_segment, ApiKey, BaseUrl, HttpRequest, Reque
 use enlist_core::json::{decimal, strip_bom, Document, Kind, Node, Writer};
 use enlist_core::outcome::{sanitize_message, Membership};
 use enlist_core::provider::flag_query;
+use enlist_core::proxy::{self, ClientKind, ProblemKind};
 use enlist_core::validate::{allowed_domain_problem, suggest, DEFAULT_MAX_ISSUES};
 use enlist_core::RetryAfter;
 use enlist_core::{
@@ -654,12 +655,6 @@ pub fn header_pairs(headers: &[(String, String)]) -> Vec<(&str, &str)> {
         .collect()
 }
 
-/// Longest `Idempotency-Key` accepted, in bytes.
-pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
-
-/// Longest client token accepted, in bytes.
-pub const MAX_CLIENT_TOKEN_LEN: usize = 4096;
-
 /// 1 to `max` visible ASCII characters: what the proxy accepts in its
 /// `Idempotency-Key` and `Authorization: Bearer` headers.
 fn visible_ascii(text: &str, max: usize) -> bool {
@@ -759,11 +754,11 @@ pub fn proxy_request<P: ProviderRules + ?Sized>(
                 .concat()
             }),
     };
-    let key = match visible_option("idempotencyKey", MAX_IDEMPOTENCY_KEY_LEN) {
+    let key = match visible_option("idempotencyKey", proxy::MAX_IDEMPOTENCY_KEY_LEN) {
         Ok(key) => key,
         Err(message) => return plan_error(out, &message),
     };
-    let token = match visible_option("token", MAX_CLIENT_TOKEN_LEN) {
+    let token = match visible_option("token", proxy::MAX_CLIENT_TOKEN_LEN) {
         Ok(token) => token,
         Err(message) => return plan_error(out, &message),
     };
@@ -784,7 +779,7 @@ pub fn proxy_request<P: ProviderRules + ?Sized>(
         out.clear();
         let mut w = Writer::new(out);
         w.begin_object();
-        w.key("kind").string("invalid");
+        w.key("kind").string(ClientKind::Invalid.as_str());
         w.key("errors")
             .value_with(|o| write::issues(o, &report.errors));
         w.key("warnings")
@@ -795,6 +790,7 @@ pub fn proxy_request<P: ProviderRules + ?Sized>(
             w.key("warnings").uint(report.omitted.warnings as u64);
             w.end_object();
         }
+        w.key("retryable").bool(ClientKind::Invalid.retryable());
         w.end_object();
         return out.len();
     }
@@ -806,7 +802,7 @@ pub fn proxy_request<P: ProviderRules + ?Sized>(
         ),
     ];
     if let Some(k) = key {
-        headers.push(("Idempotency-Key", k));
+        headers.push((proxy::IDEMPOTENCY_KEY, k));
     }
     if let Some(t) = token {
         headers.push(("Authorization", Cow::Owned(["Bearer ", &t].concat())));
@@ -949,20 +945,23 @@ impl Params {
 }
 
 /// The result of a `createUser` call that reached the proxy: `created`, or a
-/// problem whose `kind` follows from the HTTP status (see
-/// [`problem_kind`]).
+/// problem whose `kind` follows from its `type` when that is one of the
+/// proxy's ([`ProblemKind::client_kind`]), else from the HTTP status
+/// ([`ClientKind::from_status`]).
 ///
 /// ```
 /// # use enlist_core::provider;
+/// use enlist_core::proxy::ClientKind;
 /// let p = provider("pandadoc").ok_or("missing")?;
 /// let o = enlist_wasm::ops::proxy_outcome(p, 201, &[], br#"{"provider":"pandadoc","id":"u1"}"#, 0);
-/// assert_eq!((o.kind, o.id.as_deref()), ("created", Some("u1")));
+/// assert_eq!((o.kind, o.id.as_deref()), (ClientKind::Created, Some("u1")));
 /// # Ok::<(), &str>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProxyOutcome {
-    /// `created` or a problem kind.
-    pub kind: &'static str,
+    /// `created` or a problem kind; written with whether a retry can help
+    /// ([`ClientKind::retryable`]).
+    pub kind: ClientKind,
     /// The provider (on `created`).
     pub provider: Option<&'static str>,
     /// The proxy's HTTP status; on `created`, the provider's status as the proxy
@@ -984,6 +983,9 @@ pub struct ProxyOutcome {
     pub request_id: Option<String>,
     /// Field problems (always present on `validation`).
     pub errors: Option<Vec<ProxyIssue>>,
+    /// How many issues there were, when the proxy listed only the first
+    /// [`proxy::MAX_PROBLEM_ERRORS`] (written with `"truncated": true`).
+    pub total_errors: Option<u64>,
     /// Seconds to wait, from `Retry-After` (on `rate_limited`, and whenever sent).
     pub retry_after: Option<u64>,
     /// The proxy's validation warnings (on `created`, when it sent them).
@@ -1005,7 +1007,7 @@ impl ProxyOutcome {
     /// o.write_json(&mut out);
     /// assert_eq!(
     ///     String::from_utf8_lossy(&out),
-    ///     r#"{"kind":"unavailable","status":503,"type":"about:blank","title":"HTTP 503","message":"The enlist proxy answered HTTP 503."}"#
+    ///     r#"{"kind":"unavailable","retryable":false,"status":503,"type":"about:blank","title":"HTTP 503","message":"The enlist proxy answered HTTP 503."}"#
     /// );
     /// # Ok::<(), &str>(())
     /// ```
@@ -1018,7 +1020,8 @@ impl ProxyOutcome {
             }
         };
         w.begin_object();
-        w.key("kind").string(self.kind);
+        w.key("kind").string(self.kind.as_str());
+        w.key("retryable").bool(self.kind.retryable());
         if let Some(p) = self.provider {
             w.key("provider").string(p);
         }
@@ -1043,6 +1046,10 @@ impl ProxyOutcome {
         if let Some(errors) = &self.errors {
             write_proxy_issues(w.key("errors"), errors);
         }
+        if let Some(total) = self.total_errors {
+            w.key(proxy::problem::TRUNCATED.name).bool(true);
+            w.key(proxy::problem::TOTAL_ERRORS.name).uint(total);
+        }
         if let Some(seconds) = self.retry_after {
             w.key("retry_after").uint(seconds);
         }
@@ -1054,79 +1061,6 @@ impl ProxyOutcome {
         }
         w.end_object();
         out.len()
-    }
-}
-
-/// The `createUser` kind for each problem `type` the enlist Worker sends
-/// (`urn:enlist:problem:<slug>`, crates/enlist-worker/src/problem.rs). A slug
-/// not listed here falls back to the HTTP status ([`problem_kind`]).
-pub const PROBLEM_SLUGS: &[(&str, &str)] = &[
-    ("invalid_json", "bad_request"),
-    ("unauthorized", "unauthorized"),
-    ("origin_not_allowed", "forbidden"),
-    ("policy", "forbidden"),
-    ("not_found", "not_found"),
-    ("method_not_allowed", "bad_request"),
-    ("idempotency_in_flight", "conflict"),
-    ("payload_too_large", "too_large"),
-    ("unsupported_media_type", "bad_request"),
-    ("validation", "validation"),
-    ("already_exists", "already_exists"),
-    // A client bug (same key, another body): not worth retrying.
-    ("idempotency_key_reused", "bad_request"),
-    ("rate_limited", "rate_limited"),
-    ("upstream_error", "upstream"),
-    ("provider_not_configured", "unavailable"),
-    ("upstream_timeout", "timeout"),
-    ("internal", "server_error"),
-];
-
-/// The prefix of the enlist Worker's problem types.
-pub const PROBLEM_TYPE_PREFIX: &str = "urn:enlist:problem:";
-
-/// The kind for a problem `type`, when it is one of the enlist Worker's.
-///
-/// ```
-/// use enlist_wasm::ops::kind_for_type;
-/// assert_eq!(kind_for_type("urn:enlist:problem:already_exists"), Some("already_exists"));
-/// assert_eq!(kind_for_type("urn:enlist:problem:idempotency_in_flight"), Some("conflict"));
-/// assert_eq!(kind_for_type("about:blank"), None);
-/// ```
-pub fn kind_for_type(problem_type: &str) -> Option<&'static str> {
-    let slug = problem_type.strip_prefix(PROBLEM_TYPE_PREFIX)?;
-    PROBLEM_SLUGS
-        .iter()
-        .find(|(s, _)| *s == slug)
-        .map(|(_, kind)| *kind)
-}
-
-/// The problem kind for a non-2xx proxy status, when the problem `type` says
-/// nothing ([`kind_for_type`]). `409` is `already_exists` when the problem's
-/// `errors` say so, else `conflict`.
-///
-/// ```
-/// use enlist_wasm::ops::problem_kind;
-/// assert_eq!(problem_kind(422, false), "validation");
-/// assert_eq!(problem_kind(409, true), "already_exists");
-/// assert_eq!(problem_kind(599, false), "server_error");
-/// assert_eq!(problem_kind(302, false), "malformed");
-/// ```
-pub fn problem_kind(status: u16, already_exists: bool) -> &'static str {
-    match status {
-        401 => "unauthorized",
-        403 => "forbidden",
-        404 => "not_found",
-        408 | 504 => "timeout",
-        409 if already_exists => "already_exists",
-        409 => "conflict",
-        413 => "too_large",
-        422 => "validation",
-        429 => "rate_limited",
-        502 => "upstream",
-        503 => "unavailable",
-        400..=499 => "bad_request",
-        500..=599 => "server_error",
-        _ => "malformed",
     }
 }
 
@@ -1189,7 +1123,7 @@ pub fn unix_seconds(now: f64) -> u64 {
 /// let p = provider("partoo").ok_or("missing")?;
 /// let o = proxy_outcome(p, 429, &[("Retry-After", "3")],
 ///     br#"{"type":"about:blank","title":"Too Many Requests","status":429,"request_id":"r1"}"#, 0);
-/// assert_eq!((o.kind, o.retry_after, o.request_id.as_deref()), ("rate_limited", Some(3), Some("r1")));
+/// assert_eq!((o.kind.as_str(), o.retry_after, o.request_id.as_deref()), ("rate_limited", Some(3), Some("r1")));
 /// # Ok::<(), &str>(())
 /// ```
 pub fn proxy_outcome<P: ProviderRules + ?Sized>(
@@ -1210,13 +1144,13 @@ pub fn proxy_outcome<P: ProviderRules + ?Sized>(
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| *v)
     };
-    let request_id = string_member(root, "request_id").or_else(|| {
-        header("x-request-id")
+    let request_id = string_member(root, proxy::problem::REQUEST_ID.name).or_else(|| {
+        header(proxy::REQUEST_ID)
             .filter(|v| !v.is_empty())
             .map(str::to_string)
     });
     let mut outcome = ProxyOutcome {
-        kind: "malformed",
+        kind: ClientKind::Malformed,
         provider: None,
         status,
         id: None,
@@ -1227,17 +1161,18 @@ pub fn proxy_outcome<P: ProviderRules + ?Sized>(
         detail: None,
         request_id,
         errors: None,
-        retry_after: header("retry-after")
+        total_errors: None,
+        retry_after: header(proxy::RETRY_AFTER)
             .and_then(RetryAfter::parse)
             .map(|r| r.seconds_from(now)),
         warnings: None,
-        replayed: header("idempotent-replayed")
+        replayed: header(proxy::IDEMPOTENT_REPLAYED)
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
             .then_some(true),
     };
     if (200..300).contains(&status) {
         let id = root
-            .and_then(|r| r.get("id"))
+            .and_then(|r| r.get(proxy::created::ID.name))
             .and_then(|id| match id.kind() {
                 Kind::String => id.as_str().map(Cow::into_owned),
                 Kind::Number => id.number_text().map(str::to_string),
@@ -1245,23 +1180,23 @@ pub fn proxy_outcome<P: ProviderRules + ?Sized>(
             });
         match id.filter(|id| !id.is_empty()) {
             Some(id) => {
-                outcome.kind = "created";
+                outcome.kind = ClientKind::Created;
                 outcome.provider = Some(provider.id());
                 outcome.id = Some(id);
                 outcome.workspaces = root
-                    .and_then(|r| r.get("workspaces"))
+                    .and_then(|r| r.get(proxy::created::WORKSPACES.name))
                     .map(Membership::read_list)
                     .unwrap_or_default();
                 // The Worker relays the provider's own status in the body.
                 if let Some(relayed) = root
-                    .and_then(|r| r.get("status"))
+                    .and_then(|r| r.get(proxy::created::STATUS.name))
                     .and_then(|s| s.as_i64())
                     .and_then(|s| u16::try_from(s).ok())
                 {
                     outcome.status = relayed;
                 }
                 outcome.warnings = root
-                    .and_then(|r| r.get("warnings"))
+                    .and_then(|r| r.get(proxy::created::WARNINGS.name))
                     .filter(|w| w.kind() == Kind::Array)
                     .map(read_issues);
             }
@@ -1281,19 +1216,25 @@ pub fn proxy_outcome<P: ProviderRules + ?Sized>(
         return outcome;
     }
     let errors: Vec<ProxyIssue> = root
-        .and_then(|r| r.get("errors"))
+        .and_then(|r| r.get(proxy::problem::ERRORS.name))
         .map(read_issues)
         .unwrap_or_default();
     let exists = errors
         .iter()
         .any(|i| i.code == Code::AlreadyExists.as_str());
-    let problem_type = string_member(root, "type");
-    outcome.kind = problem_type
-        .as_deref()
-        .and_then(kind_for_type)
-        .unwrap_or_else(|| problem_kind(status, exists));
-    let title = string_member(root, "title").map(|t| sanitize_message(&t));
-    let detail = string_member(root, "detail").map(|d| sanitize_message(&d));
+    let problem_type = string_member(root, proxy::problem::TYPE.name);
+    // The proxy's own problem types say more than the status.
+    outcome.kind = match problem_type.as_deref().and_then(ProblemKind::from_type) {
+        Some(kind) => kind.client_kind(),
+        None => ClientKind::from_status(status, exists),
+    };
+    // `truncated` is `true` exactly when `total_errors` is there.
+    outcome.total_errors = root
+        .and_then(|r| r.get(proxy::problem::TOTAL_ERRORS.name))
+        .and_then(|n| n.as_i64())
+        .and_then(|n| u64::try_from(n).ok());
+    let title = string_member(root, proxy::problem::TITLE.name).map(|t| sanitize_message(&t));
+    let detail = string_member(root, proxy::problem::DETAIL.name).map(|d| sanitize_message(&d));
     outcome.message = Some(detail.clone().or_else(|| title.clone()).unwrap_or_else(|| {
         [
             "The enlist proxy answered HTTP ",
@@ -1305,7 +1246,8 @@ pub fn proxy_outcome<P: ProviderRules + ?Sized>(
     outcome.type_ = Some(problem_type.unwrap_or_else(|| "about:blank".into()));
     outcome.title = Some(title.unwrap_or_else(|| ["HTTP ", &decimal(status.into())].concat()));
     outcome.detail = detail;
-    outcome.errors = (outcome.kind == "validation" || !errors.is_empty()).then_some(errors);
+    outcome.errors =
+        (outcome.kind == ClientKind::Validation || !errors.is_empty()).then_some(errors);
     outcome
 }
 
@@ -1757,12 +1699,12 @@ mod tests {
             br#"{"provider":"pandadoc","id":"u1","workspaces":[{"workspace_id":"w","role":"Member","member_id":"m"}]}"#,
 0,
         );
-        assert_eq!(o.kind, "created");
+        assert_eq!(o.kind.as_str(), "created");
         assert_eq!(o.request_id.as_deref(), Some("r9"));
         assert_eq!(o.workspaces.len(), 1);
 
         let o = proxy_outcome(p, 200, &[], b"<html>", 0);
-        assert_eq!(o.kind, "malformed");
+        assert_eq!(o.kind.as_str(), "malformed");
 
         let o = proxy_outcome(
             p,
@@ -1771,7 +1713,7 @@ mod tests {
             br#"{"type":"https://enlist.dev/problems/invalid","title":"Invalid","status":422,"detail":"1 error","request_id":"r","errors":[{"path":"/user/email","code":"email","message":"m","params":{"reason":"x"}},{"bad":1}]}"#,
 0,
         );
-        assert_eq!(o.kind, "validation");
+        assert_eq!(o.kind.as_str(), "validation");
         assert_eq!(o.errors.as_ref().map(Vec::len), Some(1));
         assert_eq!(o.message.as_deref(), Some("1 error"));
 
@@ -1785,12 +1727,12 @@ mod tests {
             br#"{"title":"Conflict","errors":[{"path":"/user/email","code":"already_exists","message":"m"}]}"#,
 0,
         );
-        assert_eq!(o.kind, "already_exists");
+        assert_eq!(o.kind.as_str(), "already_exists");
         let o = proxy_outcome(p, 409, &[], br#"{"title":"Conflict"}"#, 0);
-        assert_eq!(o.kind, "conflict");
+        assert_eq!(o.kind.as_str(), "conflict");
 
         let o = proxy_outcome(p, 502, &[], b"<html>bad gateway</html>", 0);
-        assert_eq!(o.kind, "upstream");
+        assert_eq!(o.kind.as_str(), "upstream");
         assert_eq!(
             o.message.as_deref(),
             Some("The enlist proxy answered HTTP 502.")
@@ -1817,7 +1759,7 @@ mod tests {
         assert_eq!(
             json(&created),
             serde_json::json!({
-                "kind": "created", "provider": "pandadoc", "status": 200, "id": "u\"1",
+                "kind": "created", "retryable": false, "provider": "pandadoc", "status": 200, "id": "u\"1",
                 "workspaces": [{"workspace_id": "w", "role": "Member", "member_id": "m"}],
                 "request_id": "r1",
                 "warnings": [{"path": "/x", "code": "ignored", "message": "tab\there"}],
@@ -1834,7 +1776,7 @@ mod tests {
         assert_eq!(
             json(&invalid),
             serde_json::json!({
-                "kind": "validation", "status": 422,
+                "kind": "validation", "retryable": false, "status": 422,
                 "type": "urn:enlist:problem:validation", "title": "Invalid",
                 "message": "2 errors", "detail": "2 errors",
                 "errors": [
@@ -1847,17 +1789,68 @@ mod tests {
         );
     }
 
+    /// Each result says whether a retry can help (the contract's
+    /// `ClientKind::retryable`), and a problem's count of issues it left out
+    /// comes through.
+    #[test]
+    fn outcomes_say_whether_to_retry_and_how_many_issues_there_were() {
+        let p = partoo();
+        let read = |status: u16, body: &str| {
+            let mut out = Vec::new();
+            proxy_outcome(p, status, &[], body.as_bytes(), 0).write_json(&mut out);
+            serde_json::from_slice::<serde_json::Value>(&out).unwrap()
+        };
+        for kind in ProblemKind::ALL {
+            let body = format!(
+                r#"{{"type":"{}","title":"T","status":{},"detail":"d"}}"#,
+                kind.type_uri(),
+                kind.status()
+            );
+            let o = read(kind.status(), &body);
+            assert_eq!(o["kind"], kind.client_kind().as_str(), "{kind:?}");
+            assert_eq!(o["retryable"], kind.client_kind().retryable(), "{kind:?}");
+        }
+        assert_eq!(read(201, r#"{"id":"u"}"#)["retryable"], false);
+        assert_eq!(read(200, "{}")["retryable"], false);
+        assert_eq!(read(503, "")["retryable"], false);
+        assert_eq!(read(500, "")["retryable"], true);
+        let issue = r#"{"path":"/x","code":"unknown_field","message":"m"}"#;
+        let issues = vec![issue; proxy::MAX_PROBLEM_ERRORS].join(",");
+        let o = read(
+            422,
+            &format!(
+                r#"{{"type":"urn:enlist:problem:validation","title":"T","status":422,"detail":"d","errors":[{issues}],"truncated":true,"total_errors":6000}}"#
+            ),
+        );
+        assert_eq!(
+            o["errors"].as_array().map(Vec::len),
+            Some(proxy::MAX_PROBLEM_ERRORS)
+        );
+        assert_eq!(
+            (&o["truncated"], &o["total_errors"]),
+            (&serde_json::json!(true), &serde_json::json!(6000))
+        );
+        let o = read(
+            422,
+            r#"{"type":"urn:enlist:problem:validation","errors":[]}"#,
+        );
+        assert!(
+            o.get("truncated").is_none() && o.get("total_errors").is_none(),
+            "{o}"
+        );
+    }
+
     #[test]
     fn worker_problem_types_decide_the_kind() {
         let p = partoo();
         let problem =
             |t: &str| format!(r#"{{"type":"urn:enlist:problem:{t}","title":"T","status":422}}"#);
         let o = proxy_outcome(p, 422, &[], problem("already_exists").as_bytes(), 0);
-        assert_eq!(o.kind, "already_exists");
+        assert_eq!(o.kind.as_str(), "already_exists");
         let o = proxy_outcome(p, 422, &[], problem("idempotency_key_reused").as_bytes(), 0);
-        assert_eq!(o.kind, "bad_request");
+        assert_eq!(o.kind.as_str(), "bad_request");
         let o = proxy_outcome(p, 403, &[], problem("policy").as_bytes(), 0);
-        assert_eq!(o.kind, "forbidden");
+        assert_eq!(o.kind.as_str(), "forbidden");
         let o = proxy_outcome(
             p,
             503,
@@ -1865,9 +1858,9 @@ mod tests {
             problem("provider_not_configured").as_bytes(),
             0,
         );
-        assert_eq!(o.kind, "unavailable");
+        assert_eq!(o.kind.as_str(), "unavailable");
         let o = proxy_outcome(p, 418, &[], problem("something_new").as_bytes(), 0);
-        assert_eq!(o.kind, "bad_request");
+        assert_eq!(o.kind.as_str(), "bad_request");
         let o = proxy_outcome(
             p,
             201,
@@ -1875,7 +1868,10 @@ mod tests {
             br#"{"provider":"partoo","status":200,"id":"u","warnings":[{"path":"/accesses","code":"ignored","message":"m"}]}"#,
 0,
         );
-        assert_eq!((o.kind, o.status, o.replayed), ("created", 200, Some(true)));
+        assert_eq!(
+            (o.kind.as_str(), o.status, o.replayed),
+            ("created", 200, Some(true))
+        );
         assert_eq!(o.warnings.map(|w| w.len()), Some(1));
         let kinds = [
             "bad_request",
@@ -1893,8 +1889,9 @@ mod tests {
             "server_error",
             "malformed",
         ];
-        for (slug, kind) in PROBLEM_SLUGS {
-            assert!(kinds.contains(kind), "{slug} -> {kind}");
+        for kind in ProblemKind::ALL {
+            let client = kind.client_kind().as_str();
+            assert!(kinds.contains(&client), "{} -> {client}", kind.slug());
         }
     }
 

@@ -25,8 +25,8 @@ use futures_util::StreamExt;
 use worker::wasm_bindgen_futures::JsFuture;
 use worker::{web_sys, ByteStream, Env};
 
-/// Largest accepted request body, in bytes.
-pub const MAX_BODY: usize = 64 * 1024;
+/// Largest accepted request body, in bytes (the contract's).
+pub const MAX_BODY: usize = enlist_core::proxy::MAX_BODY;
 /// Rate-limiting binding name.
 pub const RATE_LIMITER: &str = "RATE_LIMITER";
 /// Longest a single call waits for its slot in the provider's pace (admin
@@ -129,7 +129,7 @@ impl<'a> Call<'a> {
 
     /// The `Idempotency-Key`, checked.
     fn idempotency_key(&self) -> Result<Option<String>, Issue> {
-        match self.header("idempotency-key") {
+        match self.header(enlist_core::proxy::IDEMPOTENCY_KEY) {
             None => Ok(None),
             Some(k) => idempotency::check_key(&k).map(|k| Some(k.to_string())),
         }

@@ -6,9 +6,11 @@
 //! `Access-Control-Allow-Origin` echoing that origin. Anything else is refused
 //! before any work is done.
 
-/// Request headers a cross-origin caller may send.
+/// Request headers a cross-origin caller may send (the contract's
+/// `Idempotency-Key` among them).
 pub const ALLOW_HEADERS: &str = "Content-Type, Authorization, Idempotency-Key";
-/// Response headers a cross-origin caller may read.
+/// Response headers a cross-origin caller may read: the contract's response
+/// headers.
 pub const EXPOSE_HEADERS: &str = "Retry-After, Idempotent-Replayed, X-Request-Id";
 /// How long a browser may cache a preflight answer, in seconds.
 pub const MAX_AGE: &str = "600";
@@ -54,6 +56,23 @@ pub fn check(origin: Option<&str>, own: &str, allowed: &[String]) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use enlist_core::proxy;
+
+    #[test]
+    fn the_contract_s_headers_cross_origins() {
+        assert_eq!(
+            EXPOSE_HEADERS,
+            [
+                proxy::RETRY_AFTER,
+                proxy::IDEMPOTENT_REPLAYED,
+                proxy::REQUEST_ID
+            ]
+            .join(", ")
+        );
+        assert!(ALLOW_HEADERS
+            .split(", ")
+            .any(|h| h == proxy::IDEMPOTENCY_KEY));
+    }
 
     #[test]
     fn verdicts() {

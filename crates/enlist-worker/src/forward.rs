@@ -37,6 +37,7 @@
 use crate::config::{Config, Secrets};
 use crate::problem::{Kind, Problem};
 use enlist_core::http::{Header, HttpRequest};
+use enlist_core::proxy::created;
 use enlist_core::report::push_token;
 use enlist_core::schema::{ObjectSchema, Type};
 use enlist_core::{AnyProvider, Code, Issue, Outcome, Params};
@@ -306,18 +307,18 @@ pub fn reply_for(
                 Ok(serde_json::Value::Object(map)) => map,
                 _ => serde_json::Map::new(),
             };
-            body.insert("warnings".into(), warnings.clone());
+            body.insert(created::WARNINGS.name.into(), warnings.clone());
             return Screened {
                 reply: Reply::json(201, serde_json::Value::Object(body).to_string()),
                 note: None,
             };
         }
         Outcome::Invited(invited) => {
-            let body = serde_json::json!({
-                "provider": invited.provider,
-                "status": invited.status,
-                "id": user_id.unwrap_or_default(),
-            });
+            let mut body = serde_json::Map::new();
+            body.insert(created::PROVIDER.name.into(), invited.provider.into());
+            body.insert(created::STATUS.name.into(), invited.status.into());
+            body.insert(created::ID.name.into(), user_id.unwrap_or_default().into());
+            let body = serde_json::Value::Object(body);
             return Screened {
                 reply: Reply::json(200, body.to_string()),
                 note: None,
@@ -721,6 +722,43 @@ mod tests {
             email_path(provider("pandadoc").unwrap().schema()).as_deref(),
             Some("/user/email")
         );
+    }
+
+    /// The members of a success answer are the contract's
+    /// (`enlist_core::proxy::created`, `invited`), the required ones always
+    /// there.
+    #[test]
+    fn success_answers_have_the_contract_s_members() {
+        use enlist_core::proxy::{invited, Member};
+        let check = |r: &Reply, members: &[Member]| {
+            let body = json(r);
+            let keys: Vec<&String> = body.as_object().unwrap().keys().collect();
+            for key in &keys {
+                assert!(members.iter().any(|m| m.name == key.as_str()), "{key}");
+            }
+            for m in members.iter().filter(|m| m.required) {
+                assert!(body.get(m.name).is_some(), "{} missing", m.name);
+            }
+            keys.len()
+        };
+        let bare = reply(
+            "partoo",
+            Op::Create,
+            200,
+            &[],
+            r#"{"id":"abc","status":"success"}"#,
+        );
+        let full = reply(
+            "pandadoc",
+            Op::Create,
+            201,
+            &[],
+            r#"{"user_id":"U","workspaces":[{"workspace_id":"w","role":"Member","member_id":"m"}]}"#,
+        );
+        assert_eq!(check(&bare, created::MEMBERS), created::MEMBERS.len() - 1);
+        assert_eq!(check(&full, created::MEMBERS), created::MEMBERS.len());
+        let r = reply("partoo", Op::Invite, 200, &[], r#"{"status":"success"}"#);
+        assert_eq!(check(&r, invited::MEMBERS), invited::MEMBERS.len());
     }
 
     #[test]

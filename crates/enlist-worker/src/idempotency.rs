@@ -41,8 +41,8 @@ use worker::{
 
 /// The binding name.
 pub const BINDING: &str = "IDEMPOTENCY";
-/// Longest key, in bytes.
-pub const MAX_KEY_LEN: usize = 255;
+/// Longest key, in bytes (the contract's).
+pub const MAX_KEY_LEN: usize = enlist_core::proxy::MAX_IDEMPOTENCY_KEY_LEN;
 /// How long answers are kept.
 pub const TTL_MS: f64 = 24.0 * 60.0 * 60.0 * 1000.0;
 /// How long past the upstream timeout a claim is honoured.
@@ -65,7 +65,10 @@ pub fn check_key(key: &str) -> std::result::Result<&str, Issue> {
                 "The Idempotency-Key header must be 1 to {MAX_KEY_LEN} visible ASCII characters."
             ),
             Params::new()
-                .with("header", Param::Str("Idempotency-Key".into()))
+                .with(
+                    "header",
+                    Param::Str(enlist_core::proxy::IDEMPOTENCY_KEY.into()),
+                )
                 .with("max", Param::Int(MAX_KEY_LEN as i64)),
         ))
     }
@@ -250,6 +253,7 @@ mod store {
 
     impl DurableObject for IdempotencyStore {
         fn new(state: State, env: Env) -> Self {
+            crate::panic_hook();
             Self {
                 state,
                 env,

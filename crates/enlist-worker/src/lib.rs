@@ -42,6 +42,7 @@ pub use problem::Problem;
 
 use config::Config;
 use enlist_core::policy::Mode;
+use enlist_core::proxy;
 use forward::Reply;
 use log::LogLine;
 use problem::{Kind, PROBLEM_JSON};
@@ -174,15 +175,37 @@ fn start() {
 
 /// The Worker's entry point. It works on the runtime's own `Request` and
 /// `Response` objects (not workers-rs' wrappers, which read properties this
-/// Worker never needs, such as `cf`, on every request).
+/// Worker never needs, such as `cf`, on every request). The work is the
+/// request's ([`log::InRequest`]): a panic in it is logged with its id.
 #[event(fetch)]
 async fn fetch(
     req: web_sys::Request,
     env: Env,
     _ctx: Context,
 ) -> worker::Result<web_sys::Response> {
+    panic_hook();
+    let id = new_request_id();
+    log::InRequest::new(&id, serve(req, env, id.clone())).await
+}
+
+/// Makes a panic write one JSON line (`console.error`) with the id of the
+/// request whose work panicked ([`log::install_panic_hook`]). workers-rs
+/// installs its own hook when the wasm instance starts, after the Worker's
+/// start hook, so this runs from the first request (and each Durable
+/// Object's constructor) of every instance instead; later calls do nothing.
+pub(crate) fn panic_hook() {
+    log::install_panic_hook_once(|line| worker::console_error!("{line}"));
+}
+
+/// Answers one request, and writes its log line.
+async fn serve(
+    req: web_sys::Request,
+    env: Env,
+    request_id: String,
+) -> worker::Result<web_sys::Response> {
     let started = worker::js_sys::Date::now();
-    let request_id = new_request_id();
+    #[cfg(feature = "test-panic")]
+    test_panic(&req, &request_id).await;
     let method = req.method();
     let mut log = LogLine::new(&request_id, &method);
     let out = match handle(&req, &env, &method, &request_id, &mut log).await {
@@ -203,6 +226,23 @@ async fn fetch(
     log.duration_ms = worker::js_sys::Date::now() - started;
     console_log!("{}", log.to_json());
     respond(&out, &request_id)
+}
+
+/// With the `test-panic` feature, which only the test build of
+/// `tests/worker/panic.test.mjs` enables (never a release): a request with an
+/// `X-Enlist-Test-Panic` header logs `{"msg":"test-panic","request_id"}`,
+/// waits that many milliseconds (other requests run meanwhile), then panics.
+#[cfg(feature = "test-panic")]
+#[allow(clippy::panic)]
+async fn test_panic(req: &web_sys::Request, request_id: &str) {
+    let Ok(Some(wait)) = req.headers().get("x-enlist-test-panic") else {
+        return;
+    };
+    let line = serde_json::json!({"msg": "test-panic", "request_id": request_id});
+    console_log!("{line}");
+    let ms = wait.parse::<u64>().unwrap_or(0);
+    worker::Delay::from(std::time::Duration::from_millis(ms)).await;
+    panic!("a panic on purpose (test-panic feature)");
 }
 
 /// A category for an internal error (its text could hold anything).
@@ -389,7 +429,7 @@ fn respond(out: &Out, request_id: &str) -> worker::Result<web_sys::Response> {
     }
     headers.set("cache-control", "no-store")?;
     headers.set("x-content-type-options", "nosniff")?;
-    headers.set("x-request-id", request_id)?;
+    headers.set(proxy::REQUEST_ID, request_id)?;
     headers.set("vary", "Origin")?;
     if let Some(origin) = &out.allow_origin {
         headers.set("access-control-allow-origin", origin)?;
@@ -407,7 +447,7 @@ fn respond(out: &Out, request_id: &str) -> worker::Result<web_sys::Response> {
         }
     }
     if let Some(seconds) = out.reply.retry_after {
-        headers.set("retry-after", &seconds.to_string())?;
+        headers.set(proxy::RETRY_AFTER, &seconds.to_string())?;
     }
     if let Some(allow) = out.reply.allow {
         headers.set("allow", allow)?;
@@ -416,7 +456,7 @@ fn respond(out: &Out, request_id: &str) -> worker::Result<web_sys::Response> {
         headers.set("www-authenticate", "Bearer")?;
     }
     if out.replayed {
-        headers.set("idempotent-replayed", "true")?;
+        headers.set(proxy::IDEMPOTENT_REPLAYED, "true")?;
     }
     if let Some(location) = &out.reply.location {
         headers.set("location", location)?;

@@ -1,12 +1,18 @@
 //! `GET /v1/openapi.json`: the OpenAPI 3.1 document of this proxy.
 //!
 //! The document is written by hand next to the code (`src/openapi.json`); the
-//! parts that come from enlist-core's registry — the provider ids, the issue
-//! codes, the providers' query flags — are filled in when it is served, and
+//! parts that come from enlist-core — the provider ids, the issue codes, the
+//! providers' query flags from the registry; the limits from the proxy
+//! contract ([`enlist_core::proxy`]) — are filled in when it is served, and
 //! the CORS preflight operation is copied onto every path. The tests below
-//! check it against the code's problem kinds and routes; the Node tests
-//! validate real responses against it.
+//! check the rest against the contract (each problem's status and title, the
+//! routes and their methods, header names, the members of each answer) and
+//! against the code's problem kinds per operation; the Node tests validate
+//! real responses against it.
 
+use enlist_core::proxy;
+#[cfg(test)]
+use enlist_core::proxy::ProblemKind;
 use enlist_core::schema::{ObjectSchema, Type, Unique};
 use enlist_core::{Code, REGISTRY};
 use serde_json::{json, Value};
@@ -35,11 +41,46 @@ fn set(doc: &mut Value, pointer: &str, value: Value) {
     }
 }
 
-/// The document with the registry's data filled in.
+/// The problem kinds a `type` schema names (`const` or `enum` of problem
+/// type URNs); empty when it names anything else.
+#[cfg(test)]
+fn problem_kinds(schema: Option<&Value>) -> Vec<ProblemKind> {
+    let Some(schema) = schema else {
+        return Vec::new();
+    };
+    let values: Vec<&Value> = match (schema.get("const"), schema.get("enum")) {
+        (Some(one), _) => vec![one],
+        (None, Some(Value::Array(many))) => many.iter().collect(),
+        _ => Vec::new(),
+    };
+    values
+        .iter()
+        .map(|v| v.as_str().and_then(ProblemKind::from_type))
+        .collect::<Option<Vec<_>>>()
+        .unwrap_or_default()
+}
+
+/// The document with the registry's and the contract's limits filled in.
 pub fn build() -> Value {
     let mut doc: Value = serde_json::from_str(SOURCE).unwrap_or_else(|_| json!({}));
     let codes: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
     set(&mut doc, "/components/schemas/IssueCode/enum", json!(codes));
+    let errors = proxy::MAX_PROBLEM_ERRORS;
+    set(
+        &mut doc,
+        "/components/schemas/Problem/properties/errors/maxItems",
+        json!(errors),
+    );
+    set(
+        &mut doc,
+        "/components/schemas/Problem/properties/total_errors/minimum",
+        json!(errors + 1),
+    );
+    set(
+        &mut doc,
+        "/components/parameters/IdempotencyKey/schema/maxLength",
+        json!(proxy::MAX_IDEMPOTENCY_KEY_LEN),
+    );
 
     // One path item per provider (and per invite call), from the templates.
     let users = doc.pointer(USERS).cloned().unwrap_or_else(|| json!({}));
@@ -370,6 +411,154 @@ mod tests {
         assert!(doc.pointer(PREFLIGHT).is_none());
         assert!(doc.pointer(USERS).is_none());
         assert!(document().starts_with('{'));
+    }
+
+    /// Every problem schema (a `type` naming the proxy's problem types)
+    /// states the contract's status and title for it.
+    #[test]
+    fn problem_statuses_and_titles_are_the_contract_s() {
+        fn branches<'a>(v: &'a Value, out: &mut Vec<&'a serde_json::Map<String, Value>>) {
+            match v {
+                Value::Object(map) => {
+                    if let Some(Value::Object(props)) = map.get("properties") {
+                        if !problem_kinds(props.get("type")).is_empty() {
+                            out.push(props);
+                        }
+                    }
+                    map.values().for_each(|x| branches(x, out));
+                }
+                Value::Array(items) => items.iter().for_each(|x| branches(x, out)),
+                _ => {}
+            }
+        }
+        let doc = doc();
+        let mut found = Vec::new();
+        branches(&doc, &mut found);
+        assert!(found.len() > 20, "{}", found.len());
+        let mut kinds_seen = BTreeSet::new();
+        for props in found {
+            let kinds = problem_kinds(props.get("type"));
+            let titles = match (props["title"].get("const"), props["title"].get("enum")) {
+                (Some(one), _) => vec![one.clone()],
+                (None, Some(Value::Array(many))) => many.clone(),
+                _ => panic!("no title: {props:?}"),
+            };
+            let wanted: Vec<Value> = kinds.iter().map(|k| json!(k.title())).collect();
+            assert_eq!(titles, wanted, "{props:?}");
+            for kind in &kinds {
+                assert_eq!(props["status"]["const"], kind.status(), "{kind:?}");
+                kinds_seen.insert(kind.slug());
+            }
+        }
+        assert_eq!(kinds_seen.len(), ProblemKind::ALL.len());
+    }
+
+    /// The document's paths are the contract's routes (a provider path per
+    /// provider in the registry), each with the contract's methods plus the
+    /// preflight.
+    #[test]
+    fn routes_and_methods_are_the_contract_s() {
+        let doc = doc();
+        let mut templates = BTreeSet::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            let mut template = path.clone();
+            for p in REGISTRY {
+                if let Some(rest) = path.strip_prefix(&format!("/v1/{}/", p.id())) {
+                    template = format!("/v1/{{provider}}/{rest}");
+                }
+            }
+            let endpoint = proxy::Endpoint::ALL
+                .iter()
+                .find(|e| e.template == template)
+                .unwrap_or_else(|| panic!("{path} is not a route of the contract"));
+            let mut methods: Vec<String> = item
+                .as_object()
+                .unwrap()
+                .keys()
+                .filter(|k| !k.starts_with("x-") && *k != "parameters")
+                .cloned()
+                .collect();
+            methods.sort_unstable();
+            let mut wanted: Vec<String> = endpoint
+                .methods
+                .iter()
+                .map(|m| m.to_ascii_lowercase())
+                .chain(["options".to_string()])
+                .collect();
+            wanted.sort_unstable();
+            assert_eq!(methods, wanted, "{path}");
+            templates.insert(endpoint.template);
+        }
+        let all: BTreeSet<&str> = proxy::Endpoint::ALL.iter().map(|e| e.template).collect();
+        assert_eq!(templates, all);
+    }
+
+    /// Header names, limits and the members of each answer are the
+    /// contract's.
+    #[test]
+    fn names_limits_and_members_are_the_contract_s() {
+        let doc = doc();
+        let key = &doc["components"]["parameters"]["IdempotencyKey"];
+        assert_eq!(key["name"], proxy::IDEMPOTENCY_KEY);
+        assert_eq!(key["schema"]["maxLength"], proxy::MAX_IDEMPOTENCY_KEY_LEN);
+        let max_key = format!("1 to {}", proxy::MAX_IDEMPOTENCY_KEY_LEN);
+        assert!(key["description"].as_str().unwrap().contains(&max_key));
+        let headers: BTreeSet<&str> = doc["components"]["headers"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            headers,
+            BTreeSet::from([
+                proxy::REQUEST_ID,
+                proxy::IDEMPOTENT_REPLAYED,
+                proxy::RETRY_AFTER
+            ])
+        );
+        let members = |schema: &Value| {
+            let required: BTreeSet<String> = schema["required"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap().to_string())
+                .collect();
+            let all: BTreeSet<String> = schema["properties"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect();
+            (required, all)
+        };
+        let contract = |list: &[proxy::Member]| {
+            let required = list
+                .iter()
+                .filter(|m| m.required)
+                .map(|m| m.name.to_string());
+            let all = list.iter().map(|m| m.name.to_string());
+            (required.collect(), all.collect())
+        };
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(
+            members(&schemas["Problem"]),
+            contract(proxy::problem::MEMBERS)
+        );
+        assert_eq!(
+            members(&schemas["Created"]),
+            contract(proxy::created::MEMBERS)
+        );
+        assert_eq!(
+            members(&schemas["Invited"]),
+            contract(proxy::invited::MEMBERS)
+        );
+        let errors = &schemas["Problem"]["properties"]["errors"];
+        assert_eq!(errors["maxItems"], proxy::MAX_PROBLEM_ERRORS);
+        let at_most = format!("At most {} issues", proxy::MAX_PROBLEM_ERRORS);
+        assert!(errors["description"].as_str().unwrap().contains(&at_most));
+        let total = &schemas["Problem"]["properties"]["total_errors"];
+        assert_eq!(total["minimum"], proxy::MAX_PROBLEM_ERRORS + 1);
     }
 
     /// What the code can answer on each operation: success statuses and the

@@ -5,106 +5,25 @@
 //! form map on. `detail` never carries request data (keys, emails, names,
 //! phone numbers) nor text from an upstream answer.
 
+use enlist_core::proxy;
+use enlist_core::proxy::problem as member;
 use enlist_core::Issue;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
-/// The media type of every error body the Worker sends.
-pub const PROBLEM_JSON: &str = "application/problem+json";
+pub use enlist_core::proxy::PROBLEM_JSON;
 
 /// Prefix of every problem `type`.
-pub const TYPE_PREFIX: &str = "urn:enlist:problem:";
+pub const TYPE_PREFIX: &str = proxy::PROBLEM_TYPE_PREFIX;
 
-macro_rules! kinds {
-    ($($(#[$doc:meta])* $variant:ident = ($status:literal, $slug:literal, $title:literal),)*) => {
-        /// What went wrong; each kind has one status, slug and title.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum Kind {
-            $($(#[$doc])* $variant,)*
-        }
-
-        impl Kind {
-            /// Every kind.
-            pub const ALL: &'static [Kind] = &[$(Kind::$variant,)*];
-
-            /// The HTTP status.
-            pub const fn status(self) -> u16 {
-                match self { $(Kind::$variant => $status,)* }
-            }
-
-            /// The slug of the `type` URN.
-            pub const fn slug(self) -> &'static str {
-                match self { $(Kind::$variant => $slug,)* }
-            }
-
-            /// The `title`.
-            pub const fn title(self) -> &'static str {
-                match self { $(Kind::$variant => $title,)* }
-            }
-        }
-    };
-}
-
-kinds! {
-    /// The request body could not be read whole: cut off before its
-    /// `Content-Length`, or broken chunked framing.
-    BadRequest = (400, "bad_request", "Bad request"),
-    /// The body is not JSON.
-    InvalidJson = (400, "invalid_json", "The body is not valid JSON"),
-    /// An import file is not a readable CSV (or not UTF-8).
-    InvalidCsv = (400, "invalid_csv", "The file is not a readable CSV"),
-    /// A client token is required and was missing or wrong.
-    Unauthorized = (401, "unauthorized", "Missing or invalid client token"),
-    /// A cross-origin request from an origin not in `ALLOWED_ORIGINS`.
-    OriginNotAllowed = (403, "origin_not_allowed", "Origin not allowed"),
-    /// The server's policy refuses part of the payload.
-    Policy = (403, "policy", "Refused by policy"),
-    /// No such endpoint, provider or user.
-    NotFound = (404, "not_found", "Not Found"),
-    /// Known path, wrong method (see `Allow`).
-    MethodNotAllowed = (405, "method_not_allowed", "Method Not Allowed"),
-    /// The first request with this `Idempotency-Key` is still running.
-    IdempotencyInFlight = (409, "idempotency_in_flight", "A request with this Idempotency-Key is in progress"),
-    /// The client token has as many import jobs queued, running or paused
-    /// as it may have at once.
-    TooManyImports = (409, "too_many_imports", "Too many active import jobs"),
-    /// The import job cannot do that now (resume a job that is not paused,
-    /// pause a finished one…).
-    ImportState = (409, "import_state", "The import job cannot do that now"),
-    /// The body is over the size limit.
-    PayloadTooLarge = (413, "payload_too_large", "Payload too large"),
-    /// The body is not declared as JSON.
-    UnsupportedMediaType = (415, "unsupported_media_type", "Unsupported media type"),
-    /// The payload (or a query parameter or header) is invalid.
-    Validation = (422, "validation", "Validation failed"),
-    /// The provider already has a user with this email.
-    AlreadyExists = (422, "already_exists", "The user already exists"),
-    /// The `Idempotency-Key` was used before with another request.
-    IdempotencyKeyReused = (422, "idempotency_key_reused", "Idempotency-Key reused with a different request"),
-    /// Too many requests (ours or the provider's); see `Retry-After`.
-    RateLimited = (429, "rate_limited", "Too many requests"),
-    /// The provider failed, answered something unreadable, or refused the
-    /// proxy's credentials.
-    UpstreamError = (502, "upstream_error", "The provider could not complete the request"),
-    /// The provider has no API key (or no usable settings) on this proxy.
-    ProviderNotConfigured = (503, "provider_not_configured", "Provider not configured"),
-    /// The provider did not answer in time.
-    UpstreamTimeout = (504, "upstream_timeout", "The provider did not answer in time"),
-    /// A bug or a runtime failure in the proxy.
-    Internal = (500, "internal", "Internal error"),
-}
-
-impl Kind {
-    /// The full `type` URN.
-    pub fn type_uri(self) -> String {
-        format!("{TYPE_PREFIX}{}", self.slug())
-    }
-}
+/// What went wrong: the contract's problem kinds, each with one status, slug
+/// and title ([`enlist_core::proxy::ProblemKind`]).
+pub use enlist_core::proxy::ProblemKind as Kind;
 
 /// Most issues one problem answer lists; the rest are counted
 /// (`"truncated": true, "total_errors": n`), so a body of thousands of
 /// unknown fields gets a bounded answer.
-pub const MAX_ERRORS: usize = 100;
+pub const MAX_ERRORS: usize = proxy::MAX_PROBLEM_ERRORS;
 
 /// One problem: kind, explanation, and for validation and policy problems the
 /// issues in enlist-core's `{path, code, message, params}` shape.
@@ -207,17 +126,17 @@ impl Serialize for Body<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let p = self.problem;
         let mut map = s.serialize_map(None)?;
-        map.serialize_entry("type", &p.kind.type_uri())?;
-        map.serialize_entry("title", p.kind.title())?;
-        map.serialize_entry("status", &p.kind.status())?;
-        map.serialize_entry("detail", &p.detail)?;
-        map.serialize_entry("request_id", self.request_id)?;
+        map.serialize_entry(member::TYPE.name, &p.kind.type_uri())?;
+        map.serialize_entry(member::TITLE.name, p.kind.title())?;
+        map.serialize_entry(member::STATUS.name, &p.kind.status())?;
+        map.serialize_entry(member::DETAIL.name, &p.detail)?;
+        map.serialize_entry(member::REQUEST_ID.name, self.request_id)?;
         if let Some(errors) = &p.errors {
-            map.serialize_entry("errors", errors)?;
+            map.serialize_entry(member::ERRORS.name, errors)?;
         }
         if let Some(total) = p.total_errors {
-            map.serialize_entry("truncated", &true)?;
-            map.serialize_entry("total_errors", &total)?;
+            map.serialize_entry(member::TRUNCATED.name, &true)?;
+            map.serialize_entry(member::TOTAL_ERRORS.name, &total)?;
         }
         map.end()
     }
@@ -299,6 +218,32 @@ mod tests {
             "{json}"
         );
         assert_eq!(body["status"], 405);
+    }
+
+    /// The members are the contract's (`enlist_core::proxy::problem`), the
+    /// required ones always there.
+    #[test]
+    fn body_members_are_the_contract_s() {
+        let issue = Issue::new("/x", Code::UnknownField, "Unknown field.", Params::new());
+        let json = Problem::new(Kind::Validation, "101 problem(s).")
+            .with_errors(vec![issue; MAX_ERRORS + 1])
+            .to_json("r");
+        let body: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let mut keys: Vec<&str> = body
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut names: Vec<&str> = member::MEMBERS.iter().map(|m| m.name).collect();
+        keys.sort_unstable();
+        names.sort_unstable();
+        assert_eq!(keys, names, "every member");
+        let bare = Problem::not_found().to_json("r");
+        let body: serde_json::Value = serde_json::from_str(&bare).unwrap();
+        for m in member::MEMBERS {
+            assert_eq!(body.get(m.name).is_some(), m.required, "{}", m.name);
+        }
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! Routing from the request path alone. Provider segments are resolved through
 //! enlist-core's registry, so a provider added there is served here without
-//! any change.
+//! any change. Each route is one of the contract's
+//! ([`enlist_core::proxy::Endpoint`]): its template and methods come from
+//! there.
 
+use enlist_core::proxy::Endpoint;
 use enlist_core::AnyProvider;
 
 /// Longest user id accepted in the invite path (the longest id a provider
@@ -65,60 +68,44 @@ impl PartialEq for Route<'_> {
 }
 
 impl Route<'_> {
-    /// The methods the route answers (`Allow`), OPTIONS aside.
-    pub const fn allow(&self) -> &'static str {
+    /// The contract's route this is.
+    pub fn endpoint(&self) -> &'static Endpoint {
         match self {
-            Route::Health | Route::OpenApi => "GET, HEAD",
-            Route::Imports | Route::Import(..) if !self.posts() => "GET",
-            Route::CreateUser(_)
-            | Route::Invite(..)
-            | Route::CreateImport(_)
-            | Route::Imports
-            | Route::Import(..) => "POST",
+            Route::Health => &Endpoint::HEALTH,
+            Route::OpenApi => &Endpoint::OPENAPI,
+            Route::CreateUser(_) => &Endpoint::CREATE_USER,
+            Route::Invite(..) => &Endpoint::INVITE,
+            Route::CreateImport(_) => &Endpoint::CREATE_IMPORT,
+            Route::Imports => &Endpoint::IMPORTS,
+            Route::Import(_, ImportPart::Job) => &Endpoint::IMPORT,
+            Route::Import(_, ImportPart::Rows) => &Endpoint::IMPORT_ROWS,
+            Route::Import(_, ImportPart::Results) => &Endpoint::IMPORT_RESULTS,
+            Route::Import(_, ImportPart::Events) => &Endpoint::IMPORT_EVENTS,
+            // `resolve` makes actions of the contract's action routes only.
+            Route::Import(_, ImportPart::Action(action)) => {
+                Endpoint::import_action(action).unwrap_or(&Endpoint::IMPORT)
+            }
         }
     }
 
-    /// Whether the route takes `POST` (else `GET`).
-    const fn posts(&self) -> bool {
-        match self {
-            Route::Health | Route::OpenApi | Route::Imports => false,
-            Route::Import(_, part) => matches!(part, ImportPart::Action(_)),
-            Route::CreateUser(_) | Route::Invite(..) | Route::CreateImport(_) => true,
-        }
+    /// The methods the route answers (`Allow`), OPTIONS aside.
+    pub fn allow(&self) -> &'static str {
+        self.endpoint().allow
     }
 
     /// Whether the route is part of the import API (admin mode only).
-    pub const fn is_import(&self) -> bool {
-        matches!(
-            self,
-            Route::CreateImport(_) | Route::Imports | Route::Import(..)
-        )
+    pub fn is_import(&self) -> bool {
+        self.endpoint().admin_only
     }
 
     /// Whether `method` is one of [`Route::allow`].
     pub fn accepts(&self, method: &str) -> bool {
-        match self {
-            Route::Health | Route::OpenApi => method == "GET" || method == "HEAD",
-            _ if self.posts() => method == "POST",
-            _ => method == "GET",
-        }
+        self.endpoint().accepts(method)
     }
 
     /// The route template, for logs (never the concrete path).
-    pub const fn template(&self) -> &'static str {
-        match self {
-            Route::Health => "/v1/health",
-            Route::OpenApi => "/v1/openapi.json",
-            Route::CreateUser(_) => "/v1/{provider}/users",
-            Route::Invite(..) => "/v1/{provider}/users/{id}/invite",
-            Route::CreateImport(_) => "/v1/{provider}/imports",
-            Route::Imports => "/v1/imports",
-            Route::Import(_, ImportPart::Job) => "/v1/imports/{id}",
-            Route::Import(_, ImportPart::Rows) => "/v1/imports/{id}/rows",
-            Route::Import(_, ImportPart::Results) => "/v1/imports/{id}/results.csv",
-            Route::Import(_, ImportPart::Events) => "/v1/imports/{id}/events",
-            Route::Import(_, ImportPart::Action(_)) => "/v1/imports/{id}/{action}",
-        }
+    pub fn template(&self) -> &'static str {
+        self.endpoint().template
     }
 
     /// The provider the route is about.
@@ -153,11 +140,10 @@ pub fn resolve(path: &str) -> Option<Route<'_>> {
             (Some("rows"), None) => ImportPart::Rows,
             (Some("results.csv"), None) => ImportPart::Results,
             (Some("events"), None) => ImportPart::Events,
-            (Some(action), None) => ImportPart::Action(
-                crate::imports::routes::ACTIONS
-                    .iter()
-                    .find(|a| **a == action)?,
-            ),
+            (Some(action), None) => {
+                let endpoint = Endpoint::import_action(action)?;
+                ImportPart::Action(endpoint.template.strip_prefix("/v1/imports/{id}/")?)
+            }
             _ => return None,
         };
         return Some(Route::Import(job, part));
@@ -238,6 +224,40 @@ mod tests {
         }
         let long = format!("/v1/partoo/users/{}/invite", "a".repeat(MAX_USER_ID + 1));
         assert_eq!(resolve(&long), None);
+    }
+
+    /// Every route of the contract is served, under its template and
+    /// methods, and nothing else is.
+    #[test]
+    fn the_contract_s_routes_and_only_them() {
+        let user = "5309c3a237bbc544d8e26737";
+        let job = crate::imports::new_job_id("partoo", &[0xab; 16]);
+        let mut served = Vec::new();
+        for endpoint in Endpoint::ALL {
+            // Partoo has an invite call, so every template has a path.
+            let path = endpoint
+                .template
+                .replace("{provider}", "partoo")
+                .replace("{id}", if endpoint.admin_only { &job } else { user });
+            let route = resolve(&path).unwrap_or_else(|| panic!("{path}"));
+            assert_eq!(route.endpoint(), endpoint, "{path}");
+            assert_eq!(route.template(), endpoint.template);
+            assert_eq!(route.allow(), endpoint.allow);
+            assert_eq!(route.is_import(), endpoint.admin_only);
+            for method in ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"] {
+                assert_eq!(
+                    route.accepts(method),
+                    endpoint.accepts(method),
+                    "{method} {path}"
+                );
+            }
+            served.push(endpoint.template);
+        }
+        served.sort_unstable();
+        served.dedup();
+        assert_eq!(served.len(), Endpoint::ALL.len());
+        let other = format!("/v1/imports/{job}/restart");
+        assert_eq!(resolve(&other), None);
     }
 
     #[test]

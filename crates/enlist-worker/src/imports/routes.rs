@@ -41,9 +41,6 @@ pub const EVENTS_POLL_MS: u64 = 500;
 /// that proxies keep the connection open.
 pub const EVENTS_KEEPALIVE_MS: u64 = 15_000;
 
-/// The job actions of `POST /v1/imports/{id}/{action}`.
-pub const ACTIONS: &[&str] = &["pause", "resume", "cancel", "retry"];
-
 /// What an import route answers: a JSON reply, or a streamed body.
 pub enum Answer {
     /// A JSON body (or a problem).
@@ -347,7 +344,7 @@ pub async fn create(
         errors.push(e);
         false
     });
-    let key = match call.header("idempotency-key") {
+    let key = match call.header(enlist_core::proxy::IDEMPOTENCY_KEY) {
         None => None,
         Some(k) => match crate::idempotency::check_key(&k) {
             Ok(k) => Some(k.to_string()),
@@ -460,7 +457,10 @@ pub async fn create(
         Some(serde_json::to_string(&job)?),
     )
     .await?;
-    let replayed = response.headers().get("idempotent-replayed")?.is_some();
+    let replayed = response
+        .headers()
+        .get(enlist_core::proxy::IDEMPOTENT_REPLAYED)?
+        .is_some();
     if !(200..300).contains(&response.status_code()) {
         return Err(worker::Error::RustError(format!(
             "the import runner answered {}",

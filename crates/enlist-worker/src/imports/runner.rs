@@ -481,7 +481,9 @@ impl ImportRunner {
                 .to_array()?;
             if let Some(line) = existing.first() {
                 let mut response = Response::from_json(&self.view(line)?)?;
-                response.headers_mut().set("idempotent-replayed", "true")?;
+                response
+                    .headers_mut()
+                    .set(enlist_core::proxy::IDEMPOTENT_REPLAYED, "true")?;
                 return Ok(response);
             }
         }
@@ -945,6 +947,7 @@ fn query_param(query: &str, name: &str) -> Option<String> {
 
 impl DurableObject for ImportRunner {
     fn new(state: State, env: Env) -> Self {
+        crate::panic_hook();
         Self {
             state,
             env,
