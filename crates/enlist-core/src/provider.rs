@@ -196,6 +196,10 @@ pub trait Provider: Sized + 'static {
     /// The create-user calls a minute the provider allows, as it documents
     /// them: the pace of import jobs unless the operator sets another.
     const RATE_PER_MINUTE: u32;
+    /// Whether the enlist Worker serves a SCIM 2.0 service for this provider
+    /// (`/scim/v2/{id}`): the provider's user API can read, search, update
+    /// and delete users, and a SCIM mapping exists for it.
+    const SCIM: bool = false;
 
     /// The typed create-user payload.
     type User: Serialize + DeserializeOwned + fmt::Debug;
@@ -538,6 +542,14 @@ pub trait AnyProvider: ProviderRules {
     fn public_policy(&self) -> Option<&'static str>;
     /// [`Provider::RATE_PER_MINUTE`].
     fn rate_per_minute(&self) -> u32;
+    /// [`Provider::SCIM`]: whether the provider has a SCIM 2.0 service.
+    ///
+    /// ```
+    /// use enlist_core::provider;
+    /// assert!(provider("partoo").is_some_and(|p| p.has_scim()));
+    /// assert!(provider("pandadoc").is_some_and(|p| !p.has_scim()));
+    /// ```
+    fn has_scim(&self) -> bool;
     /// Reads boolean query flags from a URL query string (`notify_user=true`);
     /// unknown parameters and non-boolean values are reported with `""` paths.
     fn parse_query_flags(&self, query: &str) -> Result<Vec<(&'static str, bool)>, Vec<Issue>>;
@@ -662,6 +674,10 @@ impl<P: Provider> ProviderRules for Handle<P> {
 impl<P: Provider> AnyProvider for Handle<P> {
     fn rate_per_minute(&self) -> u32 {
         P::RATE_PER_MINUTE
+    }
+
+    fn has_scim(&self) -> bool {
+        P::SCIM
     }
 
     fn public_policy(&self) -> Option<&'static str> {

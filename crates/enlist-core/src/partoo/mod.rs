@@ -288,6 +288,8 @@ impl Provider for Partoo {
     const PUBLIC_POLICY: Option<&'static str> = Some(PUBLIC_POLICY);
     /// 300 requests a minute per organisation (Partoo's API reference).
     const RATE_PER_MINUTE: u32 = 300;
+    /// `enlist_core::scim` maps SCIM 2.0 onto Partoo's user API.
+    const SCIM: bool = true;
 
     type User = NewUser;
 
