@@ -1,6 +1,6 @@
 //! Routing from the request path alone. Provider segments are resolved through
 //! enlist-core's registry, so a provider added there is served here without
-//! any change.
+//! any change (and under `/scim/v2/` when it opts in with `Provider::SCIM`).
 
 use enlist_core::AnyProvider;
 
@@ -26,6 +26,36 @@ pub enum Route<'p> {
     /// `/v1/imports/{id}…`: a job (its id has the shape the runner gives)
     /// and which part of it.
     Import(&'p str, ImportPart),
+    /// `/scim/v2/{provider}/…`, for a provider with a SCIM service.
+    Scim(&'static dyn AnyProvider, ScimPath<'p>),
+}
+
+/// What a path under `/scim/v2/{provider}` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScimPath<'p> {
+    /// `/Users`
+    Users,
+    /// `/Users/{id}`
+    User(&'p str),
+    /// `/ServiceProviderConfig`
+    ServiceProviderConfig,
+    /// `/ResourceTypes`
+    ResourceTypes,
+    /// `/ResourceTypes/{id}`
+    ResourceType(&'p str),
+    /// `/Schemas`
+    Schemas,
+    /// `/Schemas/{id}`
+    Schema(&'p str),
+}
+
+/// The prefix of every SCIM path.
+pub const SCIM_PREFIX: &str = "/scim/";
+
+/// Whether a path is under [`SCIM_PREFIX`], where every answer is in SCIM's
+/// format (`application/scim+json`, the SCIM error schema).
+pub fn is_scim_path(path: &str) -> bool {
+    path.starts_with(SCIM_PREFIX)
 }
 
 /// What part of an import job a path names.
@@ -53,6 +83,7 @@ impl std::fmt::Debug for Route<'_> {
             Route::CreateImport(p) => write!(f, "CreateImport({})", p.id()),
             Route::Imports => f.write_str("Imports"),
             Route::Import(id, part) => write!(f, "Import({id}, {part:?})"),
+            Route::Scim(p, part) => write!(f, "Scim({}, {part:?})", p.id()),
         }
     }
 }
@@ -69,6 +100,9 @@ impl Route<'_> {
     pub const fn allow(&self) -> &'static str {
         match self {
             Route::Health | Route::OpenApi => "GET, HEAD",
+            Route::Scim(_, ScimPath::Users) => "GET, POST",
+            Route::Scim(_, ScimPath::User(_)) => "GET, PUT, PATCH, DELETE",
+            Route::Scim(..) => "GET",
             Route::Imports | Route::Import(..) if !self.posts() => "GET",
             Route::CreateUser(_)
             | Route::Invite(..)
@@ -81,7 +115,7 @@ impl Route<'_> {
     /// Whether the route takes `POST` (else `GET`).
     const fn posts(&self) -> bool {
         match self {
-            Route::Health | Route::OpenApi | Route::Imports => false,
+            Route::Health | Route::OpenApi | Route::Imports | Route::Scim(..) => false,
             Route::Import(_, part) => matches!(part, ImportPart::Action(_)),
             Route::CreateUser(_) | Route::Invite(..) | Route::CreateImport(_) => true,
         }
@@ -99,6 +133,7 @@ impl Route<'_> {
     pub fn accepts(&self, method: &str) -> bool {
         match self {
             Route::Health | Route::OpenApi => method == "GET" || method == "HEAD",
+            Route::Scim(..) => self.allow().split(", ").any(|m| m == method),
             _ if self.posts() => method == "POST",
             _ => method == "GET",
         }
@@ -118,13 +153,25 @@ impl Route<'_> {
             Route::Import(_, ImportPart::Results) => "/v1/imports/{id}/results.csv",
             Route::Import(_, ImportPart::Events) => "/v1/imports/{id}/events",
             Route::Import(_, ImportPart::Action(_)) => "/v1/imports/{id}/{action}",
+            Route::Scim(_, part) => match part {
+                ScimPath::Users => "/scim/v2/{provider}/Users",
+                ScimPath::User(_) => "/scim/v2/{provider}/Users/{id}",
+                ScimPath::ServiceProviderConfig => "/scim/v2/{provider}/ServiceProviderConfig",
+                ScimPath::ResourceTypes => "/scim/v2/{provider}/ResourceTypes",
+                ScimPath::ResourceType(_) => "/scim/v2/{provider}/ResourceTypes/{id}",
+                ScimPath::Schemas => "/scim/v2/{provider}/Schemas",
+                ScimPath::Schema(_) => "/scim/v2/{provider}/Schemas/{id}",
+            },
         }
     }
 
     /// The provider the route is about.
     pub fn provider(&self) -> Option<&'static dyn AnyProvider> {
         match self {
-            Route::CreateUser(p) | Route::Invite(p, _) | Route::CreateImport(p) => Some(*p),
+            Route::CreateUser(p)
+            | Route::Invite(p, _)
+            | Route::CreateImport(p)
+            | Route::Scim(p, _) => Some(*p),
             Route::Import(id, _) => crate::imports::provider_of(id),
             Route::Health | Route::OpenApi | Route::Imports => None,
         }
@@ -136,6 +183,9 @@ impl Route<'_> {
 /// without invitations, a user id with characters outside `[A-Za-z0-9._~-]`
 /// (so no `%`, no encoded slash), trailing slashes, empty segments — is `None`.
 pub fn resolve(path: &str) -> Option<Route<'_>> {
+    if let Some(rest) = path.strip_prefix("/scim/v2/") {
+        return resolve_scim(rest);
+    }
     let rest = path.strip_prefix("/v1/")?;
     match rest {
         "health" => return Some(Route::Health),
@@ -177,6 +227,37 @@ pub fn resolve(path: &str) -> Option<Route<'_>> {
         }
         _ => None,
     }
+}
+
+/// `{provider}/…` after `/scim/v2/`: a provider with a SCIM service, then
+/// one of the SCIM endpoints, with an id of `[A-Za-z0-9._~:-]` characters
+/// (a SCIM URN has colons) where the endpoint takes one.
+fn resolve_scim(rest: &str) -> Option<Route<'_>> {
+    let mut segments = rest.split('/');
+    let provider = enlist_core::provider(segments.next()?).filter(|p| p.has_scim())?;
+    let endpoint = segments.next()?;
+    let id = segments.next();
+    if segments.next().is_some() {
+        return None;
+    }
+    let id_ok = |id: &str| {
+        !id.is_empty()
+            && id.len() <= MAX_USER_ID
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._~:-".contains(&b))
+    };
+    let part = match (endpoint, id) {
+        ("Users", None) => ScimPath::Users,
+        ("Users", Some(id)) if id_ok(id) => ScimPath::User(id),
+        ("ServiceProviderConfig", None) => ScimPath::ServiceProviderConfig,
+        ("ResourceTypes", None) => ScimPath::ResourceTypes,
+        ("ResourceTypes", Some(id)) if id_ok(id) => ScimPath::ResourceType(id),
+        ("Schemas", None) => ScimPath::Schemas,
+        ("Schemas", Some(id)) if id_ok(id) => ScimPath::Schema(id),
+        _ => return None,
+    };
+    Some(Route::Scim(provider, part))
 }
 
 /// The path, query (without `?`) and origin (`scheme://host[:port]`) of an
@@ -238,6 +319,64 @@ mod tests {
         }
         let long = format!("/v1/partoo/users/{}/invite", "a".repeat(MAX_USER_ID + 1));
         assert_eq!(resolve(&long), None);
+    }
+
+    #[test]
+    fn scim_routes_for_providers_that_opt_in() {
+        let partoo = enlist_core::provider("partoo").unwrap();
+        let id = "5409c35a97bbc544d8e26737";
+        for (path, part) in [
+            ("/scim/v2/partoo/Users", ScimPath::Users),
+            (
+                "/scim/v2/partoo/Users/5409c35a97bbc544d8e26737",
+                ScimPath::User(id),
+            ),
+            (
+                "/scim/v2/partoo/ServiceProviderConfig",
+                ScimPath::ServiceProviderConfig,
+            ),
+            ("/scim/v2/partoo/ResourceTypes", ScimPath::ResourceTypes),
+            (
+                "/scim/v2/partoo/ResourceTypes/User",
+                ScimPath::ResourceType("User"),
+            ),
+            ("/scim/v2/partoo/Schemas", ScimPath::Schemas),
+            (
+                "/scim/v2/partoo/Schemas/urn:ietf:params:scim:schemas:core:2.0:User",
+                ScimPath::Schema("urn:ietf:params:scim:schemas:core:2.0:User"),
+            ),
+        ] {
+            assert_eq!(resolve(path), Some(Route::Scim(partoo, part)), "{path}");
+        }
+        for bad in [
+            "/scim/v2/pandadoc/Users",
+            "/scim/v2/nope/Users",
+            "/scim/v2/partoo",
+            "/scim/v2/partoo/",
+            "/scim/v2/partoo/users",
+            "/scim/v2/partoo/Users/",
+            "/scim/v2/partoo/Users/a%2Fb",
+            "/scim/v2/partoo/Users/a/b",
+            "/scim/v2/partoo/Groups",
+            "/scim/v2/partoo/Bulk",
+            "/scim/v2/partoo/Me",
+            "/scim/v1/partoo/Users",
+            "/scim/partoo/Users",
+        ] {
+            assert_eq!(resolve(bad), None, "{bad}");
+        }
+        assert!(is_scim_path("/scim/v2/pandadoc/Users"));
+        assert!(!is_scim_path("/v1/partoo/users"));
+        let users = Route::Scim(partoo, ScimPath::Users);
+        assert!(users.accepts("POST") && users.accepts("GET") && !users.accepts("PUT"));
+        let user = Route::Scim(partoo, ScimPath::User(id));
+        for m in ["GET", "PUT", "PATCH", "DELETE"] {
+            assert!(user.accepts(m), "{m}");
+        }
+        assert!(!user.accepts("POST") && !user.accepts("HEAD"));
+        assert_eq!(user.template(), "/scim/v2/{provider}/Users/{id}");
+        assert_eq!(user.provider().map(|p| p.id()), Some("partoo"));
+        assert!(!Route::Scim(partoo, ScimPath::Schemas).accepts("POST"));
     }
 
     #[test]
