@@ -278,6 +278,27 @@ fn scim_schemas(doc: &mut Value) {
         "/components/schemas/ScimPatchOp/properties/schemas",
         listing(enlist_core::scim::PATCH_OP_SCHEMA),
     );
+    let ops = "/components/schemas/ScimPatchOp/properties/Operations/items/oneOf";
+    set(
+        doc,
+        &format!("{ops}/1/properties/value"),
+        field("first_name"),
+    );
+    set(
+        doc,
+        &format!("{ops}/2/properties/value"),
+        field("last_name"),
+    );
+    set(
+        doc,
+        &format!("{ops}/5/properties/value/properties/name.givenName"),
+        field("first_name"),
+    );
+    set(
+        doc,
+        &format!("{ops}/5/properties/value/properties/name.familyName"),
+        field("last_name"),
+    );
     // The largest filter in bytes is 4096; 1024 characters are within it
     // whatever they are.
     set(

@@ -230,8 +230,9 @@ pub fn resolve(path: &str) -> Option<Route<'_>> {
 }
 
 /// `{provider}/…` after `/scim/v2/`: a provider with a SCIM service, then
-/// one of the SCIM endpoints, with an id of `[A-Za-z0-9._~:-]` characters
-/// (a SCIM URN has colons) where the endpoint takes one.
+/// one of the SCIM endpoints, with an id where the endpoint takes one: a
+/// Partoo user id (24 hexadecimal digits) for `Users`, `[A-Za-z0-9._~:-]`
+/// characters (a SCIM URN has colons) for the documents.
 fn resolve_scim(rest: &str) -> Option<Route<'_>> {
     let mut segments = rest.split('/');
     let provider = enlist_core::provider(segments.next()?).filter(|p| p.has_scim())?;
@@ -249,7 +250,7 @@ fn resolve_scim(rest: &str) -> Option<Route<'_>> {
     };
     let part = match (endpoint, id) {
         ("Users", None) => ScimPath::Users,
-        ("Users", Some(id)) if id_ok(id) => ScimPath::User(id),
+        ("Users", Some(id)) if enlist_core::partoo::users::is_user_id(id) => ScimPath::User(id),
         ("ServiceProviderConfig", None) => ScimPath::ServiceProviderConfig,
         ("ResourceTypes", None) => ScimPath::ResourceTypes,
         ("ResourceTypes", Some(id)) if id_ok(id) => ScimPath::ResourceType(id),
@@ -356,6 +357,9 @@ mod tests {
             "/scim/v2/partoo/users",
             "/scim/v2/partoo/Users/",
             "/scim/v2/partoo/Users/a%2Fb",
+            "/scim/v2/partoo/Users/null",
+            "/scim/v2/partoo/Users/5409c35a97bbc544d8e2673",
+            "/scim/v2/partoo/Users/5409c35a97bbc544d8e26737a",
             "/scim/v2/partoo/Users/a/b",
             "/scim/v2/partoo/Groups",
             "/scim/v2/partoo/Bulk",
