@@ -141,6 +141,29 @@ function pandadocErrors(body) {
   return errors;
 }
 
+/**
+ * The JSON text of an integer (or list of lists of integers) member at the
+ * top of a JSON object text, as sent: JavaScript numbers round integers
+ * beyond 2^53, and the mock answers them back as it got them.
+ */
+function rawIntegers(text, name) {
+  return new RegExp(`"${name}"\\s*:\\s*(-?\\d+|\\[[-\\d\\s,\\[\\]]*\\])`).exec(text)?.[1];
+}
+
+/** A stored Partoo user as JSON text, its integers as they were sent. */
+function partooUserJson(user, raw = {}) {
+  const marks = {};
+  const copy = { ...user };
+  for (const [name, text] of Object.entries(raw)) {
+    if (text === undefined || !(name in copy)) continue;
+    marks[name] = text;
+    copy[name] = `\u0000${name}`;
+  }
+  let json = JSON.stringify(copy);
+  for (const [name, text] of Object.entries(marks)) json = json.replace(JSON.stringify(`\u0000${name}`), text);
+  return json;
+}
+
 /** Parses JSON text; `undefined` when it is not JSON. */
 function parseJson(text) {
   try {
@@ -185,6 +208,7 @@ export async function startUpstream({
   const requests = [];
   const partooUsers = new Map(); // lowercased email -> id
   const partooIds = new Map(); // id -> the whole user
+  const partooRaw = new Map(); // id -> {org_id, accesses} as JSON text sent
   const pandadocEmails = new Set(); // lowercased
   const faults = [];
   const timers = new Set();
@@ -199,6 +223,7 @@ export async function startUpstream({
     requests.length = 0; // same array: references held by tests stay live
     partooUsers.clear();
     partooIds.clear();
+    partooRaw.clear();
     pandadocEmails.clear();
     faults.length = 0;
   }
@@ -253,6 +278,7 @@ export async function startUpstream({
       business_ids: body.business_ids ?? [],
       accesses: body.accesses ?? [],
     });
+    partooRaw.set(id, { org_id: rawIntegers(text, "org_id"), accesses: rawIntegers(text, "accesses") });
     return [200, { id, status: "success" }];
   }
 
@@ -264,7 +290,7 @@ export async function startUpstream({
     const user = partooIds.get(id);
     // Partoo's references show both {"error": …} and {"errors": …} for a 404.
     if (!user) return [404, { error: "User not found" }];
-    return [200, structuredClone(user)];
+    return [200, partooUserJson(user, partooRaw.get(id)), "application/json"];
   }
 
   function partooSearch(req, params) {
@@ -298,8 +324,8 @@ export async function startUpstream({
     users.sort((a, b) => sign * (value(a) < value(b) ? -1 : value(a) > value(b) ? 1 : 0) || (a.id < b.id ? -1 : 1));
     const count = users.length;
     const maxPage = Math.ceil(count / perPage);
-    const slice = users.slice((page - 1) * perPage, page * perPage).map((u) => structuredClone(u));
-    return [200, { users: slice, page, max_page: maxPage, count }];
+    const slice = users.slice((page - 1) * perPage, page * perPage).map((u) => partooUserJson(u, partooRaw.get(u.id)));
+    return [200, `{"users":[${slice.join(",")}],"page":${page},"max_page":${maxPage},"count":${count}}`, "application/json"];
   }
 
   function partooUpdate(req, id, text) {
@@ -336,6 +362,7 @@ export async function startUpstream({
     const user = partooIds.get(id);
     if (!user) return [404, { errors: { json: { user_id: ["User not found."] } } }];
     partooIds.delete(id);
+    partooRaw.delete(id);
     partooUsers.delete(user.email.toLowerCase());
     return [200, { id, status: "success" }];
   }
@@ -453,10 +480,10 @@ export async function startUpstream({
     if (text === undefined) return send(res, 413, { error: "payload_too_large" });
 
     const scripted = fault.status !== undefined || fault.body !== undefined || fault.bodyBytes !== undefined;
-    const [status, payload] = scripted
+    const [status, payload, providerType] = scripted
       ? [fault.status ?? 200, fault.bodyBytes !== undefined ? jsonOfSize(fault.bodyBytes) : fault.body]
       : provider(req, url, text);
-    const contentType = fault.contentType ?? (fault.bodyBytes !== undefined ? "application/json" : undefined);
+    const contentType = fault.contentType ?? (fault.bodyBytes !== undefined ? "application/json" : providerType);
 
     if (fault.hangMs !== undefined) {
       await sleep(fault.hangMs);

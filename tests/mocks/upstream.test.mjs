@@ -158,6 +158,20 @@ describe("Partoo user endpoints beyond create", () => {
     assert.equal(up.partooUser("5309c3a237bbc544d8e26737"), undefined);
   });
 
+  test("integers beyond 2^53 come back as they were sent", async () => {
+    const big = "9223372036854775807";
+    const text = `{"email":"big@example.com","first_name":"B","last_name":"I","org_id":${big},"accesses":[[${big},1],[2]]}`;
+    const { json } = await post("/v2/user", { headers: PARTOO, body: text });
+    for (const path of [`/v2/user/${json.id}`, "/v2/user/search?email=big%40example.com"]) {
+      const res = await fetch(up.url + path, { headers: PARTOO });
+      assert.match(res.headers.get("content-type"), /^application\/json/);
+      const raw = await res.text();
+      assert.ok(raw.includes(`"org_id":${big}`), raw);
+      assert.ok(raw.includes(`"accesses":[[${big},1],[2]]`), raw);
+      JSON.parse(raw);
+    }
+  });
+
   test("GET /user/search: the documented envelope, exact email in any case, filters, pages sorted by order_by", async () => {
     const emails = ["c@example.com", "a@example.com", "b@example.com", "d@example.com", "e@example.com"];
     const ids = {};
