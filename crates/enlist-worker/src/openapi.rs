@@ -94,11 +94,18 @@ pub fn build() -> Value {
                 p.name()
             )),
         );
-        set(
-            &mut item,
-            "/post/requestBody/content/application~1json/schema/properties/rows/items",
-            object_schema(p.schema()),
-        );
+        // Rows are checked one by one, and an invalid row is reported in
+        // the job, not refused: the payload schema is a description of a
+        // good row, not a constraint on the request.
+        if let Some(Value::Object(rows)) =
+            item.pointer_mut("/post/requestBody/content/application~1json/schema/properties/rows")
+        {
+            rows.insert(
+                "items".into(),
+                json!({"description": "A create-user payload (x-enlist-row-schema). Each row is validated on its own; an invalid one is reported in the job's rows (status invalid or refused), not refused with the request."}),
+            );
+            rows.insert("x-enlist-row-schema".into(), object_schema(p.schema()));
+        }
         items.push((format!("/v1/{}/imports", p.id()), item));
         if p.has_invite() {
             let mut item = invite.clone();
