@@ -17,6 +17,10 @@ pub fn run(extra: &[String]) -> Result {
     if extra == ["worker"] {
         return worker_bench();
     }
+    // `cargo xtask bench scim`: only the Worker's SCIM service.
+    if extra == ["scim"] {
+        return scim_bench();
+    }
     let mut ran = false;
     if util::path("crates/enlist-core/benches").is_dir() {
         let mut cmd = util::cargo();
@@ -35,6 +39,7 @@ pub fn run(extra: &[String]) -> Result {
     }
     if util::path("crates/enlist-worker/Cargo.toml").is_file() {
         worker_bench()?;
+        scim_bench()?;
         crate::reliability::bench()?;
         ran = true;
     }
@@ -60,5 +65,19 @@ fn worker_bench() -> Result {
         "--rust-baseline",
         &format!("{}/index.js", crate::worker::RUST_BASELINE_OUT_DIR),
     ]);
+    util::run(cmd)
+}
+
+/// The latency the SCIM service adds over the Partoo calls it makes, and the
+/// Partoo calls per SCIM operation (bench/worker-scim.mjs;
+/// docs/benchmarks.md "## SCIM").
+fn scim_bench() -> Result {
+    for &tool in crate::worker::NEEDS {
+        println!("{}: {}", tool.name(), tool.ensure()?);
+    }
+    crate::worker::build()?;
+    crate::www::ensure_built()?;
+    let mut cmd = util::command("node");
+    cmd.arg("bench/worker-scim.mjs");
     util::run(cmd)
 }
