@@ -13,8 +13,19 @@
 // Provider routes (what the real APIs answer, as far as their references tell):
 //   POST /user, /v2/user                  Partoo create user (header x-APIKey)
 //   POST /user/{id}/invite, /v2/…         Partoo send invitation
+//   GET  /user/{id}, /v2/…                Partoo read a user
+//   GET  /user/search, /v2/…              Partoo search users: email (exact,
+//                                         any case), status, disabled, role,
+//                                         page (from 1), per_page (1–100),
+//                                         order_by ([-]email, first_name, …);
+//                                         {users, page, max_page, count}
+//   POST /user/{id}, /v2/…                Partoo update (only sent fields change)
+//   DELETE /user/{id}, /v2/…              Partoo delete
 //   POST /public/v1/users                 PandaDoc create user
 //                                         (header Authorization: API-Key <key>)
+// Partoo's users are kept whole (id, org_id, names, email, lang, role, status,
+// disabled, created_at, sso_only, business_ids, accesses): `partooUser(id or
+// email)` returns a copy of one, as `GET /user/{id}` would.
 // Control routes (never recorded, never scripted):
 //   GET  /__mock/requests   every provider call so far, as JSON
 //   POST /__mock/reset      forget calls, users and pending faults
@@ -66,6 +77,11 @@ const PARTOO_FIELDS = {
   sso_only: isBoolean,
 };
 const PARTOO_REQUIRED = ["email", "first_name", "last_name"];
+// What POST /user/{id} may change (patch behaviour): the rest is refused.
+const PARTOO_UPDATABLE = ["email", "first_name", "last_name", "role", "custom_role", "status", "disabled", "password", "sso_only", "lang"];
+const PARTOO_ORDERS = ["email", "first_name", "last_name", "role", "org_id", "group_id", "status"];
+/** The organization of the mock's Partoo key. */
+const PARTOO_ORG_ID = 1;
 
 /** Field errors of a Partoo create-user body, marshmallow style; {} when fine. */
 function partooErrors(body) {
@@ -125,6 +141,29 @@ function pandadocErrors(body) {
   return errors;
 }
 
+/**
+ * The JSON text of an integer (or list of lists of integers) member at the
+ * top of a JSON object text, as sent: JavaScript numbers round integers
+ * beyond 2^53, and the mock answers them back as it got them.
+ */
+function rawIntegers(text, name) {
+  return new RegExp(`"${name}"\\s*:\\s*(-?\\d+|\\[[-\\d\\s,\\[\\]]*\\])`).exec(text)?.[1];
+}
+
+/** A stored Partoo user as JSON text, its integers as they were sent. */
+function partooUserJson(user, raw = {}) {
+  const marks = {};
+  const copy = { ...user };
+  for (const [name, text] of Object.entries(raw)) {
+    if (text === undefined || !(name in copy)) continue;
+    marks[name] = text;
+    copy[name] = `\u0000${name}`;
+  }
+  let json = JSON.stringify(copy);
+  for (const [name, text] of Object.entries(marks)) json = json.replace(JSON.stringify(`\u0000${name}`), text);
+  return json;
+}
+
 /** Parses JSON text; `undefined` when it is not JSON. */
 function parseJson(text) {
   try {
@@ -157,7 +196,7 @@ function jsonOfSize(n) {
 
 /**
  * Starts the fake providers. Resolves to
- * `{ url, port, requests, reset(), script(fault | faults), close() }`.
+ * `{ url, port, requests, reset(), script(fault | faults), partooUser(idOrEmail), close() }`.
  */
 export async function startUpstream({
   port = 0,
@@ -168,7 +207,8 @@ export async function startUpstream({
   /** Provider calls: { method, path, query, headers, body (text), time (ms since epoch) }. */
   const requests = [];
   const partooUsers = new Map(); // lowercased email -> id
-  const partooIds = new Set();
+  const partooIds = new Map(); // id -> the whole user
+  const partooRaw = new Map(); // id -> {org_id, accesses} as JSON text sent
   const pandadocEmails = new Set(); // lowercased
   const faults = [];
   const timers = new Set();
@@ -183,6 +223,7 @@ export async function startUpstream({
     requests.length = 0; // same array: references held by tests stay live
     partooUsers.clear();
     partooIds.clear();
+    partooRaw.clear();
     pandadocEmails.clear();
     faults.length = 0;
   }
@@ -222,8 +263,115 @@ export async function startUpstream({
     if (Object.keys(errors).length) return [400, { errors: { json: errors } }];
     const id = partooId();
     partooUsers.set(key, id);
-    partooIds.add(id);
+    partooIds.set(id, {
+      id,
+      org_id: body.org_id ?? PARTOO_ORG_ID,
+      first_name: body.first_name,
+      last_name: body.last_name,
+      email: body.email,
+      lang: body.lang ?? "en",
+      role: body.role ?? "BUSINESS_MANAGER",
+      status: body.status ?? (body.send_invitation ? "invited" : "active"),
+      disabled: false,
+      created_at: new Date().toISOString(),
+      sso_only: body.sso_only ?? false,
+      business_ids: body.business_ids ?? [],
+      accesses: body.accesses ?? [],
+    });
+    partooRaw.set(id, { org_id: rawIntegers(text, "org_id"), accesses: rawIntegers(text, "accesses") });
     return [200, { id, status: "success" }];
+  }
+
+  const partooDenied = (req) => req.headers["x-apikey"] !== partooKey;
+  const DENIED = [401, { errors: { authentication: "User not authenticated" } }];
+
+  function partooRead(req, id) {
+    if (partooDenied(req)) return DENIED;
+    const user = partooIds.get(id);
+    // Partoo's references show both {"error": …} and {"errors": …} for a 404.
+    if (!user) return [404, { error: "User not found" }];
+    return [200, partooUserJson(user, partooRaw.get(id)), "application/json"];
+  }
+
+  function partooSearch(req, params) {
+    if (partooDenied(req)) return DENIED;
+    const errors = {};
+    const integer = (name, min, max, fallback) => {
+      if (!params.has(name)) return fallback;
+      const text = params.get(name);
+      const n = Number(text);
+      if (!/^\d+$/.test(text) || n < min || n > max) errors[name] = [`Must be an integer from ${min} to ${max}.`];
+      return n;
+    };
+    const page = integer("page", 1, Number.MAX_SAFE_INTEGER, 1);
+    const perPage = integer("per_page", 1, 100, 30);
+    const order = params.get("order_by") ?? "email";
+    if (!PARTOO_ORDERS.includes(order.replace(/^-/, ""))) errors.order_by = [`Must be one of: ${PARTOO_ORDERS.join(", ")} (- for descending).`];
+    if (params.has("status") && !PARTOO_STATUSES.includes(params.get("status"))) errors.status = [`Must be one of: ${PARTOO_STATUSES.join(", ")}.`];
+    if (params.has("role") && !PARTOO_ROLES.includes(params.get("role"))) errors.role = [`Must be one of: ${PARTOO_ROLES.join(", ")}.`];
+    if (params.has("disabled") && !["true", "false"].includes(params.get("disabled"))) errors.disabled = ["Not a valid boolean."];
+    const known = ["email", "status", "disabled", "role", "page", "per_page", "order_by"];
+    for (const name of params.keys()) if (!known.includes(name)) errors[name] = ["Unknown field."];
+    if (Object.keys(errors).length) return [400, { errors: { json: errors } }];
+    let users = [...partooIds.values()];
+    if (params.has("email")) users = users.filter((u) => u.email.toLowerCase() === params.get("email").toLowerCase());
+    if (params.has("status")) users = users.filter((u) => u.status === params.get("status"));
+    if (params.has("role")) users = users.filter((u) => u.role === params.get("role"));
+    if (params.has("disabled")) users = users.filter((u) => String(u.disabled) === params.get("disabled"));
+    const field = order.replace(/^-/, "");
+    const sign = order.startsWith("-") ? -1 : 1;
+    const value = (u) => String(u[field] ?? "").toLowerCase();
+    users.sort((a, b) => sign * (value(a) < value(b) ? -1 : value(a) > value(b) ? 1 : 0) || (a.id < b.id ? -1 : 1));
+    const count = users.length;
+    const maxPage = Math.ceil(count / perPage);
+    const slice = users.slice((page - 1) * perPage, page * perPage).map((u) => partooUserJson(u, partooRaw.get(u.id)));
+    return [200, `{"users":[${slice.join(",")}],"page":${page},"max_page":${maxPage},"count":${count}}`, "application/json"];
+  }
+
+  function partooUpdate(req, id, text) {
+    if (partooDenied(req)) return DENIED;
+    const user = partooIds.get(id);
+    if (!user) return [404, { errors: { json: { user_id: ["User not found."] } } }];
+    const body = parseJson(text);
+    if (body === undefined) return [400, { errors: { json: { _schema: ["Invalid JSON body."] } } }];
+    if (body === null || typeof body !== "object" || Array.isArray(body)) return [400, { errors: { json: { _schema: ["Invalid input type."] } } }];
+    const errors = {};
+    for (const [field, value] of Object.entries(body)) {
+      const check = field === "disabled" ? isBoolean : PARTOO_UPDATABLE.includes(field) ? PARTOO_FIELDS[field] : undefined;
+      if (!check) errors[field] = ["Unknown field."];
+      else if (value === null) errors[field] = ["Field may not be null."];
+      else {
+        const message = check(value);
+        if (message) errors[field] = [message];
+      }
+    }
+    const key = typeof body.email === "string" ? body.email.toLowerCase() : undefined;
+    if (!errors.email && key !== undefined && partooUsers.has(key) && partooUsers.get(key) !== id) errors.email = ["This email is already used."];
+    if (Object.keys(errors).length) return [400, { errors: { json: errors } }];
+    if (key !== undefined) {
+      partooUsers.delete(user.email.toLowerCase());
+      partooUsers.set(key, id);
+    }
+    const { password, ...visible } = body;
+    Object.assign(user, visible);
+    return [200, { id, status: "success" }];
+  }
+
+  function partooDelete(req, id) {
+    if (partooDenied(req)) return DENIED;
+    const user = partooIds.get(id);
+    if (!user) return [404, { errors: { json: { user_id: ["User not found."] } } }];
+    partooIds.delete(id);
+    partooRaw.delete(id);
+    partooUsers.delete(user.email.toLowerCase());
+    return [200, { id, status: "success" }];
+  }
+
+  /** A copy of a Partoo user, by id or email (any case); undefined if none. */
+  function partooUser(idOrEmail) {
+    const id = partooIds.has(idOrEmail) ? idOrEmail : partooUsers.get(String(idOrEmail).toLowerCase());
+    const user = partooIds.get(id);
+    return user ? structuredClone(user) : undefined;
   }
 
   function partooInvite(req, id) {
@@ -248,13 +396,26 @@ export async function startUpstream({
   }
 
   /** [status, json] of the provider route, or a 404/405 for anything else. */
-  function provider(req, path, text) {
+  function provider(req, url, text) {
+    const path = url.pathname;
     const invite = /^(?:\/v2)?\/user\/([^/]+)\/invite$/.exec(path);
-    const route = /^(?:\/v2)?\/user$/.test(path) ? "partoo" : invite ? "invite" : path === "/public/v1/users" ? "pandadoc" : null;
+    const search = /^(?:\/v2)?\/user\/search$/.test(path);
+    const user = search ? null : /^(?:\/v2)?\/user\/([^/]+)$/.exec(path);
+    const route = /^(?:\/v2)?\/user$/.test(path)
+      ? "partoo"
+      : invite ? "invite" : search ? "search" : user ? "user" : path === "/public/v1/users" ? "pandadoc" : null;
     if (!route) return [404, { error: "not_found", detail: `no mock route for ${path}` }];
-    if (req.method !== "POST") return [405, { error: "method_not_allowed", detail: "only POST" }];
+    const allowed = route === "search" ? ["GET"] : route === "user" ? ["GET", "POST", "DELETE"] : ["POST"];
+    if (!allowed.includes(req.method)) return [405, { error: "method_not_allowed", detail: `only ${allowed.join(", ")}` }];
     if (route === "partoo") return partooCreate(req, text);
     if (route === "invite") return partooInvite(req, invite[1]);
+    if (route === "search") return partooSearch(req, url.searchParams);
+    if (route === "user") {
+      const id = decodeURIComponent(user[1]);
+      if (req.method === "GET") return partooRead(req, id);
+      if (req.method === "POST") return partooUpdate(req, id, text);
+      return partooDelete(req, id);
+    }
     return pandadocCreate(req, text);
   }
 
@@ -319,10 +480,10 @@ export async function startUpstream({
     if (text === undefined) return send(res, 413, { error: "payload_too_large" });
 
     const scripted = fault.status !== undefined || fault.body !== undefined || fault.bodyBytes !== undefined;
-    const [status, payload] = scripted
+    const [status, payload, providerType] = scripted
       ? [fault.status ?? 200, fault.bodyBytes !== undefined ? jsonOfSize(fault.bodyBytes) : fault.body]
-      : provider(req, url.pathname, text);
-    const contentType = fault.contentType ?? (fault.bodyBytes !== undefined ? "application/json" : undefined);
+      : provider(req, url, text);
+    const contentType = fault.contentType ?? (fault.bodyBytes !== undefined ? "application/json" : providerType);
 
     if (fault.hangMs !== undefined) {
       await sleep(fault.hangMs);
@@ -354,7 +515,7 @@ export async function startUpstream({
   }
 
   const shownHost = host.includes(":") ? `[${host}]` : host;
-  return { url: `http://${shownHost}:${actualPort}`, port: actualPort, requests, reset, script, close };
+  return { url: `http://${shownHost}:${actualPort}`, port: actualPort, requests, reset, script, partooUser, close };
 }
 
 // ---- CLI ---------------------------------------------------------------

@@ -121,6 +121,121 @@ describe("Partoo", () => {
   });
 });
 
+describe("Partoo user endpoints beyond create", () => {
+  /** A call with the Partoo key; returns status and JSON. */
+  async function partoo(method, path, body, headers = PARTOO) {
+    const res = await fetch(up.url + path, {
+      method,
+      headers: { ...headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, json: text ? JSON.parse(text) : undefined };
+  }
+  const create = async (user) => (await post("/v2/user", { headers: PARTOO, body: user })).json.id;
+
+  test("GET /user/{id}: the whole user as created, with Partoo's defaults; 404 {error} for an unknown id", async () => {
+    const id = await create({ ...partooUser, role: "ORG_MANAGER", lang: "fr" });
+    for (const prefix of ["", "/v2"]) {
+      const res = await partoo("GET", `${prefix}/user/${id}`);
+      assert.equal(res.status, 200);
+      assert.deepEqual(Object.keys(res.json).sort(), ["accesses", "business_ids", "created_at", "disabled", "email", "first_name", "id", "lang", "last_name", "org_id", "role", "sso_only", "status"]);
+      assert.equal(res.json.id, id);
+      assert.equal(res.json.email, partooUser.email);
+      assert.equal(res.json.role, "ORG_MANAGER");
+      assert.equal(res.json.lang, "fr");
+      assert.equal(res.json.status, "active");
+      assert.equal(res.json.disabled, false);
+      assert.equal(res.json.org_id, 1);
+      assert.deepEqual(res.json, up.partooUser(id));
+    }
+    assert.deepEqual(up.partooUser(partooUser.email.toUpperCase()), up.partooUser(id));
+    const invited = await create({ ...partooUser, email: "i@example.com", send_invitation: true });
+    assert.equal(up.partooUser(invited).status, "invited");
+    assert.equal(up.partooUser(invited).role, "BUSINESS_MANAGER");
+    assert.deepEqual(await partoo("GET", "/v2/user/5309c3a237bbc544d8e26737"), { status: 404, json: { error: "User not found" } });
+    assert.equal((await partoo("GET", `/v2/user/${id}`, undefined, {})).status, 401);
+    assert.equal(up.partooUser("5309c3a237bbc544d8e26737"), undefined);
+  });
+
+  test("integers beyond 2^53 come back as they were sent", async () => {
+    const big = "9223372036854775807";
+    const text = `{"email":"big@example.com","first_name":"B","last_name":"I","org_id":${big},"accesses":[[${big},1],[2]]}`;
+    const { json } = await post("/v2/user", { headers: PARTOO, body: text });
+    for (const path of [`/v2/user/${json.id}`, "/v2/user/search?email=big%40example.com"]) {
+      const res = await fetch(up.url + path, { headers: PARTOO });
+      assert.match(res.headers.get("content-type"), /^application\/json/);
+      const raw = await res.text();
+      assert.ok(raw.includes(`"org_id":${big}`), raw);
+      assert.ok(raw.includes(`"accesses":[[${big},1],[2]]`), raw);
+      JSON.parse(raw);
+    }
+  });
+
+  test("GET /user/search: the documented envelope, exact email in any case, filters, pages sorted by order_by", async () => {
+    const emails = ["c@example.com", "a@example.com", "b@example.com", "d@example.com", "e@example.com"];
+    const ids = {};
+    for (const email of emails) ids[email] = await create({ ...partooUser, email });
+    await partoo("POST", `/v2/user/${ids["d@example.com"]}`, { disabled: true });
+    let res = await partoo("GET", "/v2/user/search?email=B%40EXAMPLE.com");
+    assert.equal(res.status, 200);
+    assert.deepEqual(Object.keys(res.json).sort(), ["count", "max_page", "page", "users"]);
+    assert.deepEqual(res.json.users.map((u) => u.id), [ids["b@example.com"]]);
+    assert.deepEqual([res.json.page, res.json.max_page, res.json.count], [1, 1, 1]);
+    res = await partoo("GET", "/v2/user/search?email=example.com");
+    assert.deepEqual([res.json.count, res.json.users], [0, []], "exact match, not a substring");
+    res = await partoo("GET", "/user/search?page=2&per_page=2&order_by=email");
+    assert.deepEqual(res.json.users.map((u) => u.email), ["c@example.com", "d@example.com"]);
+    assert.deepEqual([res.json.page, res.json.max_page, res.json.count], [2, 3, 5]);
+    res = await partoo("GET", "/user/search?per_page=2&order_by=-email");
+    assert.deepEqual(res.json.users.map((u) => u.email), ["e@example.com", "d@example.com"]);
+    res = await partoo("GET", "/user/search?disabled=true");
+    assert.deepEqual(res.json.users.map((u) => u.email), ["d@example.com"]);
+    res = await partoo("GET", "/user/search?page=9&per_page=100");
+    assert.deepEqual([res.json.users, res.json.page, res.json.max_page, res.json.count], [[], 9, 1, 5]);
+    for (const query of ["per_page=0", "per_page=101", "page=0", "page=x", "order_by=shoe_size", "status=gone", "role=KING", "disabled=maybe", "colour=red"]) {
+      res = await partoo("GET", `/user/search?${query}`);
+      assert.equal(res.status, 400, query);
+      assert.deepEqual(Object.keys(res.json.errors.json), [query.split("=")[0]], query);
+    }
+    assert.equal((await partoo("GET", "/user/search", undefined, {})).status, 401);
+    assert.equal((await partoo("POST", "/user/search", {})).status, 405);
+  });
+
+  test("POST /user/{id}: only the fields sent change; {id, status}; errors as for create", async () => {
+    const id = await create(partooUser);
+    const other = await create({ ...partooUser, email: "other@example.com" });
+    let res = await partoo("POST", `/v2/user/${id}`, { first_name: "Percy", disabled: true, lang: "de" });
+    assert.deepEqual(res, { status: 200, json: { id, status: "success" } });
+    const user = up.partooUser(id);
+    assert.deepEqual([user.first_name, user.last_name, user.disabled, user.lang], ["Percy", partooUser.last_name, true, "de"]);
+    res = await partoo("POST", `/v2/user/${id}`, { email: "New@Example.com", password: "Sup3r-secret!" });
+    assert.equal(res.status, 200);
+    assert.equal(up.partooUser("new@example.com").id, id);
+    assert.equal(up.partooUser(partooUser.email), undefined, "the old email is free again");
+    assert.ok(!("password" in up.partooUser(id)), "a password is never shown");
+    res = await partoo("POST", `/v2/user/${id}`, { email: "OTHER@example.com" });
+    assert.deepEqual(res, { status: 400, json: { errors: { json: { email: ["This email is already used."] } } } });
+    res = await partoo("POST", `/v2/user/${id}`, { disabled: "yes", org_id: 3, nick: "x", lang: "pt-BR", first_name: null });
+    assert.equal(res.status, 400);
+    assert.deepEqual(Object.keys(res.json.errors.json).sort(), ["disabled", "first_name", "lang", "nick", "org_id"]);
+    assert.equal((await partoo("POST", `/v2/user/${id}`, "{nope")).status, 400);
+    assert.equal((await partoo("POST", `/v2/user/${id}`, [])).status, 400);
+    assert.equal((await partoo("POST", "/v2/user/5309c3a237bbc544d8e26737", { disabled: true })).status, 404);
+    assert.equal((await partoo("POST", `/v2/user/${other}`, { disabled: true }, {})).status, 401);
+  });
+
+  test("DELETE /user/{id}: {id, status}, then the user and its email are gone", async () => {
+    const id = await create(partooUser);
+    assert.deepEqual(await partoo("DELETE", `/v2/user/${id}`), { status: 200, json: { id, status: "success" } });
+    assert.equal((await partoo("GET", `/v2/user/${id}`)).status, 404);
+    assert.equal((await partoo("DELETE", `/v2/user/${id}`)).status, 404);
+    assert.ok(await create(partooUser), "the email can be used again");
+    assert.equal((await partoo("DELETE", `/v2/user/${id}`, undefined, {})).status, 401);
+    assert.equal((await partoo("PUT", `/v2/user/${id}`, {})).status, 405);
+  });
+});
+
 describe("PandaDoc", () => {
   test("creates a user: 201 {user_id: 22 chars, workspaces echoed with member_id}", async () => {
     const res = await post("/public/v1/users?notify_user=true&notify_ws_admins=false", { headers: PANDADOC, body: pandadocUser });

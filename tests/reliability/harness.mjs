@@ -28,6 +28,7 @@ export const FAKE = Object.freeze({
   partooKey: "PARTOO-KEY-LEAKCHECK-7f3a9c1e5b2d46808e1f",
   pandadocKey: "PANDADOC-KEY-LEAKCHECK-2b8e6d0f4a1c39575d7a",
   clientToken: "CLIENT-TOKEN-LEAKCHECK-5e1a7c3b9d2f4086a4c2",
+  scimToken: "SCIM-TOKEN-LEAKCHECK-3c9e1f7a5b0d42e8b6f1",
   password: "Pw-LEAKCHECK-9c4e!x7Q2m",
   firstName: "Leakcheckfirstnamezq",
   lastName: "Leakchecklastnamexv",
@@ -147,6 +148,8 @@ export const stripAnsi = (s) => s.replace(/\x1b\[[0-9;]*m/g, "");
  * @param {object} [o]
  * @param {Record<string,string>} [o.bindings] extra vars/secrets (override the defaults below)
  * @param {{limit:number, period:10|60}} [o.rateLimit] default: NO_RATE_LIMIT
+ * @param {{limit:number, period:10|60}} [o.readRateLimit] READ_RATE_LIMITER
+ *   (import reads, SCIM calls); default: NO_RATE_LIMIT
  * @param {boolean} [o.keys=true] configure both providers' API keys
  * @param {boolean} [o.captureLogs=true] keep every line workerd logs (the
  *   Worker's console.log, uncaught errors) in `logs` instead of printing it
@@ -154,7 +157,7 @@ export const stripAnsi = (s) => s.replace(/\x1b\[[0-9;]*m/g, "");
  * @param {{partooKey?: string, pandadocKey?: string}} [o.mockKeys] the keys
  *   the mock upstream accepts (default: FAKE's, the ones the Worker gets)
  */
-export async function startStack({ bindings = {}, rateLimit = NO_RATE_LIMIT, keys = true, captureLogs = true, mockKeys = {} } = {}) {
+export async function startStack({ bindings = {}, rateLimit = NO_RATE_LIMIT, readRateLimit = NO_RATE_LIMIT, keys = true, captureLogs = true, mockKeys = {} } = {}) {
   const upstream = await startUpstream({ partooKey: FAKE.partooKey, pandadocKey: FAKE.pandadocKey, ...mockKeys });
   const logs = [];
   const verbose = process.env.RELIABILITY_VERBOSE === "1";
@@ -173,6 +176,7 @@ export async function startStack({ bindings = {}, rateLimit = NO_RATE_LIMIT, key
         ...bindings,
       },
       rateLimit,
+      readRateLimit,
       onLog,
     });
   } catch (err) {

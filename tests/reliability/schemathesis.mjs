@@ -2,7 +2,9 @@
 // /v1/openapi.json — every operation, every check (no 500, status codes,
 // content types, headers and bodies as documented, valid data accepted,
 // invalid data refused…) — in public mode and in admin mode (client token
-// sent), with the mock upstream behind the Worker. Zero failures allowed.
+// sent), with the mock upstream behind the Worker. The SCIM service is on in
+// both (SCIM_TOKENS): the hooks send its token on its paths. Zero failures
+// allowed.
 //
 //   node tests/reliability/schemathesis.mjs                    # smoke: 25 examples per operation
 //   node tests/reliability/schemathesis.mjs --max-examples 300 # bench
@@ -54,9 +56,9 @@ function schemathesisBin() {
 }
 
 /** Runs schemathesis to completion (or kills it); resolves to its exit code and output. */
-function run(bin, argv, killAfterS, filterLog) {
+function run(bin, argv, killAfterS, filterLog, clientToken = "") {
   return new Promise((resolve, reject) => {
-    const env = { ...process.env, NO_COLOR: "1", SCHEMATHESIS_HOOKS: join(ROOT, "tests/reliability/schemathesis_hooks.py"), ENLIST_FILTER_LOG: filterLog };
+    const env = { ...process.env, NO_COLOR: "1", SCHEMATHESIS_HOOKS: join(ROOT, "tests/reliability/schemathesis_hooks.py"), ENLIST_FILTER_LOG: filterLog, ENLIST_SCIM_TOKEN: FAKE.scimToken, ENLIST_CLIENT_TOKEN: clientToken };
     // From tests/.tmp/ (git-ignored): schemathesis keeps a cache in ./.schemathesis/.
     const cwd = join(ROOT, "tests/.tmp");
     mkdirSync(cwd, { recursive: true });
@@ -88,7 +90,12 @@ async function fuzz(bin, args, mode) {
   const stack = await startStack({
     // Import jobs run unpaced and without a cap on active jobs, so that each
     // generated job is judged on its own.
-    bindings: admin ? { CLIENT_TOKENS: FAKE.clientToken, PARTOO_RATE_PER_MINUTE: "0", PANDADOC_RATE_PER_MINUTE: "0", IMPORT_MAX_ACTIVE_JOBS: "100000" } : {},
+    bindings: {
+      SCIM_TOKENS: FAKE.scimToken,
+      ...(admin
+        ? { CLIENT_TOKENS: FAKE.clientToken, PARTOO_RATE_PER_MINUTE: "0", PANDADOC_RATE_PER_MINUTE: "0", IMPORT_MAX_ACTIVE_JOBS: "100000" }
+        : {}),
+    },
     captureLogs: true,
   });
   const dir = join(ROOT, "tests/.tmp/schemathesis", mode);
@@ -117,13 +124,16 @@ async function fuzz(bin, args, mode) {
     "--report-dir",
     dir,
     ...(args.phases ? ["--phases", args.phases] : []),
-    ...(admin ? ["--header", `Authorization: Bearer ${FAKE.clientToken}`] : []),
+    // Public mode serves no import routes (404 for every method), though
+    // the document lists them for admin mode.
+    ...(admin ? [] : ["--exclude-path-regex", "/imports"]),
   ];
   report(`\n==> schemathesis (${mode} mode) against ${stack.url}/v1/openapi.json: ${args.maxExamples} examples per operation, seed ${args.seed}`);
   let result;
   try {
     rmSync(filterLog, { force: true });
-    result = await run(bin, argv, args.killAfter, filterLog);
+    // The hooks send the client token (admin mode) and the SCIM token.
+    result = await run(bin, argv, args.killAfter, filterLog, admin ? FAKE.clientToken : "");
   } finally {
     await stack.close();
   }

@@ -10,15 +10,22 @@ reuse small values ("0", "0@0.com") across unrelated test cases:
 
 So that a schema-valid request is judged on its own, each call gets a fresh
 value for both, keeping its shape: a *valid* key (1-255 visible ASCII
-characters, as documented) gets a unique suffix, and an email whose local
-part is a plain dot-atom gets a unique prefix. Invalid keys and emails are
-sent as generated, so their rejection is still tested.
+characters, as documented) gets a unique suffix, and an email (an `email`
+member, or a SCIM `userName`) whose local part is a plain dot-atom gets a
+unique prefix. Invalid keys and emails are sent as generated, so their
+rejection is still tested.
+
+Tokens: every call to a SCIM path (/scim/) gets `Authorization: Bearer
+$ENLIST_SCIM_TOKEN`, and in admin mode every other call `Authorization:
+Bearer $ENLIST_CLIENT_TOKEN`, in place of any generated value (the SCIM
+service has its own tokens, so one header for every path will not do).
 
 `filter_failure` drops a "schema-valid request rejected" (ST202) in exactly
 these cases, and no other:
 
-- the answer is 422 `already_exists`: some checks send a case again (without
-  these hooks), and the provider then rightly says the user exists;
+- the answer is 422 `already_exists`, or a SCIM 409 `uniqueness`: some
+  checks send a case again (without these hooks), and the provider then
+  rightly says the user exists;
 - the answer is 422 `validation` and *every* issue is the provider refusing
   a workspace it does not have (path `/workspaces`, code `rejected`: the
   mock upstream, like PandaDoc, knows only letter-and-digit workspace ids, and
@@ -33,17 +40,12 @@ these cases, and no other:
 
 Any other 422 (a rule the document could state and does not) still fails.
 
-An import file sent as `text/csv` is text whatever a generator meant: a
-"schema-violating" body such as `{}` or `null` arrives as the characters
-`{}`, a CSV header. So for `text/csv` bodies, `filter_failure` also drops a
-"schema-violating request accepted" (ST201), and a "schema-valid request
-rejected" (ST202) answered with 400 `invalid_csv`: CSV's grammar (quotes,
-a header row, unique column names; docs/csv.md) is no JSON Schema's
-business. And an import's rows are checked one by one: a row that breaks
-the provider's schema is reported `invalid` in the job (or the dry run's
-report) and skipped, so an ST201 on an import answered 200 or 202 is
-dropped too (a malformed envelope, such as `rows` not being an array, is
-still a 422 and still judged).
+Import files sent as `text/csv` are documented as a string, which JSON
+Schema cannot describe as a well-formed CSV with a header row. So, for a
+`text/csv` body and no other, a schema-valid file refused as 400
+`invalid_csv` (ST202), and a "schema-violating" one accepted (ST201: the
+object or number schemathesis generated reaches the server as text, such as
+`{}`, a header-only CSV) are dropped too.
 Each dropped failure's reason is appended to the file named by
 ENLIST_FILTER_LOG, which schemathesis.mjs tallies after the run.
 
@@ -64,10 +66,10 @@ DOT_ATOM = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?
 
 
 def _fresh_emails(node):
-    """Prefixes the local part of every `email` string in a JSON body."""
+    """Prefixes the local part of every `email` (or SCIM `userName`) string in a JSON body."""
     if isinstance(node, dict):
         for name, value in node.items():
-            if name == "email" and isinstance(value, str) and value.count("@") == 1:
+            if name in ("email", "userName") and isinstance(value, str) and value.count("@") == 1:
                 local, domain = value.split("@")
                 local = FRESH.sub("", local)  # a case sent again: replace, not stack
                 fresh = f"u{uuid.uuid4().hex[:12]}.{local}"
@@ -82,6 +84,12 @@ def _fresh_emails(node):
 
 @schemathesis.hook
 def before_call(context, case, kwargs):
+    scim = case.path.startswith("/scim/")
+    token = os.environ.get("ENLIST_SCIM_TOKEN" if scim else "ENLIST_CLIENT_TOKEN")
+    if token and case.headers is not None:
+        for name in [n for n in case.headers if n.lower() == "authorization"]:
+            del case.headers[name]
+        case.headers["Authorization"] = f"Bearer {token}"
     headers = case.headers or {}
     for name in list(headers):
         if name.lower() != "idempotency-key":
@@ -89,7 +97,7 @@ def before_call(context, case, kwargs):
         value = headers[name]
         if isinstance(value, str) and VALID_KEY.match(value):
             headers[name] = f"{value[:200]}-{uuid.uuid4().hex}"
-    if case.method.upper() == "POST" and isinstance(case.body, (dict, list)):
+    if case.method.upper() in ("POST", "PUT", "PATCH") and isinstance(case.body, (dict, list)):
         _fresh_emails(case.body)
 
 
@@ -121,24 +129,12 @@ def _dropped(reason):
 def filter_failure(context, failure, case, response):
     """False drops the failure (see the module doc); True keeps it."""
     code = getattr(failure, "code", None)
-    media = getattr(case, "media_type", None) or ""
-    for name, value in (case.headers or {}).items():
-        if name.lower() == "content-type" and isinstance(value, str):
-            media = value
-    media = media.split(";")[0].strip().lower()
-    if media == "text/csv" and code == "ST201":
-        return _dropped("import: a text/csv body is text")
-    is_import = case.method.upper() == "POST" and case.path.endswith("/imports")
-    if is_import and code == "ST201" and response is not None and response.status_code in (200, 202):
-        return _dropped("import: invalid rows are reported per row")
-    if media == "text/csv" and code == "ST202" and response is not None and response.status_code == 400:
-        try:
-            if json.loads(response.content).get("type") == "urn:enlist:problem:invalid_csv":
-                return _dropped("import: CSV grammar")
-        except (ValueError, AttributeError):
-            pass
-        return True
-    if code != "ST202" or response is None or response.status_code != 422:
+    if (case.media_type or "").startswith("text/csv") and response is not None:
+        if code == "ST201" and 200 <= response.status_code < 300:
+            return _dropped("text/csv: a generated non-string sent as text")
+        if code == "ST202" and response.status_code == 400 and b"urn:enlist:problem:invalid_csv" in response.content:
+            return _dropped("text/csv: not a well-formed CSV file")
+    if getattr(failure, "code", None) != "ST202" or response is None or response.status_code not in (409, 422):
         return True
     try:
         problem = json.loads(response.content)
@@ -146,8 +142,10 @@ def filter_failure(context, failure, case, response):
         return True
     if not isinstance(problem, dict):
         return True
-    if problem.get("type") == "urn:enlist:problem:already_exists":
+    if problem.get("type") == "urn:enlist:problem:already_exists" or (response.status_code == 409 and problem.get("scimType") == "uniqueness"):
         return _dropped("already_exists (a case sent again)")
+    if response.status_code != 422:
+        return True
     errors = problem.get("errors") or []
     if problem.get("type") == "urn:enlist:problem:validation" and errors and all(map(_unknown_workspace, errors)):
         return _dropped("provider: no such workspace")

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
-import { COMPATIBILITY_DATE, DURABLE_OBJECTS, RATE_LIMIT, READ_RATE_LIMIT, ROOT, wranglerVars } from "./serve.mjs";
+import { COMPATIBILITY_DATE, DURABLE_OBJECTS, RATE_LIMIT, READ_RATE_LIMIT, ROOT, WORKER_FIRST, wranglerVars } from "./serve.mjs";
 
 const configPath = `${ROOT}wrangler.toml`;
 const { workerOptions } = unstable_getMiniflareWorkerOptions(configPath);
@@ -42,11 +42,12 @@ test("Durable Object bindings match", () => {
   }
 });
 
-test("assets: build/www/, binding ASSETS, worker first on /v1/*", () => {
+test("assets: build/www/, binding ASSETS, worker first on /v1/* and /scim/*", () => {
   const a = workerOptions.assets;
   assert.ok(a, "[assets] in wrangler.toml");
   assert.equal(a.directory.replace(/\/$/, ""), `${ROOT}build/www`);
   assert.equal(a.binding, "ASSETS");
   assert.equal(a.routerConfig?.has_user_worker, true);
-  assert.deepEqual(a.routerConfig?.static_routing?.user_worker, ["/v1/*"]);
+  assert.deepEqual(a.routerConfig?.static_routing?.user_worker, [...WORKER_FIRST]);
+  assert.deepEqual(WORKER_FIRST, ["/v1/*", "/scim/*"]);
 });

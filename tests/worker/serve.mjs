@@ -40,7 +40,10 @@ export const READ_RATE_LIMIT = Object.freeze({ limit: 600, period: 60 });
 export const DURABLE_OBJECTS = Object.freeze({
   IDEMPOTENCY: Object.freeze({ className: "IdempotencyStore", useSQLite: true }),
   IMPORTS: Object.freeze({ className: "ImportRunner", useSQLite: true }),
+  SCIM: Object.freeze({ className: "ScimDirectory", useSQLite: true }),
 });
+/** Same as `run_worker_first` under `[assets]` in wrangler.toml. */
+export const WORKER_FIRST = Object.freeze(["/v1/*", "/scim/*"]);
 
 /**
  * Reads the `[vars]` table of wrangler.toml (string values only, which is all
@@ -174,8 +177,9 @@ export async function startWorker({
       directory: ASSETS_DIR,
       binding: "ASSETS",
       // Without has_user_worker Miniflare never calls the Worker; static
-      // routing sends /v1/* straight to it (wrangler: run_worker_first).
-      routerConfig: { has_user_worker: true, static_routing: { user_worker: ["/v1/*"] } },
+      // routing sends /v1/* and /scim/* straight to it (wrangler:
+      // run_worker_first).
+      routerConfig: { has_user_worker: true, static_routing: { user_worker: [...WORKER_FIRST] } },
     },
     durableObjects: Object.fromEntries(Object.entries(DURABLE_OBJECTS).map(([k, v]) => [k, { ...v }])),
     durableObjectsPersist: persist ?? false,

@@ -22,6 +22,10 @@ pub fn run(extra: &[String]) -> Result {
     if extra == ["imports"] {
         return imports_bench();
     }
+    // `cargo xtask bench scim`: only the Worker's SCIM service.
+    if extra == ["scim"] {
+        return scim_bench();
+    }
     let mut ran = false;
     if util::path("crates/enlist-core/benches").is_dir() {
         let mut cmd = util::cargo();
@@ -41,6 +45,7 @@ pub fn run(extra: &[String]) -> Result {
     if util::path("crates/enlist-worker/Cargo.toml").is_file() {
         worker_bench()?;
         imports_bench()?;
+        scim_bench()?;
         crate::reliability::bench()?;
         ran = true;
     }
@@ -73,12 +78,24 @@ fn worker_bench() -> Result {
 /// jobs, and the arrival rate at Partoo's default pace (bench/imports.mjs;
 /// docs/benchmarks.md "## Import jobs").
 fn imports_bench() -> Result {
+    node_bench("bench/imports.mjs")
+}
+
+/// The latency the SCIM service adds over the Partoo calls it makes, and the
+/// Partoo calls per SCIM operation (bench/worker-scim.mjs;
+/// docs/benchmarks.md "## SCIM").
+fn scim_bench() -> Result {
+    node_bench("bench/worker-scim.mjs")
+}
+
+/// Builds the Worker and the form, then runs a Node benchmark script.
+fn node_bench(script: &str) -> Result {
     for &tool in crate::worker::NEEDS {
         println!("{}: {}", tool.name(), tool.ensure()?);
     }
     crate::worker::build()?;
     crate::www::ensure_built()?;
     let mut cmd = util::command("node");
-    cmd.arg("bench/imports.mjs");
+    cmd.arg(script);
     util::run(cmd)
 }

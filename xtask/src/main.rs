@@ -46,8 +46,8 @@ commands:
   screenshots        build, then save the form's screenshots (desktop and
                      360 px, light and dark) to docs/screenshots/
   bench [-- ARGS]    every benchmark (core: ARGS go to criterion); `bench worker`,
-                     `bench npm`, `bench imports`, `bench reliability`: only that
-                     suite
+                     `bench npm`, `bench imports`, `bench scim`, `bench
+                     reliability`: only that suite
   fuzz [--time N] [--runs N] [--target NAME]… [--sanitizer address|none]
                      run each cargo-fuzz target in fuzz/ for N seconds
                      (default 60) and/or N runs; fails on any crash, leak or

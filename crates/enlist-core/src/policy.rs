@@ -247,9 +247,98 @@ impl Policy {
         Evaluation { body, refusals }
     }
 
-    /// Applies the policy to a parsed payload in place. Returns whether the
-    /// payload changed and the refusals.
-    pub fn apply(&self, schema: &ObjectSchema, doc: &mut Value) -> (bool, Vec<Issue>) {
+    /// Applies the policy to an update payload (raw JSON bytes of the
+    /// fields to change, patch style: an absent field stays as it is). The
+    /// rules that speak of what a caller *sends* apply as for a create:
+    /// `forbid` on the fields present, then `force` on the fields present
+    /// (an update that sets a forced field sets it to the forced value; a
+    /// forced field the update leaves out is not added), then `allow` and
+    /// `allowedEmailDomains` on the result. `default` does not apply: an
+    /// absent field means "unchanged", not "unset". A body that is not a
+    /// JSON object is left alone.
+    ///
+    /// ```
+    /// use enlist_core::{policy::{Mode, PolicySet}, provider};
+    ///
+    /// let partoo = provider("partoo").ok_or("registered")?;
+    /// let set = PolicySet::parse(r#"{"partoo": {"default": {"/role": "PUBLISHER"},
+    ///     "force": {"/lang": "fr"}, "allowedEmailDomains": ["acme.com"]}}"#)?;
+    /// let policy = set.effective(partoo, Mode::Admin).ok_or("always")?;
+    /// let ev = policy.evaluate_update(partoo, br#"{"lang":"en","email":"ada@evil.com"}"#);
+    /// assert_eq!(ev.refusals[0].path, "/email");
+    /// assert_eq!(ev.body.as_deref(), Some(&br#"{"email":"ada@evil.com","lang":"fr"}"#[..]));
+    /// // Nothing is added to an update that does not mention the field.
+    /// assert_eq!(policy.evaluate_update(partoo, br#"{"disabled":true}"#).body, None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn evaluate_update(&self, provider: &dyn AnyProvider, body: &[u8]) -> Evaluation {
+        let unchanged = || Evaluation {
+            body: None,
+            refusals: Vec::new(),
+        };
+        if self.is_empty() {
+            return unchanged();
+        }
+        let Ok(mut doc @ Value::Object(_)) = serde_json::from_slice::<Value>(body) else {
+            return unchanged();
+        };
+        let mut refusals = self.forbidden(&doc);
+        let mut changed = false;
+        for (pointer, value) in &self.force {
+            changed |= replace_present(&mut doc, &pointer.tokens, value);
+        }
+        refusals.extend(self.disallowed(provider.schema(), &doc));
+        let body = if changed {
+            serde_json::to_vec(&doc).ok()
+        } else {
+            None
+        };
+        Evaluation { body, refusals }
+    }
+
+    /// The rules an *existing* user breaks, for a service that may only
+    /// change users the policy would have let it create: `user` is the
+    /// user as a create payload (its email, role, organization, businesses,
+    /// groups). A value present at an `allow` pointer must be allowed, a
+    /// value present at a `force` pointer must be the forced one, and every
+    /// email must be at an allowed domain. `forbid` and `default` speak of
+    /// what a caller sends and do not apply. Each refusal has code
+    /// [`Code::Policy`], `params.rule` naming the rule.
+    ///
+    /// ```
+    /// use enlist_core::{policy::{Mode, PolicySet}, provider};
+    ///
+    /// let partoo = provider("partoo").ok_or("registered")?;
+    /// let public = PolicySet::default().effective(partoo, Mode::Public).ok_or("built in")?;
+    /// let admin = serde_json::json!({"email": "boss@acme.com", "role": "ORG_ADMIN", "org_id": 7});
+    /// assert_eq!(public.refusals_for_existing(partoo, &admin)[0].path, "/role");
+    /// let manager = serde_json::json!({"email": "ada@acme.com", "role": "BUSINESS_MANAGER", "org_id": 7});
+    /// assert!(public.refusals_for_existing(partoo, &manager).is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn refusals_for_existing(&self, provider: &dyn AnyProvider, user: &Value) -> Vec<Issue> {
+        let mut refusals = Vec::new();
+        for (pointer, forced) in &self.force {
+            let mut path = String::new();
+            visit(user, &pointer.tokens, &mut path, &mut |path, value| {
+                if value != forced {
+                    refusals.push(Issue::new(
+                        path,
+                        Code::Policy,
+                        "This user has a value the policy does not let this service manage.",
+                        Params::new()
+                            .with("rule", Param::Str("force".into()))
+                            .with("allowed", Param::Strings(vec![show(forced)])),
+                    ));
+                }
+            });
+        }
+        refusals.extend(self.disallowed(provider.schema(), user));
+        refusals
+    }
+
+    /// `forbid`'s refusals: every forbidden field present in `doc`.
+    fn forbidden(&self, doc: &Value) -> Vec<Issue> {
         let mut refusals = Vec::new();
         for pointer in &self.forbid {
             let mut path = String::new();
@@ -262,13 +351,12 @@ impl Policy {
                 ));
             });
         }
-        let mut changed = false;
-        for (pointer, value) in &self.defaults {
-            changed |= set(doc, &pointer.tokens, value, false);
-        }
-        for (pointer, value) in &self.force {
-            changed |= set(doc, &pointer.tokens, value, true);
-        }
+        refusals
+    }
+
+    /// `allow`'s and `allowedEmailDomains`' refusals on `doc`.
+    fn disallowed(&self, schema: &ObjectSchema, doc: &Value) -> Vec<Issue> {
+        let mut refusals = Vec::new();
         for (pointer, allowed) in &self.allow {
             let mut path = String::new();
             visit(doc, &pointer.tokens, &mut path, &mut |path, value| {
@@ -289,6 +377,21 @@ impl Policy {
             let mut path = String::new();
             check_domains(schema, doc, domains, &mut path, &mut refusals);
         }
+        refusals
+    }
+
+    /// Applies the policy to a parsed payload in place. Returns whether the
+    /// payload changed and the refusals.
+    pub fn apply(&self, schema: &ObjectSchema, doc: &mut Value) -> (bool, Vec<Issue>) {
+        let mut refusals = self.forbidden(doc);
+        let mut changed = false;
+        for (pointer, value) in &self.defaults {
+            changed |= set(doc, &pointer.tokens, value, false);
+        }
+        for (pointer, value) in &self.force {
+            changed |= set(doc, &pointer.tokens, value, true);
+        }
+        refusals.extend(self.disallowed(schema, doc));
         (changed, refusals)
     }
 }
@@ -389,6 +492,38 @@ fn set(node: &mut Value, tokens: &[String], value: &Value, overwrite: bool) -> b
         }
         _ => false,
     }
+}
+
+/// Replaces with `value` every value that `tokens` reaches in `node` and
+/// that differs from it; creates nothing. Returns whether anything changed.
+fn replace_present(node: &mut Value, tokens: &[String], value: &Value) -> bool {
+    let Some((first, rest)) = tokens.split_first() else {
+        if node == value {
+            return false;
+        }
+        *node = value.clone();
+        return true;
+    };
+    let only = index(first);
+    let mut changed = false;
+    match node {
+        Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                if first == "*" || key == first {
+                    changed |= replace_present(child, rest, value);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter_mut().enumerate() {
+                if first == "*" || only == Some(i) {
+                    changed |= replace_present(child, rest, value);
+                }
+            }
+        }
+        _ => {}
+    }
+    changed
 }
 
 /// The element reached by a wildcard or index: replaced when it is the
@@ -996,6 +1131,125 @@ mod tests {
             r#"{"pandadoc": {"forbid": ["/workspaces/0/role", "/user/phone_number"]}}"#
         )
         .is_ok());
+    }
+
+    /// Issue 20: an update (SCIM `PUT`/`PATCH`) went through no policy.
+    #[test]
+    fn updates_get_forbid_force_allow_and_domains_but_no_defaults() {
+        let set = PolicySet::parse(
+            r#"{"partoo": {"forbid": ["/password"], "default": {"/role": "PUBLISHER", "/lang": "de"},
+                "force": {"/lang": "fr", "/org_id": 42}, "allow": {"/role": ["BUSINESS_MANAGER"]},
+                "allowedEmailDomains": ["acme.com"]}}"#,
+        )
+        .unwrap();
+        let policy = set.effective(partoo(), Mode::Admin).unwrap();
+        // Only what the update mentions: no default role, no forced org_id.
+        let ev = policy.evaluate_update(partoo(), br#"{"first_name":"Ada","disabled":true}"#);
+        assert_eq!((ev.body, ev.refusals), (None, Vec::new()));
+        // A forced field the update sets gets the forced value.
+        let ev = policy.evaluate_update(partoo(), br#"{"lang":"en"}"#);
+        assert!(ev.refusals.is_empty());
+        assert_eq!(ev.body.as_deref(), Some(&br#"{"lang":"fr"}"#[..]));
+        let ev = policy.evaluate_update(partoo(), br#"{"lang":"fr"}"#);
+        assert_eq!(ev.body, None);
+        // Everything refused at once: forbidden, not allowed, other domain.
+        let ev = policy.evaluate_update(
+            partoo(),
+            br#"{"password":"Secret-123","role":"ORG_ADMIN","email":"ada@evil.com"}"#,
+        );
+        let mut got: Vec<(&str, Option<&str>)> = ev
+            .refusals
+            .iter()
+            .map(|i| (i.path.as_str(), i.params.get_str("rule")))
+            .collect();
+        got.sort_unstable();
+        assert_eq!(
+            got,
+            [
+                ("/email", Some("allowedEmailDomains")),
+                ("/password", Some("forbid")),
+                ("/role", Some("allow"))
+            ]
+        );
+        // The empty policy and bodies that are not objects change nothing.
+        let empty = Policy::default();
+        assert_eq!(
+            empty.evaluate_update(partoo(), br#"{"role":"ORG_ADMIN"}"#),
+            Evaluation {
+                body: None,
+                refusals: Vec::new()
+            }
+        );
+        for body in [&b"not json"[..], b"[]", b"null", b"3"] {
+            let ev = policy.evaluate_update(partoo(), body);
+            assert_eq!((ev.body, ev.refusals.len()), (None, 0));
+        }
+    }
+
+    #[test]
+    fn forced_values_replace_only_what_is_there_at_any_depth() {
+        let set = PolicySet::parse(
+            r#"{"pandadoc": {"force": {"/workspaces/*/role": "Collaborator", "/license": "Guest"}}}"#,
+        )
+        .unwrap();
+        let policy = set.effective(pandadoc(), Mode::Admin).unwrap();
+        let ev = policy.evaluate_update(
+            pandadoc(),
+            br#"{"workspaces":[{"workspace_id":"a","role":"Admin"},{"workspace_id":"b"}]}"#,
+        );
+        let sent: Value = serde_json::from_slice(ev.body.as_deref().unwrap()).unwrap();
+        assert_eq!(
+            sent,
+            serde_json::json!({"workspaces":[{"workspace_id":"a","role":"Collaborator"},{"workspace_id":"b"}]})
+        );
+    }
+
+    /// Issue 20: a SCIM token could rename or disable any user, an
+    /// administrator included, whatever the policy let it create.
+    #[test]
+    fn existing_users_outside_the_policy_are_reported() {
+        let set = PolicySet::parse(
+            r#"{"partoo": {"forbid": ["/org_id"], "default": {"/role": "PUBLISHER"}, "force": {"/org_id": 42},
+                "allow": {"/role": ["BUSINESS_MANAGER", "PUBLISHER"]}, "allowedEmailDomains": ["acme.com"]}}"#,
+        )
+        .unwrap();
+        let policy = set.effective(partoo(), Mode::Admin).unwrap();
+        let user = |extra: Value| {
+            let mut v = serde_json::json!({"email": "ada@acme.com", "role": "BUSINESS_MANAGER", "org_id": 42});
+            for (k, x) in extra.as_object().unwrap() {
+                v[k] = x.clone();
+            }
+            v
+        };
+        // In reach: forbid (org_id is there) and default do not apply.
+        assert!(policy
+            .refusals_for_existing(partoo(), &user(serde_json::json!({})))
+            .is_empty());
+        let out = policy.refusals_for_existing(
+            partoo(),
+            &user(serde_json::json!({"email": "boss@other.com", "role": "ORG_ADMIN", "org_id": 7})),
+        );
+        let mut got: Vec<(&str, Option<&str>)> = out
+            .iter()
+            .map(|i| (i.path.as_str(), i.params.get_str("rule")))
+            .collect();
+        got.sort_unstable();
+        assert_eq!(
+            got,
+            [
+                ("/email", Some("allowedEmailDomains")),
+                ("/org_id", Some("force")),
+                ("/role", Some("allow"))
+            ]
+        );
+        assert!(out.iter().all(|i| i.code == Code::Policy));
+        // What the user lacks is not held against it.
+        assert!(policy
+            .refusals_for_existing(partoo(), &serde_json::json!({"email": "a@acme.com"}))
+            .is_empty());
+        assert!(Policy::default()
+            .refusals_for_existing(partoo(), &user(serde_json::json!({"role": "ORG_ADMIN"})))
+            .is_empty());
     }
 
     #[test]

@@ -57,7 +57,7 @@ pub struct Endpoint {
     /// The path template (`/v1/{provider}/users`).
     pub template: &'static str,
     /// The methods it answers, `OPTIONS` (the CORS preflight, answered on
-    /// every route) aside: `GET` and `HEAD`, `GET`, or `POST`.
+    /// every route) aside.
     pub methods: &'static [&'static str],
     /// The same as the `Allow` header lists them (`GET, HEAD`).
     pub allow: &'static str,
@@ -72,6 +72,13 @@ const GET_HEAD: (&[&str], &str) = (&["GET", "HEAD"], "GET, HEAD");
 const GET: (&[&str], &str) = (&["GET"], "GET");
 /// The methods of a route that acts.
 const POST: (&[&str], &str) = (&["POST"], "POST");
+/// The methods of the SCIM user collection (list and search, create).
+const SCIM_COLLECTION: (&[&str], &str) = (&["GET", "POST"], "GET, POST");
+/// The methods of one SCIM user.
+const SCIM_RESOURCE: (&[&str], &str) = (
+    &["GET", "PUT", "PATCH", "DELETE"],
+    "GET, PUT, PATCH, DELETE",
+);
 
 impl Endpoint {
     const fn new(
@@ -117,6 +124,27 @@ impl Endpoint {
     /// `POST /v1/imports/{id}/retry`: resend the rows that failed.
     pub const IMPORT_RETRY: Endpoint = Endpoint::new("/v1/imports/{id}/retry", POST, true);
 
+    /// `GET`, `POST /scim/v2/{provider}/Users`: list or filter users,
+    /// create one (SCIM 2.0, for providers that opt in).
+    pub const SCIM_USERS: Endpoint =
+        Endpoint::new("/scim/v2/{provider}/Users", SCIM_COLLECTION, false);
+    /// `GET`, `PUT`, `PATCH`, `DELETE /scim/v2/{provider}/Users/{id}`.
+    pub const SCIM_USER: Endpoint =
+        Endpoint::new("/scim/v2/{provider}/Users/{id}", SCIM_RESOURCE, false);
+    /// `GET /scim/v2/{provider}/ServiceProviderConfig`.
+    pub const SCIM_SERVICE_PROVIDER_CONFIG: Endpoint =
+        Endpoint::new("/scim/v2/{provider}/ServiceProviderConfig", GET, false);
+    /// `GET /scim/v2/{provider}/ResourceTypes`.
+    pub const SCIM_RESOURCE_TYPES: Endpoint =
+        Endpoint::new("/scim/v2/{provider}/ResourceTypes", GET, false);
+    /// `GET /scim/v2/{provider}/ResourceTypes/{id}`.
+    pub const SCIM_RESOURCE_TYPE: Endpoint =
+        Endpoint::new("/scim/v2/{provider}/ResourceTypes/{id}", GET, false);
+    /// `GET /scim/v2/{provider}/Schemas`.
+    pub const SCIM_SCHEMAS: Endpoint = Endpoint::new("/scim/v2/{provider}/Schemas", GET, false);
+    /// `GET /scim/v2/{provider}/Schemas/{id}`.
+    pub const SCIM_SCHEMA: Endpoint = Endpoint::new("/scim/v2/{provider}/Schemas/{id}", GET, false);
+
     /// The job actions, `POST /v1/imports/{id}/<action>`.
     pub const IMPORT_ACTIONS: &'static [Endpoint] = &[
         Endpoint::IMPORT_PAUSE,
@@ -141,6 +169,13 @@ impl Endpoint {
         Endpoint::IMPORT_RESUME,
         Endpoint::IMPORT_CANCEL,
         Endpoint::IMPORT_RETRY,
+        Endpoint::SCIM_USERS,
+        Endpoint::SCIM_USER,
+        Endpoint::SCIM_SERVICE_PROVIDER_CONFIG,
+        Endpoint::SCIM_RESOURCE_TYPES,
+        Endpoint::SCIM_RESOURCE_TYPE,
+        Endpoint::SCIM_SCHEMAS,
+        Endpoint::SCIM_SCHEMA,
     ];
 
     /// Whether `method` (upper case, as HTTP spells it) is one of
@@ -577,8 +612,18 @@ mod tests {
         let templates: HashSet<_> = Endpoint::ALL.iter().map(|e| e.template).collect();
         assert_eq!(templates.len(), Endpoint::ALL.len());
         for e in Endpoint::ALL {
-            assert!(e.template.starts_with("/v1/"), "{e:?}");
-            assert!(["GET, HEAD", "GET", "POST"].contains(&e.allow), "{e:?}");
+            assert!(
+                e.template.starts_with("/v1/") || e.template.starts_with("/scim/v2/"),
+                "{e:?}"
+            );
+            let allowed = [
+                "GET, HEAD",
+                "GET",
+                "POST",
+                "GET, POST",
+                "GET, PUT, PATCH, DELETE",
+            ];
+            assert!(allowed.contains(&e.allow), "{e:?}");
             assert_eq!(e.allow, e.methods.join(", "));
             assert!(e.methods.iter().all(|m| e.accepts(m)) && !e.accepts("OPTIONS"));
             // The import API is exactly the routes under an `imports` segment.

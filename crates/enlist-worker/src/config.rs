@@ -13,6 +13,8 @@
 //! | `UPSTREAM_TIMEOUT_MS` | var | upstream timeout, 1–120000 ms (default 10000) |
 //! | `CLIENT_TOKENS` | secret | comma-separated bearer tokens; set = admin mode |
 //! | `POLICY` | var | JSON policy document (see `enlist_core::policy`) |
+//! | `SCIM_TOKENS` | secret | comma-separated bearer tokens of the SCIM service (`/scim/v2/…`); unset = no SCIM service |
+//! | `SCIM_DELETE` | var | what a SCIM `DELETE` does: `deactivate` (default) or `delete` |
 
 use enlist_core::http::{ApiKey, BaseUrl};
 use enlist_core::policy::{Mode, Policy, PolicyError, PolicySet};
@@ -31,6 +33,11 @@ pub struct Config {
     pub mode: Mode,
     /// SHA-256 of each client token.
     tokens: Vec<[u8; 32]>,
+    /// SHA-256 of each SCIM token; `None` when `SCIM_TOKENS` is unset (no
+    /// SCIM service).
+    scim_tokens: Option<Vec<[u8; 32]>>,
+    /// What a SCIM `DELETE` does.
+    pub scim_delete: ScimDelete,
     /// Lowercase origins without trailing slash.
     pub allowed_origins: Vec<String>,
     /// Upstream timeout.
@@ -89,6 +96,16 @@ impl std::fmt::Debug for Secrets {
 /// No valid client token was presented (admin mode).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Unauthenticated;
+
+/// What a SCIM `DELETE /Users/{id}` does to the Partoo user (`SCIM_DELETE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ScimDelete {
+    /// `deactivate` (the default): the user is disabled and kept.
+    #[default]
+    Deactivate,
+    /// `delete`: the user is deleted.
+    Delete,
+}
 
 /// One provider's readiness.
 #[derive(Debug)]
@@ -169,23 +186,45 @@ impl Config {
     pub fn load(get: &dyn Fn(&str) -> Option<Value>) -> Config {
         let mut notes = Vec::new();
         let mut secrets = Vec::new();
-        let (mode, tokens) = match get("CLIENT_TOKENS") {
-            Some(Value::Text(t)) if !t.trim().is_empty() => {
-                let tokens: Vec<[u8; 32]> = t
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|t| !t.is_empty())
-                    .map(|t| {
-                        secrets.push(t.to_string());
-                        Sha256::digest(t.as_bytes()).into()
-                    })
-                    .collect();
-                if tokens.is_empty() {
-                    notes.push("CLIENT_TOKENS holds no token: every call is refused".into());
-                }
-                (Mode::Admin, tokens)
+        let mut token_list = |name: &str| -> Option<Vec<[u8; 32]>> {
+            let Some(Value::Text(t)) = get(name) else {
+                return None;
+            };
+            if t.trim().is_empty() {
+                return None;
             }
-            _ => (Mode::Public, Vec::new()),
+            let tokens: Vec<[u8; 32]> = t
+                .split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(|t| {
+                    secrets.push(t.to_string());
+                    Sha256::digest(t.as_bytes()).into()
+                })
+                .collect();
+            if tokens.is_empty() {
+                notes.push(format!("{name} holds no token: every call is refused"));
+            }
+            Some(tokens)
+        };
+        let (mode, tokens) = match token_list("CLIENT_TOKENS") {
+            Some(tokens) => (Mode::Admin, tokens),
+            None => (Mode::Public, Vec::new()),
+        };
+        let scim_tokens = token_list("SCIM_TOKENS");
+        if let Some(scim) = &scim_tokens {
+            if scim.iter().any(|t| tokens.contains(t)) {
+                notes
+                    .push("SCIM_TOKENS and CLIENT_TOKENS share a token: it opens both APIs".into());
+            }
+        }
+        let scim_delete = match text(get, "SCIM_DELETE").as_deref() {
+            None | Some("deactivate") => ScimDelete::Deactivate,
+            Some("delete") => ScimDelete::Delete,
+            Some(_) => {
+                notes.push("SCIM_DELETE is neither deactivate nor delete; using deactivate".into());
+                ScimDelete::Deactivate
+            }
         };
         let allowed_origins = text(get, "ALLOWED_ORIGINS")
             .map(|list| {
@@ -230,6 +269,8 @@ impl Config {
         Config {
             mode,
             tokens,
+            scim_tokens,
+            scim_delete,
             allowed_origins,
             timeout_ms,
             providers,
@@ -254,27 +295,62 @@ impl Config {
         if self.mode == Mode::Public {
             return Ok(None);
         }
-        let presented = authorization
-            .and_then(|h| {
-                let (scheme, token) = h.trim().split_once(' ')?;
-                scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-            })
-            .filter(|t| !t.is_empty())
-            .ok_or(Unauthenticated)?;
-        let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
-        let mut found = false;
-        for token in &self.tokens {
-            let diff = token
-                .iter()
-                .zip(digest.iter())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b));
-            found |= diff == 0;
-        }
-        if found {
-            Ok(Some(hex(&digest[..8])))
-        } else {
-            Err(Unauthenticated)
-        }
+        bearer(&self.tokens, authorization).map(Some)
+    }
+
+    /// Whether the SCIM service is on (`SCIM_TOKENS` is set).
+    pub fn scim_enabled(&self) -> bool {
+        self.scim_tokens.is_some()
+    }
+
+    /// Checks an `Authorization` header value against every SCIM token, as
+    /// [`Config::authenticate`] does for client tokens (client tokens do
+    /// not count here, nor SCIM tokens there). Returns the matching token's
+    /// fingerprint.
+    ///
+    /// ```
+    /// use enlist_worker::config::{Config, Value};
+    /// let config = Config::load(&|name| match name {
+    ///     "SCIM_TOKENS" => Some(Value::Text("scim-1, scim-2".into())),
+    ///     "CLIENT_TOKENS" => Some(Value::Text("client-1".into())),
+    ///     _ => None,
+    /// });
+    /// assert!(config.authenticate_scim(Some("Bearer scim-2")).is_ok());
+    /// assert!(config.authenticate_scim(Some("Bearer client-1")).is_err());
+    /// assert!(config.authenticate(Some("Bearer scim-1")).is_err());
+    /// ```
+    pub fn authenticate_scim(
+        &self,
+        authorization: Option<&str>,
+    ) -> Result<String, Unauthenticated> {
+        bearer(self.scim_tokens.as_deref().unwrap_or(&[]), authorization)
+    }
+}
+
+/// Checks a `Bearer` header value against `tokens` in constant time (per
+/// token: both sides are hashed, and every token is compared); the matching
+/// token's fingerprint (16 hexadecimal digits).
+fn bearer(tokens: &[[u8; 32]], authorization: Option<&str>) -> Result<String, Unauthenticated> {
+    let presented = authorization
+        .and_then(|h| {
+            let (scheme, token) = h.trim().split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+        })
+        .filter(|t| !t.is_empty())
+        .ok_or(Unauthenticated)?;
+    let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+    let mut found = false;
+    for token in tokens {
+        let diff = token
+            .iter()
+            .zip(digest.iter())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b));
+        found |= diff == 0;
+    }
+    if found {
+        Ok(hex(&digest[..8]))
+    } else {
+        Err(Unauthenticated)
     }
 }
 
@@ -497,6 +573,52 @@ mod tests {
             assert!(!debug.contains(secret), "{debug}");
         }
         assert!(debug.contains("Secrets(<4 redacted>)"), "{debug}");
+    }
+
+    #[test]
+    fn scim_tokens_are_apart_from_client_tokens() {
+        let c = load(&[
+            ("SCIM_TOKENS", "scim-token-aaaaaaaa, scim-token-bbbbbbbb"),
+            ("CLIENT_TOKENS", "client-token-cccccccc"),
+        ]);
+        assert!(c.scim_enabled());
+        let a = c
+            .authenticate_scim(Some("Bearer scim-token-aaaaaaaa"))
+            .unwrap();
+        let b = c
+            .authenticate_scim(Some("bearer  scim-token-bbbbbbbb "))
+            .unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 16);
+        for bad in [
+            None,
+            Some("Bearer client-token-cccccccc"),
+            Some("Bearer scim-token-aaaaaaa"),
+            Some("Basic scim-token-aaaaaaaa"),
+            Some("scim-token-aaaaaaaa"),
+        ] {
+            assert_eq!(c.authenticate_scim(bad), Err(Unauthenticated), "{bad:?}");
+        }
+        assert_eq!(
+            c.authenticate(Some("Bearer scim-token-aaaaaaaa")),
+            Err(Unauthenticated)
+        );
+        // SCIM tokens are secrets too, and never in Debug.
+        assert!(c.secrets.found_in("x-scim-token-aaaaaaaa"));
+        assert!(!format!("{c:?}").contains("scim-token"));
+        assert_eq!(c.scim_delete, ScimDelete::Deactivate);
+        // Public mode still has a SCIM service; without SCIM_TOKENS none.
+        let c = load(&[("SCIM_TOKENS", "s1"), ("SCIM_DELETE", "delete")]);
+        assert_eq!(c.mode, Mode::Public);
+        assert_eq!(c.scim_delete, ScimDelete::Delete);
+        let c = load(&[("SCIM_TOKENS", " , "), ("SCIM_DELETE", "purge")]);
+        assert!(c.scim_enabled());
+        assert!(c.authenticate_scim(Some("Bearer ,")).is_err());
+        assert_eq!(c.scim_delete, ScimDelete::Deactivate);
+        assert_eq!(c.notes.len(), 2);
+        let c = load(&[("CLIENT_TOKENS", "same"), ("SCIM_TOKENS", "same")]);
+        assert_eq!(c.notes.len(), 1);
+        assert!(!load(&[]).scim_enabled());
     }
 
     #[test]

@@ -58,6 +58,9 @@ pub const DEFAULT_UPSTREAM_RETRY_AFTER: u64 = 30;
 /// data.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Outbound {
+    /// `GET`, `POST` or `DELETE` (`POST` when a message leaves it out).
+    #[serde(default = "post")]
+    pub method: String,
     /// Absolute URL.
     pub url: String,
     /// Headers, in order, except the sensitive ones.
@@ -66,9 +69,14 @@ pub struct Outbound {
     pub body: Option<String>,
 }
 
+fn post() -> String {
+    "POST".into()
+}
+
 impl From<&HttpRequest> for Outbound {
     fn from(req: &HttpRequest) -> Self {
         Outbound {
+            method: req.method.as_str().into(),
             url: req.url.clone(),
             headers: req
                 .headers
@@ -84,6 +92,7 @@ impl From<&HttpRequest> for Outbound {
 impl std::fmt::Debug for Outbound {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Outbound")
+            .field("method", &self.method)
             .field("url", &self.url)
             .field("headers", &self.headers)
             .field(
@@ -143,9 +152,13 @@ pub struct Reply {
     /// The problem slug, for the log.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
-    /// `Location`, for a created import job (never stored).
+    /// `Location`, for a created import job or SCIM user (never stored).
     #[serde(skip)]
     pub location: Option<String>,
+    /// A SCIM answer: `application/scim+json`, errors included (never
+    /// stored).
+    #[serde(skip)]
+    pub scim: bool,
 }
 
 impl Reply {
@@ -158,6 +171,7 @@ impl Reply {
             allow: problem.allow,
             problem: Some(problem.kind.slug().to_string()),
             location: None,
+            scim: false,
         }
     }
 
@@ -170,6 +184,7 @@ impl Reply {
             allow: None,
             problem: None,
             location: None,
+            scim: false,
         }
     }
 
@@ -390,7 +405,7 @@ pub fn reply_for(
 }
 
 /// Seconds since the Unix epoch, from the isolate's clock.
-fn unix_now() -> u64 {
+pub(crate) fn unix_now() -> u64 {
     // Date.now() is a finite, non-negative number of milliseconds; `as`
     // saturates anything else.
     (worker::js_sys::Date::now() / 1000.0) as u64
@@ -487,6 +502,33 @@ pub async fn execute(job: &Job, config: &Config) -> (Reply, Upstream) {
     }
 }
 
+/// Sends a request enlist-core built (a read, search, update or delete)
+/// with `provider`'s credential from `config`, added only as it leaves: the
+/// request is first copied without its sensitive headers ([`Outbound`]).
+/// `Ok` with the answer and the milliseconds it took; `Err` with
+/// `provider_not_configured`, `timeout`, `network`, `too_large` or
+/// `request` and the milliseconds spent.
+pub async fn call(
+    provider: &dyn AnyProvider,
+    request: &HttpRequest,
+    config: &Config,
+) -> Result<(Answer, f64), (&'static str, f64)> {
+    let credential = config
+        .provider(provider.id())
+        .and_then(|p| p.state.as_ref().ok())
+        .and_then(|ready| provider.credential(&ready.settings).ok())
+        .ok_or(("provider_not_configured", 0.0))?;
+    let signal = web_sys::AbortSignal::timeout_with_u32(config.timeout_ms);
+    let started = worker::js_sys::Date::now();
+    let result = send(&Outbound::from(request), &credential, &signal).await;
+    let ms = worker::js_sys::Date::now() - started;
+    match result {
+        Ok(answer) => Ok((answer, ms)),
+        Err(_) if signal.aborted() => Err(("timeout", ms)),
+        Err(why) => Err((why, ms)),
+    }
+}
+
 /// A provider's answer, read within [`MAX_UPSTREAM_BODY`].
 pub struct Answer {
     /// HTTP status.
@@ -513,7 +555,7 @@ pub async fn send(
         headers.set(name, value).map_err(|_| "request")?;
     }
     let init = web_sys::RequestInit::new();
-    init.set_method("POST");
+    init.set_method(&out.method);
     init.set_headers_headers(&headers);
     init.set_redirect(web_sys::RequestRedirect::Manual);
     init.set_signal(Some(signal));

@@ -35,10 +35,12 @@ pub mod log;
 pub mod openapi;
 pub mod problem;
 pub mod route;
+pub mod scim;
 
 pub use idempotency::IdempotencyStore;
 pub use imports::ImportRunner;
 pub use problem::Problem;
+pub use scim::ScimDirectory;
 
 use config::Config;
 use enlist_core::policy::Mode;
@@ -216,7 +218,12 @@ async fn serve(
                 Kind::Internal,
                 "The proxy failed to handle this request. Try again later.",
             );
-            Out::new(Reply::problem(&problem, &request_id))
+            let url = req.url();
+            Out::new(if route::is_scim_path(route::split_url(&url).0) {
+                scim::problem_reply(&problem)
+            } else {
+                Reply::problem(&problem, &request_id)
+            })
         }
     };
     // A body the handler left unread would end the keep-alive connection.
@@ -273,8 +280,15 @@ async fn handle(
         config: &config,
         headers: &headers,
         request_id,
+        scim: route::is_scim_path(path),
     };
-    let Some(route) = route::resolve(path) else {
+    // SCIM routes exist only with SCIM_TOKENS (import routes only in admin
+    // mode: see `absent` below).
+    let route = route::resolve(path).filter(|r| match r {
+        Route::Scim(..) => config.scim_enabled(),
+        _ => true,
+    });
+    let Some(route) = route else {
         return Ok(Out::new(refused.answer(Problem::not_found(), log).await));
     };
     log.route = route.template();
@@ -335,6 +349,13 @@ async fn handle(
                 Box::pin(imports::routes::route(&mut call, req, route));
             routed.await?
         }
+        Route::Scim(provider, part) => {
+            // Boxed likewise.
+            let routed: std::pin::Pin<Box<dyn std::future::Future<Output = _> + '_>> = Box::pin(
+                scim::route(&mut call, req, method, provider, part, own_origin),
+            );
+            api::Handled::from(routed.await?).into()
+        }
         Route::Health | Route::OpenApi => {
             return Err(worker::Error::RustError("unreachable route".into()))
         }
@@ -360,6 +381,8 @@ struct Refusal<'a> {
     config: &'a Config,
     headers: &'a web_sys::Headers,
     request_id: &'a str,
+    /// The path is under `/scim/`: answer in SCIM's error format.
+    scim: bool,
 }
 
 impl Refusal<'_> {
@@ -373,7 +396,11 @@ impl Refusal<'_> {
         } else {
             api::rate_limited()
         };
-        Reply::problem(&problem, self.request_id)
+        if self.scim {
+            scim::problem_reply(&problem)
+        } else {
+            Reply::problem(&problem, self.request_id)
+        }
     }
 }
 
@@ -420,7 +447,9 @@ fn respond(out: &Out, request_id: &str) -> worker::Result<web_sys::Response> {
     if out.raw.is_some() {
         // The stream set its own content type.
     } else if status != 204 {
-        let content_type = if status < 300 {
+        let content_type = if out.reply.scim {
+            enlist_core::scim::CONTENT_TYPE
+        } else if status < 300 {
             "application/json"
         } else {
             PROBLEM_JSON

@@ -20,6 +20,8 @@ use std::cell::RefCell;
 
 const SOURCE: &str = include_str!("openapi.json");
 const PREFLIGHT: &str = "/components/x-enlist-preflight";
+const SCIM_PREFLIGHT: &str = "/components/x-enlist-scim-preflight";
+const SCIM_PATHS: &str = "/components/x-enlist-provider-paths/scim";
 
 thread_local! {
     static DOCUMENT: RefCell<Option<String>> = const { RefCell::new(None) };
@@ -140,11 +142,18 @@ pub fn build() -> Value {
                 p.name()
             )),
         );
-        set(
-            &mut item,
-            "/post/requestBody/content/application~1json/schema/properties/rows/items",
-            object_schema(p.schema()),
-        );
+        // Rows are checked one by one, and an invalid row is reported in
+        // the job, not refused: the payload schema is a description of a
+        // good row, not a constraint on the request.
+        if let Some(Value::Object(rows)) =
+            item.pointer_mut("/post/requestBody/content/application~1json/schema/properties/rows")
+        {
+            rows.insert(
+                "items".into(),
+                json!({"description": "A create-user payload (x-enlist-row-schema). Each row is validated on its own; an invalid one is reported in the job's rows (status invalid or refused), not refused with the request."}),
+            );
+            rows.insert("x-enlist-row-schema".into(), object_schema(p.schema()));
+        }
         items.push((format!("/v1/{}/imports", p.id()), item));
         if p.has_invite() {
             let mut item = invite.clone();
@@ -161,13 +170,43 @@ pub fn build() -> Value {
             items.push((format!("/v1/{}/users/{{id}}/invite", p.id()), item));
         }
     }
+    // The SCIM paths of the providers that have a SCIM service.
+    scim_schemas(&mut doc);
+    if let Some(Value::Object(scim)) = doc.pointer(SCIM_PATHS).cloned() {
+        for p in REGISTRY.iter().filter(|p| p.has_scim()) {
+            for (suffix, template) in &scim {
+                let mut item = template.clone();
+                if let Value::Object(map) = &mut item {
+                    for (method, op) in map.iter_mut() {
+                        if !["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                            continue;
+                        }
+                        if let Some(op) = op.as_object_mut() {
+                            let name =
+                                format!("scim{}{}_{}", method, operation_name(suffix), p.id());
+                            op.insert("operationId".into(), json!(name));
+                        }
+                    }
+                }
+                items.push((format!("/scim/v2/{}{suffix}", p.id()), item));
+            }
+        }
+    }
     let preflight = doc.pointer(PREFLIGHT).cloned();
+    let scim_preflight = doc.pointer(SCIM_PREFLIGHT).cloned();
     if let Some(Value::Object(paths)) = doc.get_mut("paths") {
         for (path, item) in items {
             paths.insert(path, item);
         }
-        if let Some(preflight) = preflight {
+        if let (Some(preflight), Some(scim_preflight)) = (preflight, scim_preflight) {
             for (path, item) in paths.iter_mut() {
+                // A SCIM path answers SCIM errors, and 404 when SCIM is off.
+                if path.starts_with("/scim/") {
+                    if let Value::Object(item) = item {
+                        item.insert("options".into(), scim_preflight.clone());
+                    }
+                    continue;
+                }
                 let mut options = preflight.clone();
                 // Only a path with a parameter can name something that is not
                 // there, or an import path (which public mode does not serve).
@@ -184,9 +223,144 @@ pub fn build() -> Value {
     }
     if let Some(Value::Object(components)) = doc.get_mut("components") {
         components.remove("x-enlist-preflight");
+        components.remove("x-enlist-scim-preflight");
         components.remove("x-enlist-provider-paths");
     }
     doc
+}
+
+/// `/Users/{id}` → `UsersId`, for operation ids.
+fn operation_name(suffix: &str) -> String {
+    suffix
+        .split('/')
+        .map(|part| {
+            let part = part.trim_matches(|c| c == '{' || c == '}');
+            let mut chars = part.chars();
+            chars.next().map_or_else(String::new, |c| {
+                c.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect()
+}
+
+/// An ECMA regular expression matching `text` in any ASCII case.
+fn any_case(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphabetic() {
+            out.push('[');
+            out.push(c.to_ascii_uppercase());
+            out.push(c.to_ascii_lowercase());
+            out.push(']');
+        } else if c.is_ascii_alphanumeric() || c == ':' || c == '-' {
+            out.push(c);
+        } else {
+            out.push('\\');
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The filters `enlist_core::scim::filter` reads, as a pattern: `userName`
+/// or `externalId` (any case, optionally with the User schema's URN), `eq`
+/// (any case), a JSON string (escapes included; surrogate escapes, which
+/// must come in pairs, are left out), spaces or tabs around.
+pub fn scim_filter_pattern() -> String {
+    const SPACE: &str = r"[ \t]";
+    const STRING: &str = r#""(?:[^"\\\u0000-\u001f]|\\["\\/bfnrt]|\\u(?:[0-9A-Ca-cE-Fe-f][0-9A-Fa-f]{3}|[Dd][0-7][0-9A-Fa-f]{2}))*""#;
+    format!(
+        "^{SPACE}*(?:{}:)?(?:{}|{}){SPACE}+{}{SPACE}+{STRING}{SPACE}*$",
+        any_case(enlist_core::scim::USER_SCHEMA),
+        any_case("userName"),
+        any_case("externalId"),
+        any_case("eq"),
+    )
+}
+
+/// The SCIM request schemas' parts that come from enlist-core: Partoo's
+/// rules for the email and names, the schema URNs (any case), the filter.
+fn scim_schemas(doc: &mut Value) {
+    let field = |name: &str| {
+        enlist_core::partoo::SCHEMA
+            .field(name)
+            .map_or_else(|| json!({}), |f| type_schema(&f.ty))
+    };
+    let nullable = |v: Value| json!({"anyOf": [{"type": "null"}, v]});
+    let listing = |urn: &str| {
+        json!({
+            "type": "array",
+            "items": {"type": "string"},
+            "contains": {"type": "string", "pattern": format!("^{}$", any_case(urn))}
+        })
+    };
+    let users = "/components/schemas/ScimUserCreate/properties";
+    set(doc, &format!("{users}/userName"), field("email"));
+    set(
+        doc,
+        &format!("{users}/name/properties/givenName"),
+        field("first_name"),
+    );
+    set(
+        doc,
+        &format!("{users}/name/properties/familyName"),
+        field("last_name"),
+    );
+    set(
+        doc,
+        &format!("{users}/schemas"),
+        nullable(listing(enlist_core::scim::USER_SCHEMA)),
+    );
+    let users = "/components/schemas/ScimUserReplace/properties";
+    set(doc, &format!("{users}/userName"), nullable(field("email")));
+    set(
+        doc,
+        &format!("{users}/name/anyOf/1/properties/givenName"),
+        nullable(field("first_name")),
+    );
+    set(
+        doc,
+        &format!("{users}/name/anyOf/1/properties/familyName"),
+        nullable(field("last_name")),
+    );
+    set(
+        doc,
+        &format!("{users}/schemas"),
+        nullable(listing(enlist_core::scim::USER_SCHEMA)),
+    );
+    set(
+        doc,
+        "/components/schemas/ScimPatchOp/properties/schemas",
+        listing(enlist_core::scim::PATCH_OP_SCHEMA),
+    );
+    let ops = "/components/schemas/ScimPatchOp/properties/Operations/items/oneOf";
+    set(
+        doc,
+        &format!("{ops}/1/properties/value"),
+        field("first_name"),
+    );
+    set(
+        doc,
+        &format!("{ops}/2/properties/value"),
+        field("last_name"),
+    );
+    set(
+        doc,
+        &format!("{ops}/5/properties/value/properties/name.givenName"),
+        field("first_name"),
+    );
+    set(
+        doc,
+        &format!("{ops}/5/properties/value/properties/name.familyName"),
+        field("last_name"),
+    );
+    // The largest filter in bytes is 4096; 1024 characters are within it
+    // whatever they are.
+    set(
+        doc,
+        &format!("{SCIM_PATHS}/~1Users/get/parameters/1/schema"),
+        json!({"type": "string", "maxLength": 1024, "pattern": scim_filter_pattern()}),
+    );
 }
 
 const USERS: &str = "/components/x-enlist-provider-paths/users";
@@ -377,6 +551,19 @@ mod tests {
             if p.has_invite() {
                 expected.insert(format!("/v1/{}/users/{{id}}/invite", p.id()));
             }
+            if p.has_scim() {
+                for part in [
+                    "Users",
+                    "Users/{id}",
+                    "ServiceProviderConfig",
+                    "ResourceTypes",
+                    "ResourceTypes/{id}",
+                    "Schemas",
+                    "Schemas/{id}",
+                ] {
+                    expected.insert(format!("/scim/v2/{}/{part}", p.id()));
+                }
+            }
         }
         assert_eq!(paths, expected.iter().map(String::as_str).collect());
         assert_eq!(
@@ -465,6 +652,9 @@ mod tests {
             for p in REGISTRY {
                 if let Some(rest) = path.strip_prefix(&format!("/v1/{}/", p.id())) {
                     template = format!("/v1/{{provider}}/{rest}");
+                }
+                if let Some(rest) = path.strip_prefix(&format!("/scim/v2/{}/", p.id())) {
+                    template = format!("/scim/v2/{{provider}}/{rest}");
                 }
             }
             let endpoint = proxy::Endpoint::ALL
@@ -737,10 +927,11 @@ mod tests {
             }
             seen_ops += 1;
         }
-        // No undocumented operations either.
+        // No undocumented operations either (SCIM's are checked apart).
         let ops: usize = paths
-            .values()
-            .map(|item| {
+            .iter()
+            .filter(|(path, _)| !path.starts_with("/scim/"))
+            .map(|(_, item)| {
                 item.as_object()
                     .unwrap()
                     .keys()
@@ -779,5 +970,122 @@ mod tests {
         for kind in Kind::ALL {
             assert!(text.contains(&kind.type_uri()), "{}", kind.slug());
         }
+    }
+
+    /// What the SCIM routes can answer (crate::scim, and the refusals of
+    /// lib.rs `handle` rendered as SCIM errors): every status documented,
+    /// nothing else, and only SCIM errors.
+    #[test]
+    fn scim_operations_document_their_statuses_with_scim_errors() {
+        let doc = doc();
+        let paths = doc["paths"].as_object().unwrap();
+        // Token, origin, SCIM off or no such id, rate limit, the proxy
+        // failing, Partoo not configured.
+        let base = [200, 401, 403, 404, 429, 500, 503];
+        let upstream = [502, 504];
+        let body = [400, 413, 415];
+        let with = |parts: &[&[u16]]| -> BTreeSet<u16> {
+            parts.iter().flat_map(|p| p.iter().copied()).collect()
+        };
+        let expected: Vec<(&str, &str, BTreeSet<u16>)> = vec![
+            ("/Users", "get", with(&[&base, &upstream, &[400]])),
+            (
+                "/Users",
+                "post",
+                with(&[&base, &upstream, &body, &[201, 409]]),
+            ),
+            ("/Users/{id}", "get", with(&[&base, &upstream])),
+            (
+                "/Users/{id}",
+                "put",
+                with(&[&base, &upstream, &body, &[409]]),
+            ),
+            (
+                "/Users/{id}",
+                "patch",
+                with(&[&base, &upstream, &body, &[409]]),
+            ),
+            ("/Users/{id}", "delete", with(&[&base, &upstream, &[204]])),
+            ("/ServiceProviderConfig", "get", with(&[&base])),
+            ("/ResourceTypes", "get", with(&[&base])),
+            ("/ResourceTypes/{id}", "get", with(&[&base])),
+            ("/Schemas", "get", with(&[&base])),
+            ("/Schemas/{id}", "get", with(&[&base])),
+        ];
+        let mut ops = 0;
+        for (suffix, method, mut wanted) in expected {
+            if method != "get" {
+                wanted.remove(&200);
+            }
+            if method == "put" || method == "patch" {
+                wanted.insert(200);
+            }
+            let path = format!("/scim/v2/partoo{suffix}");
+            let responses = paths[path.as_str()][method]["responses"]
+                .as_object()
+                .unwrap_or_else(|| panic!("{method} {path}"));
+            let documented: BTreeSet<u16> = responses.keys().map(|s| s.parse().unwrap()).collect();
+            assert_eq!(documented, wanted, "{method} {path}");
+            for (status, r) in responses {
+                let r = resolve(&doc, r);
+                assert!(slugs(&doc, r).is_empty(), "{method} {path} {status}");
+                if let Some(content) = r.get("content") {
+                    let types: Vec<&String> = content.as_object().unwrap().keys().collect();
+                    assert_eq!(types, ["application/scim+json"], "{method} {path} {status}");
+                }
+            }
+            ops += 1;
+        }
+        let documented: usize = paths
+            .iter()
+            .filter(|(path, _)| path.starts_with("/scim/"))
+            .map(|(_, item)| {
+                let item = item.as_object().unwrap();
+                let other: BTreeSet<&str> = item["x-enlist-other-methods"]
+                    .as_object()
+                    .unwrap()
+                    .keys()
+                    .map(String::as_str)
+                    .collect();
+                assert_eq!(other, BTreeSet::from(["403", "405", "429", "500"]));
+                let preflight: BTreeSet<&str> = item["options"]["responses"]
+                    .as_object()
+                    .unwrap()
+                    .keys()
+                    .map(String::as_str)
+                    .collect();
+                assert_eq!(
+                    preflight,
+                    BTreeSet::from(["204", "403", "404", "429", "500"])
+                );
+                item.keys()
+                    .filter(|k| {
+                        ["get", "head", "post", "put", "patch", "delete"].contains(&k.as_str())
+                    })
+                    .count()
+            })
+            .sum();
+        assert_eq!(documented, ops);
+        // PandaDoc has no SCIM service.
+        assert!(!paths.keys().any(|p| p.starts_with("/scim/v2/pandadoc")));
+    }
+
+    /// The filter pattern, read by an ECMA-compatible engine, accepts what
+    /// `enlist_core::scim::filter` accepts (the Node tests compare the two
+    /// on the running Worker).
+    #[test]
+    fn the_filter_pattern_is_well_formed() {
+        let pattern = scim_filter_pattern();
+        assert!(pattern.starts_with("^[ \\t]*(?:[Uu][Rr][Nn]:"), "{pattern}");
+        assert!(pattern.contains("[Uu][Ss][Ee][Rr][Nn][Aa][Mm][Ee]"));
+        assert!(pattern.contains("2\\.0"));
+        let doc = doc();
+        let filter = &doc["paths"]["/scim/v2/partoo/Users"]["get"]["parameters"][1];
+        assert_eq!(filter["name"], "filter");
+        assert_eq!(filter["schema"]["pattern"], json!(pattern));
+        assert_eq!(
+            doc.pointer("/components/schemas/ScimUserCreate/properties/userName/format"),
+            Some(&json!("email"))
+        );
     }
 }

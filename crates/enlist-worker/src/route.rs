@@ -2,7 +2,8 @@
 //! enlist-core's registry, so a provider added there is served here without
 //! any change. Each route is one of the contract's
 //! ([`enlist_core::proxy::Endpoint`]): its template and methods come from
-//! there.
+//! there. A provider that opts in with `Provider::SCIM` is also served under
+//! `/scim/v2/`.
 
 use enlist_core::proxy::Endpoint;
 use enlist_core::AnyProvider;
@@ -29,6 +30,36 @@ pub enum Route<'p> {
     /// `/v1/imports/{id}…`: a job (its id has the shape the runner gives)
     /// and which part of it.
     Import(&'p str, ImportPart),
+    /// `/scim/v2/{provider}/…`, for a provider with a SCIM service.
+    Scim(&'static dyn AnyProvider, ScimPath<'p>),
+}
+
+/// What a path under `/scim/v2/{provider}` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScimPath<'p> {
+    /// `/Users`
+    Users,
+    /// `/Users/{id}`
+    User(&'p str),
+    /// `/ServiceProviderConfig`
+    ServiceProviderConfig,
+    /// `/ResourceTypes`
+    ResourceTypes,
+    /// `/ResourceTypes/{id}`
+    ResourceType(&'p str),
+    /// `/Schemas`
+    Schemas,
+    /// `/Schemas/{id}`
+    Schema(&'p str),
+}
+
+/// The prefix of every SCIM path.
+pub const SCIM_PREFIX: &str = "/scim/";
+
+/// Whether a path is under [`SCIM_PREFIX`], where every answer is in SCIM's
+/// format (`application/scim+json`, the SCIM error schema).
+pub fn is_scim_path(path: &str) -> bool {
+    path.starts_with(SCIM_PREFIX)
 }
 
 /// What part of an import job a path names.
@@ -56,6 +87,7 @@ impl std::fmt::Debug for Route<'_> {
             Route::CreateImport(p) => write!(f, "CreateImport({})", p.id()),
             Route::Imports => f.write_str("Imports"),
             Route::Import(id, part) => write!(f, "Import({id}, {part:?})"),
+            Route::Scim(p, part) => write!(f, "Scim({}, {part:?})", p.id()),
         }
     }
 }
@@ -85,6 +117,15 @@ impl Route<'_> {
             Route::Import(_, ImportPart::Action(action)) => {
                 Endpoint::import_action(action).unwrap_or(&Endpoint::IMPORT)
             }
+            Route::Scim(_, part) => match part {
+                ScimPath::Users => &Endpoint::SCIM_USERS,
+                ScimPath::User(_) => &Endpoint::SCIM_USER,
+                ScimPath::ServiceProviderConfig => &Endpoint::SCIM_SERVICE_PROVIDER_CONFIG,
+                ScimPath::ResourceTypes => &Endpoint::SCIM_RESOURCE_TYPES,
+                ScimPath::ResourceType(_) => &Endpoint::SCIM_RESOURCE_TYPE,
+                ScimPath::Schemas => &Endpoint::SCIM_SCHEMAS,
+                ScimPath::Schema(_) => &Endpoint::SCIM_SCHEMA,
+            },
         }
     }
 
@@ -111,7 +152,10 @@ impl Route<'_> {
     /// The provider the route is about.
     pub fn provider(&self) -> Option<&'static dyn AnyProvider> {
         match self {
-            Route::CreateUser(p) | Route::Invite(p, _) | Route::CreateImport(p) => Some(*p),
+            Route::CreateUser(p)
+            | Route::Invite(p, _)
+            | Route::CreateImport(p)
+            | Route::Scim(p, _) => Some(*p),
             Route::Import(id, _) => crate::imports::provider_of(id),
             Route::Health | Route::OpenApi | Route::Imports => None,
         }
@@ -123,6 +167,9 @@ impl Route<'_> {
 /// without invitations, a user id with characters outside `[A-Za-z0-9._~-]`
 /// (so no `%`, no encoded slash), trailing slashes, empty segments — is `None`.
 pub fn resolve(path: &str) -> Option<Route<'_>> {
+    if let Some(rest) = path.strip_prefix("/scim/v2/") {
+        return resolve_scim(rest);
+    }
     let rest = path.strip_prefix("/v1/")?;
     match rest {
         "health" => return Some(Route::Health),
@@ -177,6 +224,38 @@ pub fn split_url(url: &str) -> (&str, &str, &str) {
     let rest = rest.split('#').next().unwrap_or_default();
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
     (if path.is_empty() { "/" } else { path }, query, origin)
+}
+
+/// `{provider}/…` after `/scim/v2/`: a provider with a SCIM service, then
+/// one of the SCIM endpoints, with an id where the endpoint takes one: a
+/// Partoo user id (24 hexadecimal digits) for `Users`, `[A-Za-z0-9._~:-]`
+/// characters (a SCIM URN has colons) for the documents.
+fn resolve_scim(rest: &str) -> Option<Route<'_>> {
+    let mut segments = rest.split('/');
+    let provider = enlist_core::provider(segments.next()?).filter(|p| p.has_scim())?;
+    let endpoint = segments.next()?;
+    let id = segments.next();
+    if segments.next().is_some() {
+        return None;
+    }
+    let id_ok = |id: &str| {
+        !id.is_empty()
+            && id.len() <= MAX_USER_ID
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._~:-".contains(&b))
+    };
+    let part = match (endpoint, id) {
+        ("Users", None) => ScimPath::Users,
+        ("Users", Some(id)) if enlist_core::partoo::users::is_user_id(id) => ScimPath::User(id),
+        ("ServiceProviderConfig", None) => ScimPath::ServiceProviderConfig,
+        ("ResourceTypes", None) => ScimPath::ResourceTypes,
+        ("ResourceTypes", Some(id)) if id_ok(id) => ScimPath::ResourceType(id),
+        ("Schemas", None) => ScimPath::Schemas,
+        ("Schemas", Some(id)) if id_ok(id) => ScimPath::Schema(id),
+        _ => return None,
+    };
+    Some(Route::Scim(provider, part))
 }
 
 #[cfg(test)]
@@ -288,5 +367,66 @@ mod tests {
             split_url("https://a.example/?"),
             ("/", "", "https://a.example")
         );
+    }
+
+    #[test]
+    fn scim_routes_for_providers_that_opt_in() {
+        let partoo = enlist_core::provider("partoo").unwrap();
+        let id = "5409c35a97bbc544d8e26737";
+        for (path, part) in [
+            ("/scim/v2/partoo/Users", ScimPath::Users),
+            (
+                "/scim/v2/partoo/Users/5409c35a97bbc544d8e26737",
+                ScimPath::User(id),
+            ),
+            (
+                "/scim/v2/partoo/ServiceProviderConfig",
+                ScimPath::ServiceProviderConfig,
+            ),
+            ("/scim/v2/partoo/ResourceTypes", ScimPath::ResourceTypes),
+            (
+                "/scim/v2/partoo/ResourceTypes/User",
+                ScimPath::ResourceType("User"),
+            ),
+            ("/scim/v2/partoo/Schemas", ScimPath::Schemas),
+            (
+                "/scim/v2/partoo/Schemas/urn:ietf:params:scim:schemas:core:2.0:User",
+                ScimPath::Schema("urn:ietf:params:scim:schemas:core:2.0:User"),
+            ),
+        ] {
+            assert_eq!(resolve(path), Some(Route::Scim(partoo, part)), "{path}");
+        }
+        for bad in [
+            "/scim/v2/pandadoc/Users",
+            "/scim/v2/nope/Users",
+            "/scim/v2/partoo",
+            "/scim/v2/partoo/",
+            "/scim/v2/partoo/users",
+            "/scim/v2/partoo/Users/",
+            "/scim/v2/partoo/Users/a%2Fb",
+            "/scim/v2/partoo/Users/null",
+            "/scim/v2/partoo/Users/5409c35a97bbc544d8e2673",
+            "/scim/v2/partoo/Users/5409c35a97bbc544d8e26737a",
+            "/scim/v2/partoo/Users/a/b",
+            "/scim/v2/partoo/Groups",
+            "/scim/v2/partoo/Bulk",
+            "/scim/v2/partoo/Me",
+            "/scim/v1/partoo/Users",
+            "/scim/partoo/Users",
+        ] {
+            assert_eq!(resolve(bad), None, "{bad}");
+        }
+        assert!(is_scim_path("/scim/v2/pandadoc/Users"));
+        assert!(!is_scim_path("/v1/partoo/users"));
+        let users = Route::Scim(partoo, ScimPath::Users);
+        assert!(users.accepts("POST") && users.accepts("GET") && !users.accepts("PUT"));
+        let user = Route::Scim(partoo, ScimPath::User(id));
+        for m in ["GET", "PUT", "PATCH", "DELETE"] {
+            assert!(user.accepts(m), "{m}");
+        }
+        assert!(!user.accepts("POST") && !user.accepts("HEAD"));
+        assert_eq!(user.template(), "/scim/v2/{provider}/Users/{id}");
+        assert_eq!(user.provider().map(|p| p.id()), Some("partoo"));
+        assert!(!Route::Scim(partoo, ScimPath::Schemas).accepts("POST"));
     }
 }

@@ -447,27 +447,34 @@ impl UserUpdate {
     /// assert!(UserUpdate::new().disabled(true).check(&Options::default()).errors.is_empty());
     /// ```
     pub fn check(&self, options: &Options) -> Report {
-        // `disabled` is not part of the create payload; it is a typed bool.
-        let checked = UserUpdate {
-            disabled: None,
-            ..self.clone()
-        };
-        let body = serde_json::to_vec(&checked).unwrap_or_default();
-        let mut report = crate::validate::check_json(&SCHEMA, &body, options);
-        let present = |path: &str| {
-            let field = path.strip_prefix('/').unwrap_or(path);
-            match field {
-                "email" => self.email.is_some(),
-                "first_name" => self.first_name.is_some(),
-                "last_name" => self.last_name.is_some(),
-                _ => true,
-            }
-        };
-        report
-            .errors
-            .retain(|issue| issue.code != Code::Required || present(&issue.path));
-        report
+        check_update_json(&serde_json::to_vec(self).unwrap_or_default(), options)
     }
+}
+
+/// Checks the body of an update (`POST /user/{user_id}`) as JSON, with the
+/// rules of [`UserUpdate::check`]: each field present must pass the create
+/// payload's rules, no field is required, and `disabled` is left out (it is
+/// no field of the create payload). For a body changed after it was built,
+/// such as one a server policy rewrote.
+///
+/// ```
+/// use enlist_core::{partoo::users::check_update_json, Code, Options};
+/// let report = check_update_json(br#"{"disabled":true,"lang":"xx"}"#, &Options::default());
+/// let found: Vec<_> = report.errors.iter().map(|i| (i.path.as_str(), i.code)).collect();
+/// assert_eq!(found, [("/lang", Code::Enum)]);
+/// ```
+pub fn check_update_json(json: &[u8], options: &Options) -> Report {
+    let Ok(serde_json::Value::Object(mut fields)) = serde_json::from_slice(json) else {
+        return crate::validate::check_json(&SCHEMA, json, options);
+    };
+    fields.remove("disabled");
+    let body = serde_json::to_vec(&fields).unwrap_or_default();
+    let mut report = crate::validate::check_json(&SCHEMA, &body, options);
+    report.errors.retain(|issue| {
+        issue.code != Code::Required
+            || fields.contains_key(issue.path.strip_prefix('/').unwrap_or(&issue.path))
+    });
+    report
 }
 
 /// `user_id` as a path segment: 1 to 256 characters without control

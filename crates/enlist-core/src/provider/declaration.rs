@@ -85,6 +85,10 @@ pub trait Provider: Sized + 'static {
     /// The create-user calls a minute the provider allows, as it documents
     /// them: the pace of import jobs unless the operator sets another.
     const RATE_PER_MINUTE: u32;
+    /// Whether the enlist Worker serves a SCIM 2.0 service for this provider
+    /// (`/scim/v2/{id}`): the provider's user API can read, search, update
+    /// and delete users, and a SCIM mapping exists for it.
+    const SCIM: bool = false;
     /// A valid create-user payload (JSON), for documents, seeds and tests
     /// that need one; every provider's is checked to validate clean.
     const EXAMPLE: &'static str;

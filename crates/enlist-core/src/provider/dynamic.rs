@@ -71,6 +71,14 @@ pub trait AnyProvider: ProviderRules {
     fn public_policy(&self) -> Option<&'static str>;
     /// [`Provider::RATE_PER_MINUTE`].
     fn rate_per_minute(&self) -> u32;
+    /// [`Provider::SCIM`]: whether the provider has a SCIM 2.0 service.
+    ///
+    /// ```
+    /// use enlist_core::provider;
+    /// assert!(provider("partoo").is_some_and(|p| p.has_scim()));
+    /// assert!(provider("pandadoc").is_some_and(|p| !p.has_scim()));
+    /// ```
+    fn has_scim(&self) -> bool;
     /// [`Provider::EXAMPLE`].
     fn example(&self) -> &'static str;
     /// Reads boolean query flags from a URL query string (`notify_user=true`);
@@ -201,6 +209,10 @@ impl<P: Provider> ProviderRules for Handle<P> {
 impl<P: Provider> AnyProvider for Handle<P> {
     fn rate_per_minute(&self) -> u32 {
         P::RATE_PER_MINUTE
+    }
+
+    fn has_scim(&self) -> bool {
+        P::SCIM
     }
 
     fn example(&self) -> &'static str {

@@ -556,7 +556,8 @@ fn rows_query(query: &str) -> Result<String, Vec<Issue>> {
                 Code::Enum,
                 "status must be one of: pending, created, already_exists, invalid, refused, failed.",
             )),
-            // Any digits: a cursor past the last row gives an empty page.
+            // Any number is a place in the rows: one past the last gives an
+            // empty page (larger ones read as the largest row number).
             "cursor" if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
                 let cursor = value.parse::<u32>().unwrap_or(u32::MAX);
                 out.push(format!("cursor={cursor}"));
@@ -830,10 +831,14 @@ mod tests {
             rows_query("status=failed&cursor=200&limit=50"),
             Ok("?status=failed&cursor=200&limit=50".to_string())
         );
+        // A cursor past every row is a place too (the documented pattern
+        // allows any digits).
         assert_eq!(
-            rows_query("cursor=97079050607"),
+            rows_query("cursor=4686910150043095"),
             Ok(format!("?cursor={}", u32::MAX))
         );
+        assert_eq!(rows_query("cursor=0007"), Ok("?cursor=7".to_string()));
+        assert!(rows_query("cursor=-1").is_err());
         let bad = rows_query("status=lost&cursor=x&limit=9999&x=1").unwrap_err();
         let codes: Vec<_> = bad.iter().map(|i| i.code).collect();
         assert_eq!(
