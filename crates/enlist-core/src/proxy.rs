@@ -50,7 +50,7 @@ pub const MAX_PROBLEM_ERRORS: usize = 100;
 /// assert_eq!(Endpoint::CREATE_USER.template, "/v1/{provider}/users");
 /// assert!(Endpoint::HEALTH.accepts("HEAD") && !Endpoint::HEALTH.accepts("POST"));
 /// assert_eq!(Endpoint::import_action("pause"), Some(&Endpoint::IMPORT_PAUSE));
-/// assert_eq!(Endpoint::ALL.len(), 14);
+/// assert!(Endpoint::ALL.contains(&Endpoint::IMPORT_PAUSE));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Endpoint {
