@@ -32,7 +32,7 @@ export const FAKE = Object.freeze({
   password: "Pw-LEAKCHECK-9c4e!x7Q2m",
   firstName: "Leakcheckfirstnamezq",
   lastName: "Leakchecklastnamexv",
-  phone: "+14842634627", // a valid E.164 number; searched for as digits too
+  phone: "+16469170352", // a valid E.164 number, unlike any example in the docs; searched for as digits too
   emailDomain: "leakcheck-7f3a.example",
 });
 
