@@ -5,10 +5,12 @@
 import init, {
   buildRequest,
   codes,
+  createImport,
   createUser,
   initSync,
   isProviderId,
   isRetryable,
+  openImport,
   parseResponse,
   providers,
   rules,
@@ -18,6 +20,11 @@ import init, {
   type BuildRequestSettings,
   type Code,
   type CreateUserResult,
+  type EnlistError,
+  type ImportDryRun,
+  type ImportHandle,
+  type ImportJob,
+  type ImportRow,
   type Issue,
   type Outcome,
   type Payload,
@@ -194,6 +201,55 @@ export async function main(form: unknown, body: Uint8Array): Promise<string[]> {
   return seen;
 }
 
+// Import jobs: a handle (or a dry run's report), with precise types.
+export async function importMain(csv: string, token: string): Promise<string[]> {
+  const seen: string[] = [];
+  const endpoint = "https://enlist.example";
+  const job: ImportHandle<"partoo"> = await createImport("partoo", csv, { endpoint, token, idempotencyKey: "k-1" });
+  for await (const j of job.events()) {
+    const status: "queued" | "running" | "paused" | "done" | "cancelled" = j.status;
+    const eta: number | null = j.eta_seconds;
+    seen.push(`${status} ${j.counts.created}/${j.counts.total} ${eta ?? "-"} ${j.reason ?? ""}`);
+    if (j.status === "paused" && j.reason === "upstream_unauthorized") await job.resume();
+  }
+  const page = await job.rows({ status: "failed", limit: 50 });
+  const next: string | null = page.next;
+  for (const row of page.rows) {
+    const issues: Issue[] = row.errors;
+    seen.push(`${row.row} ${row.status} ${row.id ?? ""} ${issues.length} ${next}`);
+  }
+  for await (const row of job.allRows({ status: "created" })) {
+    const r: ImportRow = row;
+    seen.push(r.note ?? "");
+  }
+  const results: string = await job.results();
+  const cancelled: ImportJob<"partoo"> = await job.cancel();
+  seen.push(results, cancelled.status);
+  // @ts-expect-error: not a row status
+  await job.rows({ status: "lost" });
+  // @ts-expect-error: not a pause reason
+  if (cancelled.reason === "tired") seen.push("never");
+
+  const report: ImportDryRun<"pandadoc"> = await createImport("pandadoc", [{}], { endpoint, dryRun: true });
+  seen.push(`${report.counts.pending} ${report.rows[0]?.status}`);
+  // @ts-expect-error: a dry run's report is not a handle
+  const notAJob: ImportHandle = await createImport("partoo", csv, { endpoint, dryRun: true });
+  seen.push(notAJob.id);
+  // @ts-expect-error: the endpoint is required
+  await createImport("partoo", csv, { token });
+  // @ts-expect-error: openImport takes no idempotencyKey
+  await openImport(job.id, { endpoint, idempotencyKey: "k" });
+  try {
+    const again: ImportHandle = await openImport(job.id, { endpoint, token });
+    seen.push(again.job.status);
+  } catch (e) {
+    const error = e as EnlistError;
+    const kind: "not_found" | "unauthorized" | "network" | string = error.kind;
+    seen.push(`${kind} ${error.status} ${error.retryable} ${error.result.message}`);
+  }
+  return seen;
+}
+
 // `enlist/client`: the same functions and types, without the two that build
 // and read provider requests.
 export async function clientMain(form: unknown, csv: string): Promise<number> {
@@ -210,5 +266,7 @@ export async function clientMain(form: unknown, csv: string): Promise<number> {
   // @ts-expect-error: no parseResponse in the client flavour
   client.parseResponse("partoo", 201, {}, "");
   const again = client.isRetryable(outcome.kind) === outcome.retryable;
+  const job: client.ImportHandle = await client.openImport("partoo-x", { endpoint: "https://enlist.example" });
+  await job.pause();
   return (result.ok ? 1 : 0) + rules.fields.length + (table.ok ? 1 : 0) + (outcome.kind === "created" || again ? 1 : 0);
 }

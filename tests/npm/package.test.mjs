@@ -84,6 +84,7 @@ describe("the tarball", () => {
       "enlist_bg.wasm",
       "enlist_client.js",
       "enlist_client_bg.wasm",
+      "imports.js",
       "index.d.ts",
       "node.js",
       "package.json",

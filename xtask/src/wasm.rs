@@ -30,6 +30,7 @@ const PROFILE: &str = "wasm-release";
 /// Hand-written JavaScript copied into the package as is.
 const JS_FILES: &[&str] = &[
     "api.js",
+    "imports.js",
     "node.js",
     "browser.js",
     "workerd.js",
@@ -157,6 +158,7 @@ fn package_json(version: &str) -> String {
   "files": [
     "index.d.ts",
     "api.js",
+    "imports.js",
     "enlist.js",
     "enlist_bg.wasm",
     "node.js",

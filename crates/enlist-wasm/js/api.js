@@ -695,63 +695,140 @@ export function csvTemplate(rt, provider) {
 /** The `createUser` options read here rather than in the wasm. */
 const JS_OPTIONS = ["signal", "fetch", "allowedEmailDomains", "maxIssues"];
 
-export async function createUser(rt, provider, input, options) {
-  const p = index(rt, provider);
+/** The `fetch` of a call to the proxy (`options.fetch`, else the platform's). */
+function sender(options, name) {
   if (options == null || typeof options !== "object") {
-    throw new TypeError("enlist: createUser needs options with the endpoint of an enlist proxy");
+    throw new TypeError(`enlist: ${name} needs options with the endpoint of an enlist proxy`);
   }
   const send = options.fetch ?? globalThis.fetch;
   if (typeof send !== "function") throw new TypeError("enlist: no fetch function; pass options.fetch");
-  setOptions(rt, options);
-  // Every option goes to the wasm by name, so a misspelt one is an error
-  // (the provider's flags, such as `notifyUser`, are known there).
+  return send;
+}
+
+/**
+ * The wasm's plan of a call to the proxy (`call`: 0 createUser, 1
+ * createImport, 2 openImport) for the payload already in the input buffer
+ * (`len` bytes). Every option goes to the wasm by name, so a misspelt or
+ * wrongly typed one is a TypeError naming it (the provider's flags, such as
+ * `notifyUser`, are known there).
+ */
+function plan(rt, p, options, len, call) {
   const endpoint = options.endpoint;
   const where = optionsJson(
     typeof endpoint === "object" && endpoint !== null ? { ...options, endpoint: String(endpoint) } : options,
     JS_OPTIONS,
   );
-  const extraLen = writeExtra(rt, where);
-  const { text, result } = payloadText(rt, p, input);
-  const plan = readJson(rt, rt.w.proxy_request(p, writeInput(rt, text ?? "{}"), extraLen) >>> 0);
-  if (plan.kind === "error") throw new TypeError(`enlist: ${plan.message}`);
+  const out = readJson(rt, rt.w.proxy_request(p, len(), writeExtra(rt, where), call) >>> 0);
+  if (out.kind === "error") throw new TypeError(`enlist: ${out.message}`);
+  return out;
+}
+
+/** The `createUser`-style result of a proxy's answer that is not a success. */
+function answer(rt, p, response, body) {
+  const [headersLen, bodyLen] = writeResponse(rt, response.headers, body);
+  return readJson(rt, rt.w.proxy_response(p, response.status, headersLen, bodyLen, Date.now() / 1000) >>> 0);
+}
+
+/** The result for a proxy that could not be reached (`fetch` threw `error`). */
+function unreachable(error) {
+  const why = error instanceof Error ? error.message : String(error);
+  // The error itself (and its own `cause`, where Node's fetch puts the
+  // system error) stays available for logs and retries.
+  return {
+    kind: "network",
+    status: 0,
+    message: `The enlist proxy could not be reached: ${why}`,
+    cause: error,
+    retryable: isRetryable("network"),
+  };
+}
+
+export async function createUser(rt, provider, input, options) {
+  const p = index(rt, provider);
+  const send = sender(options, "createUser");
+  setOptions(rt, options);
+  let text;
+  let result;
+  const planned = plan(rt, p, options, () => {
+    ({ text, result } = payloadText(rt, p, input));
+    return writeInput(rt, text ?? "{}");
+  }, 0);
   if (result !== undefined) {
     const { ok, ...invalid } = result;
     return { kind: "invalid", ...invalid, retryable: isRetryable("invalid") };
   }
-  if (plan.kind === "invalid") return plan;
+  if (planned.kind === "invalid") return planned;
 
   let response;
   let body;
   try {
-    response = await send(plan.url, {
-      method: plan.method,
-      headers: plan.headers,
+    response = await send(planned.url, {
+      method: planned.method,
+      headers: planned.headers,
       body: text,
       signal: options.signal,
     });
     body = new Uint8Array(await response.arrayBuffer());
   } catch (error) {
     if (options.signal?.aborted || error?.name === "AbortError") throw error;
-    const why = error instanceof Error ? error.message : String(error);
-    // The error itself (and its own `cause`, where Node's fetch puts the
-    // system error) stays available for logs and retries.
-    return {
-      kind: "network",
-      status: 0,
-      message: `The enlist proxy could not be reached: ${why}`,
-      cause: error,
-      retryable: isRetryable("network"),
-    };
+    return unreachable(error);
   }
-  const [headersLen, bodyLen] = writeResponse(rt, response.headers, body);
-  const outcome = readJson(
-    rt,
-    rt.w.proxy_response(p, response.status, headersLen, bodyLen, Date.now() / 1000) >>> 0,
-  );
+  const outcome = answer(rt, p, response, body);
   // The proxy's warnings when it sent them (its policy may have changed the
   // payload), else local validation's.
-  if (outcome.kind === "created" && outcome.warnings === undefined) outcome.warnings = plan.warnings;
+  if (outcome.kind === "created" && outcome.warnings === undefined) outcome.warnings = planned.warnings;
   return outcome;
+}
+
+// ---- import jobs --------------------------------------------------------------
+
+/**
+ * What the job handles of imports.js need from here: the checked plan, the
+ * `fetch`, and the reading of a problem answer by the wasm (as `createUser`
+ * reads one). imports.js is loaded on the first import call only, so that a
+ * page that never starts a job does not load it.
+ */
+function jobCall(rt, p, options, send, planned) {
+  return {
+    send,
+    signal: options.signal,
+    url: planned.url,
+    imports: planned.imports,
+    headers: planned.headers,
+    problem: (response, body) => answer(rt, p, response, body),
+    unreachable,
+  };
+}
+
+export async function createImport(rt, provider, rows, options) {
+  const p = index(rt, provider);
+  const send = sender(options, "createImport");
+  let body = typeof rows === "string" ? rows : asBytes(rows);
+  let type = "text/csv";
+  if (body === undefined) {
+    if (!Array.isArray(rows)) {
+      throw new TypeError("enlist: createImport needs the rows: an array of payloads, or a CSV file as a string or bytes");
+    }
+    body = fastJson(rows);
+    if (body === undefined) {
+      const { value, bad } = sanitize(rows);
+      if (bad.length) throw new TypeError(`enlist: createImport rows${bad[0].path}: ${bad[0].reason}`);
+      body = JSON.stringify(value);
+    }
+    body = `{"rows":${body}}`;
+    type = "application/json";
+  }
+  const planned = plan(rt, p, options, () => 0, 1);
+  const jobs = await import("./imports.js");
+  return jobs.start(jobCall(rt, p, options, send, planned), body, type);
+}
+
+export async function openImport(rt, id, options) {
+  const send = sender(options, "openImport");
+  if (typeof id !== "string" || id === "") throw new TypeError("enlist: openImport needs the id of an import job (a string)");
+  const planned = plan(rt, 0, options, () => 0, 2);
+  const jobs = await import("./imports.js");
+  return jobs.open(jobCall(rt, 0, options, send, planned), id);
 }
 
 // ---- guards -------------------------------------------------------------------

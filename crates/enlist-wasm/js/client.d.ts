@@ -9,6 +9,8 @@ export {
   validateJson,
   validateMany,
   createUser,
+  createImport,
+  openImport,
   rules,
   providers,
   codes,

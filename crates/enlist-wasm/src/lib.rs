@@ -470,25 +470,30 @@ pub fn rules(provider: u32) -> u32 {
 /// buffer, writes what to send (`{"kind":"send","method","url","headers",
 /// "warnings"}`), or `{"kind":"invalid","errors","warnings"}` (send nothing),
 /// or `{"kind":"error","message"}` for unusable options. See
-/// [`ops::proxy_request`].
+/// [`ops::proxy_request`]. `call` is 0 for `createUser`; 1 (`createImport`)
+/// and 2 (`openImport`) check their options the same way and plan an
+/// import call instead ([`ops::proxy_plan`], [`ops::ProxyCall`]).
 ///
 /// ```
 /// use enlist_wasm::{output, provider_index, proxy_request, set_extra, set_input};
 /// let partoo = provider_index("partoo").ok_or("missing")?;
 /// let extra = set_extra(br#"{"endpoint":"https://enlist.example"}"#);
 /// let len = set_input(br#"{"email":"ada@example.com","first_name":"Ada","last_name":"L"}"#);
-/// let n = proxy_request(partoo, len, extra);
+/// let n = proxy_request(partoo, len, extra, 0);
 /// assert!(output(n).contains(r#""url":"https://enlist.example/v1/partoo/users""#));
+/// let n = proxy_request(partoo, 0, extra, 2);
+/// assert!(output(n).contains(r#""url":"https://enlist.example/v1/imports""#));
 /// # Ok::<(), &str>(())
 /// ```
 #[wasm_bindgen]
-pub fn proxy_request(provider: u32, len: u32, extra_len: u32) -> u32 {
+pub fn proxy_request(provider: u32, len: u32, extra_len: u32, call: u32) -> u32 {
     with_state(|s| {
-        let Some(p) = provider_at(provider) else {
+        let (Some(p), Some(call)) = (provider_at(provider), ops::ProxyCall::from_code(call)) else {
             return NO_PROVIDER;
         };
-        finish(ops::proxy_request(
+        finish(ops::proxy_plan(
             p,
+            call,
             head(&s.input, len),
             head(&s.extra, extra_len),
             &s.options,

@@ -248,6 +248,61 @@ pub const CREATE_USER_OPTIONS: &[&str] = &[
     "maxIssues",
 ];
 
+/// What a `createImport` options object may hold (no provider flags: the
+/// import route takes none). `signal` and `fetch` are read in JavaScript,
+/// which sends them here as `null`.
+pub const CREATE_IMPORT_OPTIONS: &[&str] = &[
+    "endpoint",
+    "idempotencyKey",
+    "token",
+    "dryRun",
+    "signal",
+    "fetch",
+];
+
+/// What an `openImport` options object may hold.
+pub const OPEN_IMPORT_OPTIONS: &[&str] = &["endpoint", "token", "signal", "fetch"];
+
+/// The call a [`proxy_plan`] is for: its options are checked alike, each
+/// against its own list of names.
+///
+/// ```
+/// use enlist_wasm::ops::ProxyCall;
+/// assert_eq!(ProxyCall::from_code(1), Some(ProxyCall::CreateImport));
+/// assert_eq!(ProxyCall::from_code(9), None);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProxyCall {
+    /// `createUser`: `POST /v1/{provider}/users`, the payload validated first.
+    CreateUser,
+    /// `createImport`: `POST /v1/{provider}/imports` (the rows are checked by
+    /// the proxy).
+    CreateImport,
+    /// `openImport`: an existing job under `/v1/imports`.
+    OpenImport,
+}
+
+impl ProxyCall {
+    /// The call for JavaScript's code: 0, 1 or 2 in declaration order.
+    pub fn from_code(code: u32) -> Option<ProxyCall> {
+        match code {
+            0 => Some(ProxyCall::CreateUser),
+            1 => Some(ProxyCall::CreateImport),
+            2 => Some(ProxyCall::OpenImport),
+            _ => None,
+        }
+    }
+
+    /// The JavaScript function's name, for messages.
+    fn function(self) -> &'static str {
+        match self {
+            ProxyCall::CreateUser => "createUser",
+            ProxyCall::CreateImport => "createImport",
+            ProxyCall::OpenImport => "openImport",
+        }
+    }
+}
+
 /// `object.name`, for messages.
 fn member(object: &str, name: &str) -> String {
     [object, ".", name].concat()
@@ -275,6 +330,18 @@ pub fn check_names<P: ProviderRules + ?Sized>(
 ) -> Result<(), String> {
     let mut all: Vec<&str> = known.to_vec();
     all.extend(provider.flags().iter().map(|f| f.option));
+    unknown_name(&all, root, object, function, Some(provider.name()))
+}
+
+/// The error for the first member of `root` not in `all`, naming `whose`
+/// options they are when given, with the closest known name.
+fn unknown_name(
+    all: &[&str],
+    root: Node<'_, '_>,
+    object: &str,
+    function: &str,
+    whose: Option<&str>,
+) -> Result<(), String> {
     let Some(name) = root
         .members()
         .map(|(key, _)| key.as_str())
@@ -288,16 +355,23 @@ pub fn check_names<P: ProviderRules + ?Sized>(
         "option"
     };
     let mut message = [
-        &member(object, &name),
-        " is not a ",
+        member(object, &name).as_str(),
+        // "an openImport option", "a createUser option".
+        if function.starts_with('o') {
+            " is not an "
+        } else {
+            " is not a "
+        },
         function,
         " ",
         noun,
-        " for ",
-        provider.name(),
     ]
     .concat();
-    if let Some(hit) = suggest(&all, &name) {
+    if let Some(whose) = whose {
+        message.push_str(" for ");
+        message.push_str(whose);
+    }
+    if let Some(hit) = suggest(all, &name) {
         message.push_str(" (did you mean ");
         message.push_str(&member(object, hit));
         message.push_str("?)");
@@ -704,11 +778,57 @@ pub fn proxy_request<P: ProviderRules + ?Sized>(
     options: &Options,
     out: &mut Vec<u8>,
 ) -> usize {
+    proxy_plan(provider, ProxyCall::CreateUser, json, extra, options, out)
+}
+
+/// Plans a call to an enlist proxy: [`proxy_request`] for `createUser`, and
+/// the same checks of the options for the import calls, each against its
+/// own names ([`CREATE_IMPORT_OPTIONS`], [`OPEN_IMPORT_OPTIONS`]; a
+/// misspelt or wrongly typed one is the same error as `createUser`'s).
+///
+/// An import plan validates nothing (the proxy checks every row) and has no
+/// `Content-Type` (JavaScript sets it for CSV or JSON); its `url` is
+/// `<endpoint>/v1/<provider>/imports` (`?dry_run=true` when
+/// `options.dryRun` is `true`) for `createImport` and
+/// `<endpoint>/v1/imports` for `openImport`, and both carry `"imports"`,
+/// the URL of the jobs (`<endpoint>/v1/imports`).
+///
+/// ```
+/// # use enlist_core::{provider, Options};
+/// use enlist_wasm::ops::{proxy_plan, ProxyCall};
+/// let p = provider("partoo").ok_or("missing")?;
+/// let mut out = Vec::new();
+/// proxy_plan(p, ProxyCall::CreateImport, b"", br#"{"endpoint":"https://e.example","dryRun":true}"#, &Options::default(), &mut out);
+/// let text = String::from_utf8_lossy(&out);
+/// assert!(text.contains(r#""url":"https://e.example/v1/partoo/imports?dry_run=true""#), "{text}");
+/// proxy_plan(p, ProxyCall::OpenImport, b"", br#"{"endpoint":"https://e.example","dryRun":true}"#, &Options::default(), &mut out);
+/// assert!(String::from_utf8_lossy(&out).contains("options.dryRun is not an openImport option"));
+/// # Ok::<(), &str>(())
+/// ```
+pub fn proxy_plan<P: ProviderRules + ?Sized>(
+    provider: &P,
+    call: ProxyCall,
+    json: &[u8],
+    extra: &[u8],
+    options: &Options,
+    out: &mut Vec<u8>,
+) -> usize {
+    let function = call.function();
     let doc = Document::parse_bytes(extra).ok();
     let root = doc.as_ref().map(Document::root);
     if let Some(r) = root {
-        if let Err(message) = check_names(provider, r, "options", "createUser", CREATE_USER_OPTIONS)
-        {
+        let checked = match call {
+            ProxyCall::CreateUser => {
+                check_names(provider, r, "options", function, CREATE_USER_OPTIONS)
+            }
+            ProxyCall::CreateImport => {
+                unknown_name(CREATE_IMPORT_OPTIONS, r, "options", function, None)
+            }
+            ProxyCall::OpenImport => {
+                unknown_name(OPEN_IMPORT_OPTIONS, r, "options", function, None)
+            }
+        };
+        if let Err(message) = checked {
             return plan_error(out, &message);
         }
     }
@@ -716,7 +836,11 @@ pub fn proxy_request<P: ProviderRules + ?Sized>(
     let Some(endpoint) = text("endpoint") else {
         return plan_error(
             out,
-            "createUser needs options.endpoint, the URL of an enlist proxy.",
+            &[
+                function,
+                " needs options.endpoint, the URL of an enlist proxy.",
+            ]
+            .concat(),
         );
     };
     let base = match BaseUrl::new(&endpoint) {
@@ -762,6 +886,8 @@ pub fn proxy_request<P: ProviderRules + ?Sized>(
         Ok(token) => token,
         Err(message) => return plan_error(out, &message),
     };
+    // Only the options of the call are present (checked above): flags for
+    // `createUser`, `dryRun` for `createImport`.
     let mut flags = Vec::new();
     for flag in provider.flags() {
         match root.and_then(|r| r.get(flag.option)) {
@@ -773,9 +899,16 @@ pub fn proxy_request<P: ProviderRules + ?Sized>(
             },
         }
     }
-    let query = flag_query(provider.flags(), &flags);
-    let report = provider.check_json(json, options);
-    if !report.is_ok() {
+    let dry_run = match root.and_then(|r| r.get("dryRun")) {
+        None => false,
+        Some(v) if v.is_null() => false,
+        Some(v) => match v.as_bool() {
+            Some(b) => b,
+            None => return plan_error(out, &flag_type_error("options", "dryRun")),
+        },
+    };
+    let report = (call == ProxyCall::CreateUser).then(|| provider.check_json(json, options));
+    if let Some(report) = report.as_ref().filter(|r| !r.is_ok()) {
         out.clear();
         let mut w = Writer::new(out);
         w.begin_object();
@@ -794,40 +927,64 @@ pub fn proxy_request<P: ProviderRules + ?Sized>(
         w.end_object();
         return out.len();
     }
-    let mut headers = vec![
-        ("Content-Type", Cow::Borrowed("application/json")),
-        (
-            "Accept",
-            Cow::Borrowed("application/json, application/problem+json"),
-        ),
-    ];
+    let mut headers = Vec::new();
+    if call == ProxyCall::CreateUser {
+        headers.push(("Content-Type", Cow::Borrowed("application/json")));
+    }
+    headers.push((
+        "Accept",
+        Cow::Borrowed("application/json, application/problem+json"),
+    ));
     if let Some(k) = key {
         headers.push((proxy::IDEMPOTENCY_KEY, k));
     }
     if let Some(t) = token {
         headers.push(("Authorization", Cow::Owned(["Bearer ", &t].concat())));
     }
-    let url = [
-        base.as_str(),
-        "/v1/",
-        &encode_path_segment(provider.id()),
-        "/users",
-        &query,
-    ]
-    .concat();
+    let imports = [base.as_str(), proxy::Endpoint::IMPORTS.template].concat();
+    let url = match call {
+        ProxyCall::CreateUser => [
+            base.as_str(),
+            "/v1/",
+            &encode_path_segment(provider.id()),
+            "/users",
+            &flag_query(provider.flags(), &flags),
+        ]
+        .concat(),
+        ProxyCall::CreateImport => [
+            base.as_str(),
+            "/v1/",
+            &encode_path_segment(provider.id()),
+            "/imports",
+            if dry_run { "?dry_run=true" } else { "" },
+        ]
+        .concat(),
+        ProxyCall::OpenImport => imports.clone(),
+    };
     out.clear();
     let mut w = Writer::new(out);
     w.begin_object();
     w.key("kind").string("send");
-    w.key("method").string("POST");
+    w.key("method").string(if call == ProxyCall::OpenImport {
+        "GET"
+    } else {
+        "POST"
+    });
     w.key("url").string(&url);
     w.key("headers").begin_array();
     for (name, value) in &headers {
         w.strings([*name, &**value]);
     }
     w.end_array();
-    w.key("warnings")
-        .value_with(|o| write::issues(o, &report.warnings));
+    match &report {
+        Some(report) => {
+            w.key("warnings")
+                .value_with(|o| write::issues(o, &report.warnings));
+        }
+        None => {
+            w.key("imports").string(&imports);
+        }
+    }
     w.end_object();
     out.len()
 }
@@ -1685,6 +1842,79 @@ mod tests {
         let out = text(out);
         assert!(
             out.starts_with(r#"{"kind":"invalid""#) && !out.contains("tok\""),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn import_plans_check_their_options_as_create_user_does() {
+        let plan = |call, extra: &[u8]| {
+            let mut out = Vec::new();
+            proxy_plan(
+                provider("pandadoc").unwrap(),
+                call,
+                b"not json: the proxy checks the rows",
+                extra,
+                &Options::default(),
+                &mut out,
+            );
+            text(out)
+        };
+        let out = plan(
+            ProxyCall::CreateImport,
+            br#"{"endpoint":"http://x/","token":"t","idempotencyKey":"k","dryRun":false,"signal":null,"fetch":null}"#,
+        );
+        assert!(
+            out.starts_with(
+                r#"{"kind":"send","method":"POST","url":"http://x/v1/pandadoc/imports","#
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains(r#"["Idempotency-Key","k"]"#)
+                && out.contains(r#"["Authorization","Bearer t"]"#),
+            "{out}"
+        );
+        assert!(
+            out.contains(r#""imports":"http://x/v1/imports""#) && !out.contains("Content-Type"),
+            "{out}"
+        );
+        // A misspelt name, with the closest one; a flag of createUser is not an import option.
+        assert_eq!(
+            plan(
+                ProxyCall::CreateImport,
+                br#"{"endpoint":"http://x","dryrun":true}"#
+            ),
+            r#"{"kind":"error","message":"options.dryrun is not a createImport option (did you mean options.dryRun?)."}"#
+        );
+        assert!(plan(
+            ProxyCall::CreateImport,
+            br#"{"endpoint":"http://x","notifyUser":true}"#
+        )
+        .contains("options.notifyUser is not a createImport option"));
+        assert!(plan(
+            ProxyCall::CreateImport,
+            br#"{"endpoint":"http://x","dryRun":"yes"}"#
+        )
+        .contains("options.dryRun must be true, false or null."));
+        assert!(plan(
+            ProxyCall::OpenImport,
+            br#"{"endpoint":"http://x","tokn":"t"}"#
+        )
+        .contains("options.tokn is not an openImport option (did you mean options.token?)."));
+        assert!(plan(ProxyCall::OpenImport, br#"{"token":"t"}"#)
+            .contains("openImport needs options.endpoint"));
+        let out = plan(
+            ProxyCall::OpenImport,
+            br#"{"endpoint":"http://x","token":"two words"}"#,
+        );
+        assert!(
+            out.contains("options.token must be a string") && !out.contains("two words"),
+            "{out}"
+        );
+        let out = plan(ProxyCall::OpenImport, br#"{"endpoint":"http://x"}"#);
+        assert!(
+            out.starts_with(r#"{"kind":"send","method":"GET","url":"http://x/v1/imports","#),
             "{out}"
         );
     }

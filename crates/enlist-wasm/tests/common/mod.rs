@@ -194,7 +194,8 @@ fn unknown_provider_indices_are_refused() {
         build_request(bad, 0, 0),
         parse_response(bad, 200, 0, 0, 0.0),
         rules(bad),
-        proxy_request(bad, 0, 0),
+        proxy_request(bad, 0, 0, 0),
+        proxy_request(0, 0, 0, 3),
         proxy_response(bad, 201, 0, 0, 0.0),
     ] {
         assert_eq!(result, NO_PROVIDER);
@@ -591,6 +592,7 @@ fn proxy_calls_are_planned_and_read() {
         partoo,
         set_input(PARTOO_VALID.as_bytes()),
         extra,
+        0,
     ));
     assert_eq!(plan["kind"], "send");
     assert_eq!(plan["url"], "http://127.0.0.1:8787/v1/partoo/users");
@@ -599,8 +601,20 @@ fn proxy_calls_are_planned_and_read() {
         .unwrap()
         .contains(&json!(["Idempotency-Key", "abc-1"])));
 
-    let plan = json_out(proxy_request(partoo, set_input(b"{}"), extra));
+    let plan = json_out(proxy_request(partoo, set_input(b"{}"), extra, 0));
     assert_eq!(plan["kind"], "invalid");
+
+    // The import calls: the same checks of their own options, nothing validated.
+    let plan = json_out(proxy_request(partoo, set_input(b"{}"), extra, 1));
+    assert_eq!(plan["kind"], "send");
+    assert_eq!(plan["url"], "http://127.0.0.1:8787/v1/partoo/imports");
+    assert_eq!(plan["imports"], "http://127.0.0.1:8787/v1/imports");
+    let plan = json_out(proxy_request(partoo, 0, extra, 2));
+    assert_eq!(plan["kind"], "error");
+    assert!(plan["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("options.idempotencyKey is not an openImport option"));
 
     let h = set_extra(br#"[["retry-after","9"]]"#);
     let o = json_out(proxy_response(
@@ -651,7 +665,7 @@ fn no_input_makes_the_wasm_panic() {
             let e = set_extra(&bytes);
             let _ = build_request(p, n, e);
             let _ = parse_response(p, status, e, n, 0.0);
-            let _ = proxy_request(p, n, e);
+            let _ = proxy_request(p, n, e, round as u32 % 4);
             let _ = proxy_response(p, status, e, n, 0.0);
             let _ = set_options(n);
         }
