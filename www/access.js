@@ -38,17 +38,27 @@ export class Access {
     );
   }
 
-  /** Shows the token field when the server says it is in admin mode. */
-  async detect() {
+  /**
+   * Shows the token field when the server says it is in admin mode (then
+   * `admin` is true: the bulk tab runs import jobs on the server).
+   */
+  detect() {
+    this.ready = this.check();
+  }
+
+  async check() {
     try {
       const res = await fetch("/v1/health", { headers: { accept: "application/json" } });
-      if ((await res.json())?.mode === "admin") this.el.hidden = false;
+      if ((await res.json())?.mode === "admin") {
+        this.admin = true;
+        this.el.hidden = false;
+      }
     } catch {
       // Unknown: a 401 on the first call shows the field then.
     }
   }
 
-  /** `createUser` options for this server: the endpoint, the token when one is typed, and `extra`. */
+  /** Options for this server (createUser, createImport, openImport): the endpoint, the token when one is typed, and `extra`. */
   options(extra) {
     const token = this.input.value.trim();
     return { endpoint: location.origin, ...(token ? { token } : {}), ...extra };

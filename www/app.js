@@ -1,12 +1,27 @@
 // The enlist form: loads the `enlist` package (the Rust core as WebAssembly),
 // lists its providers, and renders each one's form and bulk import from
-// `rules(provider)`. No provider, field or rule is named in this page.
+// `rules(provider)`. No provider, field or rule is named in this page. The
+// bulk tab (bulk.js) is loaded with `import()` when it is first shown.
 
-import init, * as api from "./vendor/enlist/index.js";
+import init, * as enlist from "./vendor/enlist/index.js";
 import { Access } from "./access.js";
-import { BulkImport } from "./bulk.js";
 import { UserForm } from "./form.js";
 import { h } from "./util.js";
+
+// What the page uses of the package, named (a namespace object would keep
+// every export and, with code splitting, a helper chunk of its own).
+const api = {
+  createImport: enlist.createImport,
+  createUser: enlist.createUser,
+  csvTemplate: enlist.csvTemplate,
+  csvToRows: enlist.csvToRows,
+  isRetryable: enlist.isRetryable,
+  openImport: enlist.openImport,
+  providers: enlist.providers,
+  rules: enlist.rules,
+  validate: enlist.validate,
+  validateMany: enlist.validateMany,
+};
 
 // ---- theme: prefers-color-scheme, overridden by the toggle (remembered) ----
 
@@ -52,7 +67,7 @@ onlineState();
 
 const app = document.getElementById("app");
 
-function tabs(panels) {
+function tabs(panels, onSelect) {
   const list = h("div", { role: "tablist", "aria-label": "Mode", class: "tabs" });
   const buttons = panels.map(({ id, label }, i) =>
     h(
@@ -73,6 +88,7 @@ function tabs(panels) {
     if (focus) buttons[i].focus();
     state.mode = panels[i].id;
     saveState();
+    onSelect?.(i);
   };
   buttons.forEach((b, i) => {
     b.addEventListener("click", () => select(i, false));
@@ -88,9 +104,13 @@ function tabs(panels) {
   return { list, bodies, select };
 }
 
-const state = { provider: null, mode: "single" };
+// The URL's hash: `#provider`, `#provider/bulk`, and with an import job on
+// the bulk tab `#provider/bulk/import=<id>` (a reload or another browser
+// shows the same job).
+const state = { provider: null, mode: "single", job: null };
 function saveState() {
-  history.replaceState(null, "", `#${state.provider}${state.mode === "bulk" ? "/bulk" : ""}`);
+  const bulk = state.mode === "bulk" ? `/bulk${state.job ? `/import=${encodeURIComponent(state.job)}` : ""}` : "";
+  history.replaceState(null, "", `#${state.provider}${bulk}`);
 }
 
 async function main() {
@@ -102,34 +122,69 @@ async function main() {
   }
   const ids = api.providers();
   const names = new Map(ids.map((id) => [id, api.rules(id).name]));
-  const [wantProvider, wantMode] = decodeURIComponent(location.hash.slice(1)).split("/");
+  const [wantProvider, wantMode, wantJob] = decodeURIComponent(location.hash.slice(1)).split("/");
   state.provider = ids.includes(wantProvider) ? wantProvider : ids[0];
+  const job = wantMode === "bulk" && wantProvider === state.provider && wantJob?.startsWith("import=") ? wantJob.slice(7) : null;
 
   const access = new Access();
   access.detect();
   const views = new Map();
   const bulkReady = typeof api.csvToRows === "function" && typeof api.csvTemplate === "function";
-  const t = tabs([
-    { id: "single", label: "One user" },
-    { id: "bulk", label: "Bulk import (CSV)" },
-  ]);
+  let bulkCode;
+  /** Shows the bulk tab of provider `id`, loading its code the first time. */
+  const showBulk = async (id) => {
+    const v = views.get(id);
+    if (!v.bulk && bulkReady) {
+      try {
+        bulkCode ??= import("./bulk.js");
+        const { BulkImport } = await bulkCode;
+        v.bulk ??= new BulkImport(api, id, access, {
+          job: id === state.provider ? job : null,
+          onJob: (jobId) => {
+            if (state.provider !== id) return;
+            state.job = jobId;
+            saveState();
+          },
+        });
+      } catch {
+        bulkCode = undefined;
+      }
+    }
+    if (state.provider !== id) return;
+    state.job = v.bulk?.jobId ?? null;
+    saveState();
+    t.bodies[1].replaceChildren(
+      v.bulk?.el ??
+        h("p", { class: "status error" }, bulkReady ? "The bulk import could not be loaded. Reload the page to try again." : "Bulk import needs a newer build of the enlist package (csvToRows)."),
+    );
+  };
+  const t = tabs(
+    [
+      { id: "single", label: "One user" },
+      { id: "bulk", label: "Bulk import (CSV)" },
+    ],
+    (i) => {
+      if (i === 1) showBulk(state.provider);
+      else {
+        state.job = null;
+        saveState();
+      }
+    },
+  );
   const heading = h("h2", { class: "vh", id: "form-title" });
   const show = (id) => {
     state.provider = id;
     let v = views.get(id);
     if (!v) {
-      v = {
-        form: new UserForm(api, id, access),
-        bulk: bulkReady ? new BulkImport(api, id, access) : null,
-      };
+      v = { form: new UserForm(api, id, access), bulk: null };
       views.set(id, v);
     }
     heading.textContent = `Create ${names.get(id)} users`;
     t.bodies[0].replaceChildren(v.form.el);
-    t.bodies[1].replaceChildren(
-      v.bulk?.el ?? h("p", { class: "status error" }, "Bulk import needs a newer build of the enlist package (csvToRows)."),
-    );
+    t.bodies[1].replaceChildren(v.bulk?.el ?? h("p", { class: "loading" }, "Loading the bulk import…"));
+    state.job = v.bulk?.jobId ?? null;
     saveState();
+    if (state.mode === "bulk") showBulk(id);
   };
 
   const switcher = h(

@@ -1,6 +1,8 @@
 // Bulk onboarding: a CSV file read by the core (`csvToRows`), validated in one
 // call (`validateMany`), shown as an editable table with per-cell errors, and
-// sent row by row through the Worker with bounded concurrency.
+// sent row by row through the Worker with bounded concurrency. On a server in
+// admin mode (a client token), the rows go to the server as one import job
+// instead, which the job view (job.js, loaded with `import()`) follows.
 
 import { badToken } from "./access.js";
 import { requestOptions } from "./controls.js";
@@ -72,10 +74,16 @@ const STATUS_TEXT = {
 };
 
 export class BulkImport {
-  constructor(api, provider, access) {
+  /**
+   * `job`: the id of an import job to show (from the URL); `onJob(id)` is
+   * called with the job shown, `null` when none is.
+   */
+  constructor(api, provider, access, { job = null, onJob = () => {} } = {}) {
     this.api = api;
     this.access = access;
     this.provider = provider;
+    this.onJob = onJob;
+    this.jobId = null;
     this.rules = api.rules(provider);
     this.rows = [];
     this.running = false;
@@ -127,8 +135,67 @@ export class BulkImport {
       h("div", { class: "actions" }, this.sendBtn, this.retryBtn, this.resultsBtn),
       this.progressBox,
     );
+    this.jobBox = h("div", { class: "job-box" });
+    this.el.append(this.jobBox);
     this.revalidate = new Map();
     this.table.addEventListener("input", (e) => this.edited(e.target));
+    if (job) this.showJob(job);
+  }
+
+  /** Shows import job `id` (or `handle`) in the job view, loaded on first use. */
+  async showJob(id, handle) {
+    this.jobId = id;
+    this.onJob(id);
+    this.sendBtn.disabled = true;
+    let JobView;
+    try {
+      ({ JobView } = await import("./job.js"));
+    } catch {
+      this.jobId = null;
+      this.onJob(null);
+      this.fail("The import job view could not be loaded. Reload the page to try again.");
+      return;
+    }
+    // A view shown before stops following its job, without closing.
+    if (this.job) this.job.closed = true;
+    this.job = new JobView(this.api, this.access, { h, n, uid, download }, {
+      id,
+      handle,
+      provider: this.provider,
+      name: this.rules.name,
+      close: () => {
+        this.job = null;
+        this.jobId = null;
+        this.onJob(null);
+        this.jobBox.replaceChildren();
+        this.updateSummary();
+      },
+    });
+    this.jobBox.replaceChildren(this.job.el);
+  }
+
+  fail(message) {
+    this.alert.className = "status error";
+    this.alert.textContent = message;
+  }
+
+  /** Admin mode: every row goes to the server as one import job (the server checks each row again). */
+  async startJob() {
+    this.running = true;
+    this.sendBtn.disabled = true;
+    this.alert.replaceChildren();
+    const csv = `${this.header}\n${this.rows.map((r) => csvLine(r.cells)).join("\n")}\n`;
+    try {
+      const handle = await this.api.createImport(this.provider, csv, this.access.options({ idempotencyKey: newKey() }));
+      await this.showJob(handle.id, handle);
+    } catch (err) {
+      if (err?.kind === "unauthorized") this.access.refused();
+      else if (badToken(err)) this.access.refused("The client token is not one word of visible characters.");
+      else this.fail(`The import job could not be started: ${err?.message?.replace(/^enlist: /, "") ?? err}`);
+    } finally {
+      this.running = false;
+      this.updateSummary();
+    }
   }
 
   template() {
@@ -343,8 +410,15 @@ export class BulkImport {
     if (this.timing) text += ` Read and validated in ${Math.max(1, Math.round(this.timing.read + this.timing.validate))} ms.`;
     if (total > MAX_SHOWN) text += ` The table shows the first ${n("row", MAX_SHOWN)}; all rows are sent.`;
     this.summary.textContent = text;
-    this.sendBtn.disabled = this.running || c.ready === 0;
-    this.sendBtn.textContent = c.ready ? `Send ${n("valid row", c.ready)}` : "Send valid rows";
+    const admin = this.access.admin;
+    this.sendBtn.disabled = this.running || c.ready === 0 || Boolean(this.jobId);
+    this.sendBtn.textContent = admin
+      ? `Start an import job (${n("valid row", c.ready)})`
+      : c.ready
+        ? `Send ${n("valid row", c.ready)}`
+        : "Send valid rows";
+    // An import job takes no request options.
+    if (this.options) this.options.el.hidden = Boolean(admin);
     this.retryBtn.hidden = c.retry === 0;
     this.retryBtn.disabled = this.running;
     this.resultsBtn.hidden = c.created + c.failed === 0;
@@ -359,6 +433,7 @@ export class BulkImport {
   /** Sends ready rows (or failed ones worth retrying) through the Worker, CONCURRENCY at a time. */
   async send(retry) {
     if (this.running) return;
+    if (this.access.admin && !retry) return this.startJob();
     const queue = this.rows
       .map((row, r) => ({ row, r }))
       .filter(({ row }) => (retry ? row.status === "failed" && row.retryable : row.status === "ready"));

@@ -2,8 +2,10 @@
 //! Worker serves. [`build`] vendors the npm package's client entry
 //! (`enlist/client`: the browser API without `buildRequest`/`parseResponse`,
 //! from the smaller wasm) into `www/vendor/enlist/` (git-ignored), then
-//! bundles and minifies the page with esbuild into `build/www/`: one module,
-//! one stylesheet, the HTML with a preload of the wasm, and the wasm itself.
+//! bundles and minifies the page with esbuild into `build/www/`: its module
+//! (with the chunks it loads with `import()` beside it: the bulk tab and the
+//! import-job view load only when shown), one stylesheet, the HTML with a
+//! preload of the wasm, and the wasm itself.
 //! `www/` itself stays loadable without any build step but the vendoring,
 //! for debugging with unminified sources. Also takes the README screenshots.
 
@@ -42,6 +44,16 @@ fn client_entry(package_json: &str) -> String {
 /// Sibling modules a JavaScript file imports: `"./name.js"` string literals
 /// right after `from`, `import` or `import(`.
 fn relative_imports(source: &str) -> Vec<String> {
+    sibling_imports(source, true)
+}
+
+/// The same, without what it loads with `import()` (what a browser fetches
+/// with the module itself).
+fn static_imports(source: &str) -> Vec<String> {
+    sibling_imports(source, false)
+}
+
+fn sibling_imports(source: &str, dynamic: bool) -> Vec<String> {
     let mut out = Vec::new();
     for quote in ['"', '\''] {
         let open = format!("{quote}./");
@@ -52,7 +64,7 @@ fn relative_imports(source: &str) -> Vec<String> {
             let before = source[..start].trim_end();
             let imports = before.ends_with("from")
                 || before.ends_with("import")
-                || before.ends_with("import(");
+                || (dynamic && before.ends_with("import("));
             let rest = &source[from..];
             if let Some(end) = rest.find(quote) {
                 let name = &rest[..end];
@@ -153,8 +165,9 @@ fn vendor() -> Result<BTreeSet<String>> {
     Ok(wasm)
 }
 
-/// Writes [`SITE_DIR`]: `app.js` bundled with everything it imports and
-/// `style.css`, both minified by esbuild (with source maps, which browsers
+/// Writes [`SITE_DIR`]: `app.js` bundled with everything it imports (what it
+/// imports with `import()` split into chunks beside it) and `style.css`,
+/// both minified by esbuild (with source maps, which browsers
 /// fetch only for their developer tools); the vendored `wasm` files beside
 /// them (the glue finds its wasm next to itself: `import.meta.url`); and
 /// `index.html` with a preload of each wasm file, so the browser fetches it
@@ -164,16 +177,27 @@ fn bundle(wasm: &BTreeSet<String>) -> Result {
     let site = empty_dir(SITE_DIR)?;
     for name in BUNDLED {
         let mut cmd = util::command(&esbuild);
-        cmd.arg(format!("{SOURCE_DIR}/{name}"))
-            .arg(format!("--outfile={SITE_DIR}/{name}"))
-            .args([
-                "--minify",
-                "--sourcemap=linked",
-                "--legal-comments=none",
-                "--log-level=warning",
-            ]);
+        cmd.arg(format!("{SOURCE_DIR}/{name}")).args([
+            "--minify",
+            "--sourcemap=linked",
+            "--legal-comments=none",
+            "--log-level=warning",
+        ]);
         if name.ends_with(".js") {
-            cmd.args(["--bundle", "--format=esm", "--target=es2022"]);
+            // Code splitting: what the page loads with `import()` (the bulk
+            // tab, the import-job view, the package's job handles) is a
+            // chunk of its own, fetched only when needed; code shared by
+            // the page and a chunk is a chunk both import.
+            cmd.arg(format!("--outdir={SITE_DIR}")).args([
+                "--bundle",
+                "--splitting",
+                "--format=esm",
+                "--target=es2022",
+                "--entry-names=[name]",
+                "--chunk-names=[name]-[hash]",
+            ]);
+        } else {
+            cmd.arg(format!("--outfile={SITE_DIR}/{name}"));
         }
         util::run(cmd)?;
     }
@@ -185,7 +209,9 @@ fn bundle(wasm: &BTreeSet<String>) -> Result {
     let html_path = util::path(SOURCE_DIR).join("index.html");
     let html =
         std::fs::read_to_string(&html_path).map_err(|e| format!("{SOURCE_DIR}/index.html: {e}"))?;
-    let html = with_preloads(&html, wasm)?;
+    let app = std::fs::read_to_string(site.join("app.js"))
+        .map_err(|e| format!("{SITE_DIR}/app.js: {e}"))?;
+    let html = with_preloads(&html, wasm, &static_imports(&app))?;
     std::fs::write(site.join("index.html"), html)
         .map_err(|e| format!("{SITE_DIR}/index.html: {e}"))?;
 
@@ -219,11 +245,12 @@ fn list_sizes(rel: &str) -> Result {
     Ok(())
 }
 
-/// `html` with `<link rel="preload">` for each wasm file inserted before its
-/// module script, so the page's one script and the wasm download together.
-/// The preload matches the glue's `fetch` (same URL, CORS mode, same-origin
+/// `html` with `<link rel="preload">` for each wasm file and `<link
+/// rel="modulepreload">` for each chunk the page's module imports inserted
+/// before its module script, so that they download with it. The wasm's
+/// preload matches the glue's `fetch` (same URL, CORS mode, same-origin
 /// credentials), so the browser uses the preloaded response.
-fn with_preloads(html: &str, wasm: &BTreeSet<String>) -> Result<String> {
+fn with_preloads(html: &str, wasm: &BTreeSet<String>, chunks: &[String]) -> Result<String> {
     let script = "<script type=\"module\"";
     let at = html.find(script).ok_or_else(|| {
         format!("{SOURCE_DIR}/index.html has no `{script}` to insert the wasm preload before")
@@ -234,6 +261,11 @@ fn with_preloads(html: &str, wasm: &BTreeSet<String>) -> Result<String> {
     for name in wasm {
         out.push_str(&format!(
             "{indent}<link rel=\"preload\" href=\"{name}\" as=\"fetch\" type=\"application/wasm\" crossorigin>\n"
+        ));
+    }
+    for name in chunks {
+        out.push_str(&format!(
+            "{indent}<link rel=\"modulepreload\" href=\"{name}\">\n"
         ));
     }
     out.push_str(indent);
@@ -283,10 +315,17 @@ mod tests {
         let html = "<head>\n  <link rel=\"stylesheet\" href=\"style.css\">\n  <script type=\"module\" src=\"app.js\"></script>\n</head>";
         let wasm: BTreeSet<String> = ["a_bg.wasm".to_string()].into();
         assert_eq!(
-            with_preloads(html, &wasm).unwrap(),
-            "<head>\n  <link rel=\"stylesheet\" href=\"style.css\">\n  <link rel=\"preload\" href=\"a_bg.wasm\" as=\"fetch\" type=\"application/wasm\" crossorigin>\n  <script type=\"module\" src=\"app.js\"></script>\n</head>"
+            with_preloads(html, &wasm, &["chunk-A.js".to_string()]).unwrap(),
+            "<head>\n  <link rel=\"stylesheet\" href=\"style.css\">\n  <link rel=\"preload\" href=\"a_bg.wasm\" as=\"fetch\" type=\"application/wasm\" crossorigin>\n  <link rel=\"modulepreload\" href=\"chunk-A.js\">\n  <script type=\"module\" src=\"app.js\"></script>\n</head>"
         );
-        assert!(with_preloads("<head></head>", &wasm).is_err());
+        assert!(with_preloads("<head></head>", &wasm, &[]).is_err());
+    }
+
+    #[test]
+    fn static_imports_leave_out_dynamic_ones() {
+        let src = r#"import{a as l}from"./chunk-X.js";const b=()=>import("./bulk-Y.js");"#;
+        assert_eq!(static_imports(src), vec!["chunk-X.js"]);
+        assert_eq!(relative_imports(src), vec!["chunk-X.js", "bulk-Y.js"]);
     }
 
     #[test]
