@@ -48,7 +48,15 @@ after(async () => {
 
 beforeEach(() => up.reset());
 
-const options = (extra = {}) => ({ endpoint, token: TOKENS[0], ...extra });
+/**
+ * A `fetch` that, as a browser's does, refuses to be called as a method
+ * (with a `this` other than undefined or the global object).
+ */
+function strictFetch(url, init) {
+  if (this !== undefined && this !== globalThis) throw new TypeError("Illegal invocation");
+  return globalThis.fetch(url, init);
+}
+const options = (extra = {}) => ({ endpoint, token: TOKENS[0], fetch: strictFetch, ...extra });
 const providerCalls = () => up.requests.filter((r) => r.method === "POST" && /\/user$|\/users$/.test(r.path));
 
 /** `count` rows of a Partoo CSV with unique emails. */

@@ -34,9 +34,11 @@ async function request(call, method, url, { body, type, accept, signal = call.si
   const headers = call.headers.filter(([name]) => name !== "Accept" && (url === call.url || name !== "Idempotency-Key"));
   headers.push(["Accept", accept ?? "application/json, application/problem+json"]);
   if (type) headers.push(["Content-Type", type]);
+  // Called as a plain function: a browser's fetch refuses any other `this`.
+  const send = call.send;
   let response;
   try {
-    response = await call.send(url, { method, headers, body, signal });
+    response = await send(url, { method, headers, body, signal });
     if (response.ok) return response;
     const bytes = new Uint8Array(await response.arrayBuffer());
     throw failure(call.problem(response, bytes));
