@@ -83,10 +83,11 @@ describe("every registered provider", () => {
     for (const [id, p] of each()) {
       assert.deepEqual(enlist.validate(id, p.example), { ok: true, errors: [], warnings: [] }, id);
       assert.equal(enlist.validateJson(id, JSON.stringify(p.example)).ok, true, id);
-      const many = enlist.validateMany(id, [p.example, {}, p.example]);
+      // (The same example twice would be a duplicate in a batch.)
+      const many = enlist.validateMany(id, [{}, p.example]);
       assert.deepEqual(
         many.invalid.map((row) => row.index),
-        [1],
+        [0],
         id,
       );
     }
