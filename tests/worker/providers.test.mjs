@@ -118,6 +118,26 @@ describe("POST /v1/{provider}/users", () => {
     assert.equal(up.requests.length, 0);
   });
 
+  test("not JSON: 400 invalid_json; a query parameter it does not take: 422 at path \"\"; nothing sent", async () => {
+    for (const p of providers) {
+      const bad = await w.call(`/v1/${p.id}/users`, { method: "POST", json: "{", headers: auth });
+      assert.deepEqual([bad.status, bad.body.type], [400, "urn:enlist:problem:invalid_json"], `${p.id}: ${bad.text}`);
+      const query = await w.call(`/v1/${p.id}/users?enlist_unknown=true`, { method: "POST", json: p.example, headers: auth });
+      assert.equal(query.status, 422, `${p.id}: ${query.text}`);
+      assert.equal(query.body.errors[0].path, "");
+    }
+    assert.equal(up.requests.length, 0);
+  });
+
+  test("the provider's 429: 429 rate_limited with its Retry-After", async () => {
+    for (const p of providers) {
+      up.script({ status: 429, body: {}, headers: { "Retry-After": "7" } });
+      const res = await w.call(`/v1/${p.id}/users`, { method: "POST", json: p.example, headers: auth });
+      assert.deepEqual([res.status, res.body.type], [429, "urn:enlist:problem:rate_limited"], `${p.id}: ${res.text}`);
+      assert.equal(res.headers.get("retry-after"), "7", p.id);
+    }
+  });
+
   test("a key the provider refuses: 502 upstream_error, never a 201", async () => {
     const keys = Object.fromEntries(providers.map((p) => [p.id, "another-key"]));
     const refusing = await startUpstream({ providers, keys });
