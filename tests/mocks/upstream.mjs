@@ -1,4 +1,5 @@
-// A fake Partoo + PandaDoc on one local port, for tests of the enlist proxy.
+// A fake Partoo + PandaDoc on one local port, for tests of the enlist proxy,
+// plus any provider the core describes (see "Providers from the core").
 // Node 20, no dependencies.
 //
 //   import { startUpstream } from "./upstream.mjs";
@@ -8,7 +9,8 @@
 //   ... call it ... up.requests ... up.reset() ... await up.close();
 //
 // CLI: node tests/mocks/upstream.mjs --port 8788 [--host H] [--partoo-key K]
-//      [--pandadoc-key K]   (prints the URL; Ctrl-C or SIGTERM stops it)
+//      [--pandadoc-key K] [--providers FILE]
+//      (prints the URL; Ctrl-C or SIGTERM stops it)
 //
 // Provider routes (what the real APIs answer, as far as their references tell):
 //   POST /user, /v2/user                  Partoo create user (header x-APIKey)
@@ -23,6 +25,15 @@
 //   DELETE /user/{id}, /v2/…              Partoo delete
 //   POST /public/v1/users                 PandaDoc create user
 //                                         (header Authorization: API-Key <key>)
+// Providers from the core: `startUpstream({ providers })` also serves each
+// provider described in a test build's providers.json (`cargo xtask build
+// npm-test|worker-test` writes it from the core's registry: each provider's
+// create-user path, method and credential header, and the answer its API
+// gives to a creation) on its create path, unless a route above has it:
+// a wrong or missing credential gets a 401, a body that is not JSON a 400,
+// anything else the provider's own creation answer. Its key is
+// `keys[id]`, by default `mock-<id>-key` (`mockKey(id)`); `keys` sets the
+// keys of Partoo and PandaDoc too, unless partooKey or pandadocKey does.
 // Partoo's users are kept whole (id, org_id, names, email, lang, role, status,
 // disabled, created_at, sso_only, business_ids, accesses): `partooUser(id or
 // email)` returns a copy of one, as `GET /user/{id}` would.
@@ -30,6 +41,7 @@
 //   GET  /__mock/requests   every provider call so far, as JSON
 //   POST /__mock/reset      forget calls, users and pending faults
 //   POST /__mock/script     JSON fault or list of faults, see `script()` below
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { randomBytes, randomInt } from "node:crypto";
 import { pathToFileURL } from "node:url";
@@ -194,6 +206,26 @@ function jsonOfSize(n) {
   return n <= frame.length ? frame : `{"pad":"${"x".repeat(n - frame.length)}"}`;
 }
 
+/** The key the mock expects of a provider described by the core, by default. */
+export const mockKey = (id) => `mock-${id}-key`;
+
+/**
+ * The providers a test build registers, from its providers.json (see
+ * "Providers from the core" above); throws a readable error when the file is
+ * missing.
+ */
+export function readProviders(file) {
+  let text;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new Error(`${file} is missing (${err.code}): run \`cargo xtask build npm-test\` or \`worker-test\` (cargo xtask test does)`);
+  }
+  const providers = JSON.parse(text);
+  if (!Array.isArray(providers) || providers.length === 0) throw new Error(`${file}: expected a non-empty list of providers`);
+  return providers;
+}
+
 /**
  * Starts the fake providers. Resolves to
  * `{ url, port, requests, reset(), script(fault | faults), partooUser(idOrEmail), close() }`.
@@ -201,9 +233,15 @@ function jsonOfSize(n) {
 export async function startUpstream({
   port = 0,
   host = "127.0.0.1",
-  partooKey = "mock-partoo-key",
-  pandadocKey = "mock-pandadoc-key",
+  partooKey,
+  pandadocKey,
+  providers = [],
+  keys = {},
 } = {}) {
+  // The hand-written models' keys: by option, else by id in `keys`, else
+  // the default of every provider (mock-partoo-key, mock-pandadoc-key).
+  partooKey ??= keys.partoo ?? mockKey("partoo");
+  pandadocKey ??= keys.pandadoc ?? mockKey("pandadoc");
   /** Provider calls: { method, path, query, headers, body (text), time (ms since epoch) }. */
   const requests = [];
   const partooUsers = new Map(); // lowercased email -> id
@@ -395,6 +433,18 @@ export async function startUpstream({
     return [201, { user_id: pandadocId(), workspaces }];
   }
 
+  /**
+   * A provider described by the core (providers.json): the credential its
+   * requests carry, then its own answer to a creation.
+   */
+  function describedCreate(req, described, text) {
+    const { id, create, created } = described;
+    const expected = create.credential.value.replace("{key}", keys[id] ?? mockKey(id));
+    if (req.headers[create.credential.name.toLowerCase()] !== expected) return [401, {}];
+    if (parseJson(text) === undefined) return [400, {}];
+    return [created.status, created.body, "application/json"];
+  }
+
   /** [status, json] of the provider route, or a 404/405 for anything else. */
   function provider(req, url, text) {
     const path = url.pathname;
@@ -404,6 +454,12 @@ export async function startUpstream({
     const route = /^(?:\/v2)?\/user$/.test(path)
       ? "partoo"
       : invite ? "invite" : search ? "search" : user ? "user" : path === "/public/v1/users" ? "pandadoc" : null;
+    const described = route ? undefined : providers.find((p) => p.create.path === path);
+    if (described) {
+      const { method } = described.create;
+      if (req.method !== method) return [405, { error: "method_not_allowed", detail: `only ${method}` }];
+      return describedCreate(req, described, text);
+    }
     if (!route) return [404, { error: "not_found", detail: `no mock route for ${path}` }];
     const allowed = route === "search" ? ["GET"] : route === "user" ? ["GET", "POST", "DELETE"] : ["POST"];
     if (!allowed.includes(req.method)) return [405, { error: "method_not_allowed", detail: `only ${allowed.join(", ")}` }];
@@ -528,7 +584,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   };
   const port = Number(opt("port") ?? 0);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error("usage: node tests/mocks/upstream.mjs [--port N] [--host H] [--partoo-key K] [--pandadoc-key K]");
+    console.error("usage: node tests/mocks/upstream.mjs [--port N] [--host H] [--partoo-key K] [--pandadoc-key K] [--providers FILE]");
     process.exit(2);
   }
   const up = await startUpstream({
@@ -536,6 +592,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     host: opt("host"),
     partooKey: opt("partoo-key"),
     pandadocKey: opt("pandadoc-key"),
+    providers: opt("providers") ? readProviders(opt("providers")) : [],
   });
   console.log(up.url);
   const stop = () => up.close().then(() => process.exit(0));

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
-import { startUpstream } from "./upstream.mjs";
+import { mockKey, readProviders, startUpstream } from "./upstream.mjs";
 
 const PARTOO = { "x-APIKey": "mock-partoo-key" };
 const PANDADOC = { Authorization: "API-Key mock-pandadoc-key" };
@@ -511,5 +511,61 @@ describe("lifecycle", () => {
       child.kill("SIGTERM");
     }
     assert.deepEqual(await exited, { code: 0, signal: null });
+  });
+});
+
+// Every provider the Worker's test build registers (its providers.json,
+// written from the core's registry by `cargo xtask build worker-test`,
+// which `cargo xtask test` runs first), served from the core's description
+// alone: the Partoo and PandaDoc routes above win on their paths.
+describe("providers described by the core", () => {
+  const file = fileURLToPath(new URL("../../build/test-panic/providers.json", import.meta.url));
+  let providers;
+  let described;
+  before(async () => {
+    providers = readProviders(file);
+    described = await startUpstream({ providers, keys: { [providers.at(-1).id]: "a-key-of-its-own" } });
+  });
+  after(() => described?.close(), { timeout: 5_000 });
+
+  const call = (p, { method = p.create.method, key = mockKey(p.id), body = JSON.stringify(p.example) } = {}) =>
+    fetch(described.url + p.create.path, {
+      method,
+      headers: { "content-type": "application/json", [p.create.credential.name]: p.create.credential.value.replace("{key}", key) },
+      body,
+    });
+
+  test("each provider's creation answer, on its own path, with its own credential", async () => {
+    assert.ok(providers.length >= 3, "the test build registers the core's test providers");
+    const keyOf = (p) => (p === providers.at(-1) ? "a-key-of-its-own" : mockKey(p.id));
+    for (const p of providers) {
+      const res = await call(p, { key: keyOf(p) });
+      const text = await res.text();
+      assert.equal(res.status, p.created.status, `${p.id}: ${text}`);
+      assert.match(res.headers.get("content-type"), /^application\/json/);
+      // Partoo and PandaDoc answer from their hand-written models (fresh
+      // ids); every other provider with the answer the core describes.
+      assert.deepEqual(Object.keys(JSON.parse(text)).sort(), Object.keys(JSON.parse(p.created.body)).sort(), p.id);
+    }
+    const last = providers.at(-1);
+    const seen = described.requests.at(-1);
+    assert.equal(seen.path, last.create.path);
+    assert.equal(seen.body, JSON.stringify(last.example));
+  });
+
+  test("a wrong key is a 401, a body that is not JSON a 400, another method a 405", async () => {
+    for (const p of providers) {
+      assert.equal((await call(p, { key: "wrong" })).status, 401, p.id);
+    }
+    const last = providers.at(-1);
+    assert.equal((await call(last, { key: mockKey(last.id) })).status, 401, "its own key, not the default");
+    assert.equal((await call(last, { key: "a-key-of-its-own", body: "{" })).status, 400);
+    assert.equal((await call(last, { key: "a-key-of-its-own", method: "PUT" })).status, 405);
+  });
+
+  test("without descriptions, the path is unknown", async () => {
+    const last = providers.at(-1);
+    const res = await fetch(up.url + last.create.path, { method: last.create.method, body: "{}" });
+    assert.equal(res.status, 404);
   });
 });

@@ -45,10 +45,13 @@ describe("a trapped wasm instance", () => {
   test("the Node.js entry: the trap reaches its caller, the next call works", async () => {
     const enlist = await load("node.js");
     const before = enlist.validate("partoo", { email: "nope" });
+    const providers = enlist.providers();
     assert.throws(() => enlist.validateJson("partoo", TRAP), WebAssembly.RuntimeError);
     assert.equal(enlist.validate("partoo", ADA).ok, true);
     assert.deepEqual(enlist.validate("partoo", { email: "nope" }), before);
-    assert.deepEqual(enlist.providers(), ["partoo", "pandadoc"]);
+    // The test build registers the core's test providers after these two.
+    assert.deepEqual(enlist.providers(), providers);
+    assert.deepEqual(providers.slice(0, 2), ["partoo", "pandadoc"]);
     // Options set before the trap are set again on the new instance.
     assert.throws(() => enlist.validateJson("partoo", TRAP), WebAssembly.RuntimeError);
     const domains = { allowedEmailDomains: ["acme.com"] };

@@ -100,10 +100,11 @@ export function parseDevVars(text) {
  * @param {string} [options.host="127.0.0.1"]
  * @param {Record<string, string>} [options.bindings] vars and secrets; they
  *   override wrangler.toml's [vars] (e.g. PARTOO_API_KEY, ALLOWED_ORIGINS).
- * @param {{partoo?: string, pandadoc?: string}} [options.upstreams] base URLs
- *   that replace the providers' API roots (https://api.partoo.co/v2,
- *   https://api.pandadoc.com): the Worker appends /user (Partoo) and
- *   /public/v1/users (PandaDoc); passed as PARTOO_BASE_URL / PANDADOC_BASE_URL.
+ * @param {Record<string, string>} [options.upstreams] base URLs by provider
+ *   id that replace the providers' API roots (e.g. `{partoo, pandadoc}` for
+ *   https://api.partoo.co/v2, https://api.pandadoc.com): the Worker appends
+ *   each provider's path (/user for Partoo, /public/v1/users for PandaDoc);
+ *   passed as `<ID>_BASE_URL` (PARTOO_BASE_URL, PANDADOC_BASE_URL).
  * @param {{limit?: number, period?: 10 | 60} | null} [options.rateLimit]
  *   overrides the RATE_LIMITER binding (default: wrangler.toml's 30 per
  *   60 s); `null` leaves the binding out.
@@ -148,8 +149,9 @@ export async function startWorker({
     }
   }
   const upstreamBindings = {};
-  if (upstreams.partoo) upstreamBindings.PARTOO_BASE_URL = String(upstreams.partoo);
-  if (upstreams.pandadoc) upstreamBindings.PANDADOC_BASE_URL = String(upstreams.pandadoc);
+  for (const [id, url] of Object.entries(upstreams)) {
+    if (url) upstreamBindings[`${id.toUpperCase()}_BASE_URL`] = String(url);
+  }
 
   const mf = new Miniflare({
     host,

@@ -166,6 +166,7 @@ fn fuzz(opts: &Options) -> Result {
         "--sanitizer",
         &opts.sanitizer,
     ]);
+    build.args(FEATURES);
     build.args(target_dir(opts));
     let (built, took) = util::timed(|| util::run(build));
     built?;
@@ -193,6 +194,11 @@ fn fuzz(opts: &Options) -> Result {
     }
 }
 
+/// The fuzz crate's features for every build and run: the core's test
+/// providers too, so that the targets (which take every provider of the
+/// registry, each with its `Provider::EXAMPLE`) cover them.
+const FEATURES: &[&str] = &["--features", "test-providers"];
+
 /// `--target-dir` for builds without a sanitizer, so that switching does not
 /// rebuild everything.
 fn target_dir(opts: &Options) -> Vec<String> {
@@ -215,6 +221,7 @@ fn run_target(nightly: bool, opts: &Options, target: &str) -> Result<Stats> {
 
     let mut cmd = cargo_fuzz(nightly);
     cmd.args(["run", "--fuzz-dir", "fuzz", "--sanitizer", &opts.sanitizer]);
+    cmd.args(FEATURES);
     cmd.args(target_dir(opts));
     cmd.arg(target).arg(&corpus);
     if seeds.is_dir() {

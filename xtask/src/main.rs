@@ -7,6 +7,7 @@ mod dev;
 mod forbid;
 mod fuzz;
 mod gen;
+mod registry;
 mod reliability;
 mod test;
 mod tools;
@@ -37,9 +38,11 @@ commands:
                      www/vendor/ and the form bundled into build/www/, which
                      `www` alone redoes); wrangler.toml runs `build`;
                      `npm-test`: the package with a wasm that traps on
-                     purpose (target/enlist-wasm-test-pkg/, for tests/npm);
-                     `worker-test`: the Worker with a header that panics
-                     (build/test-panic/, for tests/worker)
+                     purpose and registers the core's test providers
+                     (target/enlist-wasm-test-pkg/, for tests/npm);
+                     `worker-test`: the Worker with a header that panics,
+                     serving the test providers too (build/test-panic/,
+                     for tests/worker); both with a providers.json
   gen                write the files generated from enlist-core's proxy
                      contract (crates/enlist-wasm/js/contract.d.ts, the npm
                      README's problem table); `test` fails when they are stale

@@ -22,11 +22,11 @@ fn steps() -> Vec<Step> {
         Step::new("fmt", || cargo(&["fmt", "--all", "--check"])).quick().needs(&[Tool::RustComponents]),
         Step::new("no unsafe code (#![forbid(unsafe_code)] in every crate root)", crate::forbid::check).quick(),
         Step::new("generated files (cargo xtask gen)", crate::gen::check).quick(),
-        Step::new("clippy", || cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])).quick().needs(&[Tool::RustComponents]),
-        Step::new("clippy (worker, wasm32)", || cargo(&["clippy", "-p", "enlist-worker", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"])).needs(&[Tool::WasmTarget]).requires("crates/enlist-worker/Cargo.toml"),
+        Step::new("clippy", || cargo_twice(&["clippy", "--workspace", "--all-targets"], &["--", "-D", "warnings"])).quick().needs(&[Tool::RustComponents]),
+        Step::new("clippy (worker, wasm32)", || cargo_twice(&["clippy", "-p", "enlist-worker", "--target", "wasm32-unknown-unknown"], &["--", "-D", "warnings"])).needs(&[Tool::WasmTarget]).requires("crates/enlist-worker/Cargo.toml"),
         Step::new("clippy (wasm crate, wasm32)", wasm::clippy_wasm32).needs(&[Tool::WasmTarget]).requires("crates/enlist-wasm/Cargo.toml"),
-        Step::new("cargo test", || cargo(&["test", "--workspace"])).quick(),
-        Step::new("cargo doc", || cargo_env(&["doc", "--workspace", "--no-deps"], &[("RUSTDOCFLAGS", "-D warnings")])),
+        Step::new("cargo test", || cargo_twice(&["test", "--workspace"], &[])).quick(),
+        Step::new("cargo doc", || cargo_env(&["doc", "--workspace", "--no-deps"], &[("RUSTDOCFLAGS", "-D warnings")]).and_then(|()| cargo_env(&["doc", "--workspace", "--no-deps", "--features", TEST_PROVIDERS], &[("RUSTDOCFLAGS", "-D warnings")]))),
         Step::new("build worker", worker::build).needs(worker::NEEDS).requires("crates/enlist-worker/Cargo.toml"),
         Step::new("build npm package", wasm::build_npm_package).needs(&[Tool::WasmTarget, Tool::WasmBindgen, Tool::NodeModules]).requires("crates/enlist-wasm/Cargo.toml"),
         Step::new("wasm tests (node)", wasm::test_node).needs(&[Tool::WasmTarget, Tool::WasmBindgen]).requires("crates/enlist-wasm/Cargo.toml"),
@@ -51,6 +51,19 @@ fn steps() -> Vec<Step> {
 /// `cargo ARGS` from the repository root.
 fn cargo(args: &[&str]) -> Result {
     cargo_env(args, &[])
+}
+
+/// The cargo feature that registers the core's test providers (the demo
+/// provider that proves a provider costs one module). Release builds never
+/// enable it; the test steps run with and without it, so that the generic
+/// suites cover every provider a build can register.
+pub const TEST_PROVIDERS: &str = "enlist-core/test-providers";
+
+/// `cargo ARGS TAIL`, then the same with [`TEST_PROVIDERS`] enabled (`TAIL`
+/// is what goes after the options, such as `-- -D warnings`).
+fn cargo_twice(args: &[&str], tail: &[&str]) -> Result {
+    cargo(&[args, tail].concat())?;
+    cargo(&[args, &["--features", TEST_PROVIDERS], tail].concat())
 }
 
 /// `cargo ARGS` with extra environment variables.

@@ -240,11 +240,17 @@ fn build() -> Result {
 /// `test-trap` feature (kept out of `pkg/`, of the tarball and of the size
 /// budgets).
 pub const TEST_PKG_DIR: &str = "target/enlist-wasm-test-pkg";
+/// The cargo features of enlist-wasm that [`build_test_package`] adds to
+/// each flavour's.
+const TEST_FEATURES: &str = "test-trap,test-providers";
 
 /// `cargo xtask build npm-test`: the package's JavaScript over both flavours
 /// of the wasm built with the `test-trap` feature (any call whose input holds
-/// `enlist:test-trap` traps), for `tests/npm/recovery.test.mjs`. A debug
-/// build, not optimized: only its behaviour is tested.
+/// `enlist:test-trap` traps), for `tests/npm/recovery.test.mjs`, and the
+/// `test-providers` feature (the core's test providers are registered), for
+/// the generic suites of `tests/npm`, which find every provider in the
+/// build's `providers.json` ([`crate::registry`]). A debug build, not
+/// optimized: only its behaviour is tested.
 pub fn build_test_package() -> Result {
     for tool in [Tool::WasmTarget, Tool::WasmBindgen] {
         tool.ensure()?;
@@ -254,8 +260,8 @@ pub fn build_test_package() -> Result {
     std::fs::create_dir_all(&pkg).map_err(|e| format!("cannot create {TEST_PKG_DIR}: {e}"))?;
     for flavour in FLAVOURS {
         let features = match flavour.features {
-            "" => "test-trap".to_string(),
-            other => format!("{other},test-trap"),
+            "" => TEST_FEATURES.to_string(),
+            other => format!("{other},{TEST_FEATURES}"),
         };
         let mut cargo = util::cargo();
         cargo
@@ -294,7 +300,8 @@ pub fn build_test_package() -> Result {
     for file in JS_FILES {
         copy(&js.join(file), &pkg.join(file))?;
     }
-    println!("test package (test-trap) built in {TEST_PKG_DIR}/");
+    crate::registry::write(&pkg)?;
+    println!("test package ({TEST_FEATURES}) built in {TEST_PKG_DIR}/");
     Ok(())
 }
 
@@ -391,7 +398,8 @@ fn with_reinit(glue: &str) -> Result<String> {
 // ---- test steps ------------------------------------------------------------------
 
 /// `cargo clippy` on the wasm crate for wasm32 (its tests included), then on
-/// the library of each other flavour ([`FLAVOURS`]).
+/// the library of each other flavour ([`FLAVOURS`]), then on each flavour's
+/// library with the test build's features.
 pub fn clippy_wasm32() -> Result {
     let mut cmd = util::cargo();
     cmd.args([
@@ -408,6 +416,17 @@ pub fn clippy_wasm32() -> Result {
         let mut cmd = util::cargo();
         cmd.args(["clippy", "-p", "enlist-wasm", "--lib", "--target", TARGET])
             .args(["--features", flavour.features, "--", "-D", "warnings"]);
+        util::run(cmd)?;
+    }
+    // Each flavour as `build_test_package` builds it.
+    for flavour in FLAVOURS {
+        let features = match flavour.features {
+            "" => TEST_FEATURES.to_string(),
+            other => format!("{other},{TEST_FEATURES}"),
+        };
+        let mut cmd = util::cargo();
+        cmd.args(["clippy", "-p", "enlist-wasm", "--lib", "--target", TARGET])
+            .args(["--features", &features, "--", "-D", "warnings"]);
         util::run(cmd)?;
     }
     Ok(())

@@ -44,7 +44,10 @@ pub fn build() -> Result {
 
 /// `cargo xtask build worker-test`: the Worker with the `test-panic` feature
 /// (a request with an `X-Enlist-Test-Panic` header panics), for
-/// `tests/worker/panic.test.mjs`, into [`TEST_OUT_DIR`]: a debug build, not
+/// `tests/worker/panic.test.mjs`, and the `test-providers` feature (it serves
+/// the core's test providers too), for the generic suites of `tests/worker`,
+/// which find every provider in the build's `providers.json`
+/// ([`crate::registry`]); into [`TEST_OUT_DIR`]: a debug build, not
 /// optimized, never deployed (wrangler.toml points at `build/`).
 pub fn build_test() -> Result {
     for &tool in NEEDS {
@@ -54,8 +57,9 @@ pub fn build_test() -> Result {
         CRATE_DIR,
         TEST_OUT_DIR,
         &["--dev", "--no-opt"],
-        &["--features", "test-panic"],
-    )
+        &["--features", "test-panic,test-providers"],
+    )?;
+    crate::registry::write(&util::path(TEST_OUT_DIR))
 }
 
 /// Builds the benchmark's Rust baseline Worker into [`RUST_BASELINE_OUT_DIR`],

@@ -6,7 +6,7 @@
 //! assert!(enlist_core::REGISTRY.iter().any(|p| p.id() == "partoo"));
 //! ```
 
-use crate::provider::{AnyProvider, Handle, ProviderRules};
+use crate::provider::{AnyProvider, Handle, Provider, ProviderRules};
 
 /// Declares [`REGISTRY`] and [`RULES`] from one list of providers.
 macro_rules! registry {
@@ -17,6 +17,23 @@ macro_rules! registry {
         /// The same providers, in the same order, as [`ProviderRules`] only: what
         /// a build that validates but never builds requests links.
         pub static RULES: &[&dyn ProviderRules] = &[$($(#[$cfg])* &Handle::<$provider>::NEW),+];
+
+        /// Each provider's id and [`Provider::EXAMPLE_CREATED`], in the same
+        /// order: for tests and tools (a static, not a method of
+        /// [`AnyProvider`], so that no build that leaves it unused links it).
+        ///
+        /// ```
+        /// use enlist_core::{provider, registry::EXAMPLES_CREATED, Outcome};
+        ///
+        /// for &(id, (status, body)) in EXAMPLES_CREATED {
+        ///     let p = provider(id).ok_or("missing")?;
+        ///     let outcome = p.parse_create_user_response(status, &[], body.as_bytes());
+        ///     assert!(matches!(outcome, Outcome::Created(_)));
+        /// }
+        /// # Ok::<(), &str>(())
+        /// ```
+        pub static EXAMPLES_CREATED: &[(&str, (u16, &str))] =
+            &[$($(#[$cfg])* (<$provider as Provider>::ID, <$provider as Provider>::EXAMPLE_CREATED)),+];
     };
 }
 

@@ -55,7 +55,7 @@ pub fn write_json<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> usize 
 /// ```
 /// let mut out = Vec::new();
 /// enlist_wasm::ops::providers(&mut out);
-/// assert_eq!(out, br#"["partoo","pandadoc"]"#);
+/// assert!(out.starts_with(br#"["partoo","pandadoc""#));
 /// ```
 pub fn providers(out: &mut Vec<u8>) -> usize {
     out.clear();

@@ -187,6 +187,10 @@ impl Provider for PandaDoc {
     /// lists for a production key (10 for any call with a sandbox key).
     const RATE_PER_MINUTE: u32 = 50;
     const EXAMPLE: &'static str = r#"{"user":{"email":"new.user@example.com","first_name":"New","last_name":"User","phone_number":"+14842634627"},"workspaces":[{"workspace_id":"Ab123","role":"Collaborator"}],"license":"Guest"}"#;
+    const EXAMPLE_CREATED: (u16, &'static str) = (
+        201,
+        r#"{"user_id":"Jd8LqmnaVbo2xWqYkb8F3n","workspaces":[{"workspace_id":"Ab123","role":"Collaborator","member_id":"K7mQp2RtVw9Xz4Bc6DfGh8"}]}"#,
+    );
     const FLAGS: &'static [Flag] = &[
         Flag {
             option: "notifyUser",

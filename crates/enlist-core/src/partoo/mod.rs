@@ -289,6 +289,10 @@ impl Provider for Partoo {
     /// 300 requests a minute per organisation (Partoo's API reference).
     const RATE_PER_MINUTE: u32 = 300;
     const EXAMPLE: &'static str = r#"{"email":"perceval@example.com","first_name":"Perceval","last_name":"de Galles","role":"BUSINESS_MANAGER","business_ids":["5309c3a237bbc544d8e26737"],"lang":"fr"}"#;
+    const EXAMPLE_CREATED: (u16, &'static str) = (
+        200,
+        r#"{"id":"5409c35a97bbc544d8e26737","status":"success"}"#,
+    );
     /// `enlist_core::scim` maps SCIM 2.0 onto Partoo's user API.
     const SCIM: bool = true;
 

@@ -92,6 +92,12 @@ pub trait Provider: Sized + 'static {
     /// A valid create-user payload (JSON), for documents, seeds and tests
     /// that need one; every provider's is checked to validate clean.
     const EXAMPLE: &'static str;
+    /// An answer of the provider's API to a create-user call that created
+    /// the user, as `(status, body)`: what the test suites' mock upstream
+    /// sends for every provider it has no hand-written model of, and a seed
+    /// for the answer fuzzers; every provider's is checked to parse as
+    /// [`Outcome::Created`].
+    const EXAMPLE_CREATED: (u16, &'static str);
 
     /// The typed create-user payload.
     type User: Serialize + DeserializeOwned + fmt::Debug;

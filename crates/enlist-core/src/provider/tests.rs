@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::http::{BaseUrl, Header, RequestError};
+use crate::outcome::Outcome;
 use crate::schema::{ObjectSchema, Type};
 use crate::validate::{self, Options};
 
@@ -28,6 +29,23 @@ fn every_example_validates_clean() {
             "{}: {:?}",
             p.id(),
             report.warnings
+        );
+    }
+}
+
+#[test]
+fn every_example_answer_is_a_creation() {
+    let ids: Vec<&str> = crate::registry::EXAMPLES_CREATED
+        .iter()
+        .map(|(id, _)| *id)
+        .collect();
+    assert_eq!(ids, provider_ids().collect::<Vec<_>>());
+    for (p, &(_, (status, body))) in REGISTRY.iter().zip(crate::registry::EXAMPLES_CREATED) {
+        let outcome = p.parse_create_user_response(status, &[], body.as_bytes());
+        assert!(
+            matches!(&outcome, Outcome::Created(c) if c.provider == p.id()),
+            "{}: {outcome:?}",
+            p.id()
         );
     }
 }

@@ -119,6 +119,7 @@ impl Provider for TinyCrm {
     const PUBLIC_POLICY: Option<&'static str> = Some(PUBLIC_POLICY);
     const RATE_PER_MINUTE: u32 = 120;
     const EXAMPLE: &'static str = r#"{"email":"grace@example.com","name":"Grace Hopper","plan":"team","teams":[{"team_id":"t1","role":"lead"}]}"#;
+    const EXAMPLE_CREATED: (u16, &'static str) = (201, r#"{"id":"m_42"}"#);
 
     type User = NewMember;
 
