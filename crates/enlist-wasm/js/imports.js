@@ -157,8 +157,10 @@ function handle(call, job) {
           const response = await request(call, "GET", `${base}/events`, { accept: "text/event-stream, application/problem+json", signal });
           for await (const m of messages(response)) {
             if (m.event !== "progress" && m.event !== "end") continue;
-            seen = true;
+            // Parsed before it counts as seen: a malformed event is a
+            // dropped stream, not progress that resets the reconnect count.
             self.job = JSON.parse(m.data);
+            seen = true;
             yield self.job;
             if (m.event === "end") return;
           }
