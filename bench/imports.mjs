@@ -90,12 +90,17 @@ async function unpaced() {
   for (const size of SIZES) {
     const up = await startUpstream({ partooKey: "pk" });
     const persist = mkdtempSync(join(tmpdir(), "enlist-bench-imports-"));
+    // Request lines are dropped; an error line (a panic, a failed alarm)
+    // means the figures are not of a healthy run, and ends it.
+    const errors = [];
     const w = await startWorker({
       persist,
       upstreams: { partoo: up.url },
       bindings: { PARTOO_API_KEY: "pk", CLIENT_TOKENS: TOKEN, PARTOO_RATE_PER_MINUTE: "0", IMPORT_MAX_IN_FLIGHT: "8" },
       rateLimit: { limit: 100_000 },
-      onLog: () => {},
+      onLog: ({ level, message }) => {
+        if (level === "error") errors.push(message);
+      },
     });
     try {
       // A small job first: compiling the isolates and creating the tables
@@ -122,6 +127,7 @@ async function unpaced() {
         const sample = others.ok ? JSON.stringify((await others.json()).rows) : `rows: ${others.status}`;
         throw new Error(`created or already existing: ${view.counts.created + view.counts.already_exists} of ${size}: ${JSON.stringify(view)}\nfailed rows: ${sample}`);
       }
+      if (errors.length > 0) throw new Error(`the Worker logged ${errors.length} error(s) during the job:\n${errors.slice(0, 5).join("\n")}`);
       const storage = bytesUnder(persist) - base;
       stored.push([size, storage]);
       console.log(

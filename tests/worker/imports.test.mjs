@@ -132,9 +132,16 @@ describe("unpaced", () => {
     const found = rows.filter((r) => r.status === "already_exists");
     assert.ok(found.length >= 1, "the late answers' rows are found on the second send");
     assert.ok(found.every((r) => /answer that never came/.test(r.note ?? "")), JSON.stringify(found));
-    // The mock creates a user only once per email: as many users as rows.
-    const creations = providerCalls().filter((r) => true);
-    assert.ok(creations.length > 40, "faulty calls were sent again");
+    assert.ok(providerCalls().length > 40, "faulty calls were sent again");
+    // One user per row at the provider (it refuses a second with the same
+    // email), and each created row names a different one of them.
+    const emails = new Set(providerCalls().map((c) => JSON.parse(c.body).email));
+    assert.equal(emails.size, 40, "every row reached the provider");
+    const userIds = new Set([...emails].map((e) => up.partooUser(e)?.id));
+    assert.ok(!userIds.has(undefined), "each row's user exists at the provider");
+    const createdIds = rows.filter((r) => r.status === "created").map((r) => r.id);
+    assert.equal(new Set(createdIds).size, createdIds.length);
+    assert.ok(createdIds.every((id) => userIds.has(id)), JSON.stringify(createdIds));
     const created = await w.call("/v1/imports", { headers: auth() });
     assert.equal(created.status, 200);
   });
@@ -243,6 +250,28 @@ describe("unpaced", () => {
     assert.deepEqual([second.counts.created, second.counts.failed], [3, 0]);
     assert.equal((await act(w, res.body.id, "retry")).status, 409, "nothing left to retry");
   });
+});
+
+test("one alarm sends more than 10,000 rows: each call's time limit ends with the call", async () => {
+  // workerd allows 10,000 active timers per alarm run. A time limit that
+  // outlived its call (AbortSignal.timeout) used them up near row 10,000
+  // of one run, and the runner stopped there. With a ten-minute limit every
+  // such timer of this run would still be active.
+  const w = await admin({ PARTOO_RATE_PER_MINUTE: "0", IMPORT_MAX_IN_FLIGHT: "8", UPSTREAM_TIMEOUT_MS: "600000" });
+  try {
+    const rows = 12_000;
+    const lines = ["email,first_name,last_name"];
+    for (let i = 0; i < rows; i++) lines.push(`timers-${i}@example.com,Ada,Row${i}`);
+    const res = await start(w, lines.join("\n"));
+    assert.equal(res.status, 202, res.text);
+    const view = await until(w, res.body.id, finished, { timeoutMs: 180_000, every: 1_000 });
+    assert.equal(view.status, "done");
+    assert.deepEqual(view.counts, { total: rows, pending: 0, created: rows, already_exists: 0, invalid: 0, refused: 0, failed: 0 });
+    assert.equal(providerCalls().length, rows, "one call per row");
+    assert.deepEqual(w.logs.filter((l) => l.level === "error"), []);
+  } finally {
+    await w.dispose();
+  }
 });
 
 test("limits: too many rows is a 413; a token's active jobs are capped", async () => {

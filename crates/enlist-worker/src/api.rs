@@ -245,8 +245,20 @@ impl<'a> Call<'a> {
             Ok(0) => Ok(()),
             Ok(wait) if wait <= MAX_PACE_WAIT_MS => {
                 self.log.notes.push("paced".into());
-                worker::Delay::from(std::time::Duration::from_millis(wait)).await;
-                Ok(())
+                match crate::timer::Timer::after(wait) {
+                    Ok(timer) => {
+                        timer.await;
+                        Ok(())
+                    }
+                    // The slot cannot be waited for here: the caller waits.
+                    Err(_) => Err(self.problem(
+                        Problem::new(
+                            Kind::RateLimited,
+                            "Import jobs are using the provider's budget; retry later.",
+                        )
+                        .with_retry_after(wait.div_ceil(1_000)),
+                    )),
+                }
             }
             Ok(wait) => Err(self.problem(
                 Problem::new(

@@ -442,9 +442,8 @@ pub async fn execute(job: &Job, config: &Config) -> (Reply, Upstream) {
         Ok(c) => c,
         Err(p) => return (Reply::problem(&p, &job.request_id), Upstream::default()),
     };
-    let signal = web_sys::AbortSignal::timeout_with_u32(job.timeout_ms);
     let started = worker::js_sys::Date::now();
-    let result = send(&job.request, &credential, &signal).await;
+    let result = send(&job.request, &credential, job.timeout_ms).await;
     let ms = worker::js_sys::Date::now() - started;
     match result {
         Ok(answer) => {
@@ -479,8 +478,7 @@ pub async fn execute(job: &Job, config: &Config) -> (Reply, Upstream) {
             (screened.reply, upstream)
         }
         Err(failure) => {
-            let timed_out = signal.aborted();
-            let (problem, failure) = if timed_out {
+            let (problem, failure) = if failure == "timeout" {
                 (
                     Problem::new(
                         Kind::UpstreamTimeout,
@@ -518,15 +516,10 @@ pub async fn call(
         .and_then(|p| p.state.as_ref().ok())
         .and_then(|ready| provider.credential(&ready.settings).ok())
         .ok_or(("provider_not_configured", 0.0))?;
-    let signal = web_sys::AbortSignal::timeout_with_u32(config.timeout_ms);
     let started = worker::js_sys::Date::now();
-    let result = send(&Outbound::from(request), &credential, &signal).await;
+    let result = send(&Outbound::from(request), &credential, config.timeout_ms).await;
     let ms = worker::js_sys::Date::now() - started;
-    match result {
-        Ok(answer) => Ok((answer, ms)),
-        Err(_) if signal.aborted() => Err(("timeout", ms)),
-        Err(why) => Err((why, ms)),
-    }
+    result.map(|answer| (answer, ms)).map_err(|why| (why, ms))
 }
 
 /// A provider's answer, read within [`MAX_UPSTREAM_BODY`].
@@ -540,9 +533,36 @@ pub struct Answer {
 }
 
 /// Sends a request with its credential (no redirects followed) and reads
-/// the answer; the error says why there is none: `request`, `network` or
-/// `too_large`.
+/// the answer within `timeout_ms` (body included); the error says why there
+/// is none: `timeout`, `request`, `network` or `too_large`.
+///
+/// The time limit is a [`crate::timer`] cleared as soon as the answer is
+/// read, not an `AbortSignal.timeout()`, whose timer would stay active until
+/// it fired: an import runner sending thousands of rows in one alarm would
+/// run out of workerd's timers.
 pub async fn send(
+    out: &Outbound,
+    credential: &Header,
+    timeout_ms: u32,
+) -> Result<Answer, &'static str> {
+    let controller = web_sys::AbortController::new().map_err(|_| "request")?;
+    let signal = controller.signal();
+    let exchange = exchange(out, credential, &signal);
+    match crate::timer::with_timeout(exchange, u64::from(timeout_ms)).await {
+        Ok(answer) => answer,
+        Err(elapsed) => {
+            // Cancels the request (or the body still arriving) upstream.
+            controller.abort();
+            Err(match elapsed {
+                crate::timer::Elapsed::TimedOut => "timeout",
+                crate::timer::Elapsed::NoTimer => "request",
+            })
+        }
+    }
+}
+
+/// One request and its answer, with no time limit of its own.
+async fn exchange(
     out: &Outbound,
     credential: &Header,
     signal: &web_sys::AbortSignal,

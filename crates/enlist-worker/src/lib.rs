@@ -36,6 +36,7 @@ pub mod openapi;
 pub mod problem;
 pub mod route;
 pub mod scim;
+pub mod timer;
 
 pub use idempotency::IdempotencyStore;
 pub use imports::ImportRunner;
@@ -213,7 +214,7 @@ async fn serve(
     let out = match handle(&req, &env, &method, &request_id, &mut log).await {
         Ok(out) => out,
         Err(e) => {
-            log.notes.push(error_kind(&e).into());
+            log.notes.push(log::error_kind(&e).into());
             let problem = Problem::new(
                 Kind::Internal,
                 "The proxy failed to handle this request. Try again later.",
@@ -250,18 +251,6 @@ async fn test_panic(req: &web_sys::Request, request_id: &str) {
     let ms = wait.parse::<u64>().unwrap_or(0);
     worker::Delay::from(std::time::Duration::from_millis(ms)).await;
     panic!("a panic on purpose (test-panic feature)");
-}
-
-/// A category for an internal error (its text could hold anything).
-fn error_kind(e: &worker::Error) -> &'static str {
-    match e {
-        worker::Error::JsError(_) | worker::Error::Json(_) => "internal_js_error",
-        worker::Error::RustError(_) => "internal_rust_error",
-        worker::Error::SerdeJsonError(_) | worker::Error::SerdeWasmBindgenError(_) => {
-            "internal_serde_error"
-        }
-        _ => "internal_error",
-    }
 }
 
 async fn handle(

@@ -17,6 +17,52 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
+/// The category of an internal error, for a log line; never its text,
+/// which could hold anything.
+///
+/// ```
+/// let e = worker::Error::RustError("anything".into());
+/// assert_eq!(enlist_worker::log::error_kind(&e), "internal_rust_error");
+/// ```
+pub fn error_kind(e: &worker::Error) -> &'static str {
+    match e {
+        worker::Error::JsError(_) | worker::Error::Json(_) => "internal_js_error",
+        worker::Error::RustError(_) => "internal_rust_error",
+        worker::Error::SerdeJsonError(_) | worker::Error::SerdeWasmBindgenError(_) => {
+            "internal_serde_error"
+        }
+        _ => "internal_error",
+    }
+}
+
+/// The log line of a failure outside any request, such as an import
+/// runner's alarm: `{"level":"error","msg":"background_error","task",
+/// "kind"}`.
+///
+/// ```
+/// let line = enlist_worker::log::background_error("import_runner", "internal_js_error");
+/// assert_eq!(
+///     line,
+///     r#"{"level":"error","msg":"background_error","task":"import_runner","kind":"internal_js_error"}"#
+/// );
+/// ```
+pub fn background_error(task: &str, kind: &str) -> String {
+    #[derive(Serialize)]
+    struct Line<'a> {
+        level: &'static str,
+        msg: &'static str,
+        task: &'a str,
+        kind: &'a str,
+    }
+    let line = Line {
+        level: "error",
+        msg: "background_error",
+        task,
+        kind,
+    };
+    serde_json::to_string(&line).unwrap_or_default()
+}
+
 /// The log line of one request.
 #[derive(Debug, Default, Serialize)]
 pub struct LogLine {

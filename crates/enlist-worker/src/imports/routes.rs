@@ -27,8 +27,7 @@ use enlist_core::imports::RowStatus;
 use enlist_core::{AnyProvider, Code, Issue, Options, Param, Params};
 use futures_util::stream;
 use serde_json::Value;
-use std::time::Duration;
-use worker::{web_sys, Delay, Env, Method, Request, RequestInit, Response};
+use worker::{web_sys, Env, Method, Request, RequestInit, Response};
 
 /// The rate-limiting binding for reading and steering jobs.
 pub const READ_RATE_LIMITER: &str = "READ_RATE_LIMITER";
@@ -796,7 +795,8 @@ pub async fn events(call: &mut Call<'_>, id: &str) -> worker::Result<Answer> {
                 s.quiet_since = now();
                 return Some((Ok(b": keep-alive\n\n".to_vec()), s));
             }
-            Delay::from(Duration::from_millis(EVENTS_POLL_MS)).await;
+            // Without a timer the stream ends; the client reconnects.
+            crate::timer::Timer::after(EVENTS_POLL_MS).ok()?.await;
             match call_runner(&s.env, s.provider, &s.owner, Method::Get, &s.path, None).await {
                 Ok(mut r) if r.status_code() == 200 => match r.text().await {
                     Ok(text) => s.pending = Some(text),

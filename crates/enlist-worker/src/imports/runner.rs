@@ -21,6 +21,11 @@
 //! The alarm runs the engine: it sends what the engine offers (up to its
 //! calls-in-flight limit), records each answer, sleeps until the next slot,
 //! and hands over to a new alarm after [`RUN_MS`] so no invocation runs long.
+//! A loop that fails reloads the engine from storage on the next alarm; an
+//! alarm that never settles (a panic reset the isolate under it) fails at a
+//! deadline, and the runtime retries it ([`ImportRunner::alarm_promise`]).
+//! Every wait and time limit is a [`crate::timer`], released with the call it
+//! guards: workerd allows 10,000 active timers per invocation.
 
 #![allow(missing_docs)]
 
@@ -29,6 +34,7 @@ use super::{
     RowView, RowsPage, DEFAULT_PAGE, MAX_PAGE, RETENTION_DAYS,
 };
 use crate::forward::{self, Outbound};
+use crate::timer::Timer;
 use enlist_core::imports::{
     Action, Change, Config as EngineConfig, Engine, JobKey, JobStatus, Millis, PauseReason,
     RowState, RowStatus, Send, SendResult,
@@ -39,16 +45,25 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use serde::Deserialize;
 use std::cell::{Cell, RefCell};
 use std::pin::pin;
-use std::time::Duration;
+use std::rc::Rc;
+use worker::wasm_bindgen::prelude::wasm_bindgen;
+use worker::wasm_bindgen::{JsCast, JsValue};
+use worker::wasm_bindgen_futures::future_to_promise;
 use worker::{
-    durable_object, Delay, DurableObject, Env, Request, Response, Result, ScheduledTime,
-    SqlStorage, SqlStorageValue, State,
+    durable_object, DurableObject, Env, Request, Response, Result, ScheduledTime, SqlStorage,
+    SqlStorageValue, State,
 };
+use worker::{js_sys, web_sys};
 
 /// Longest an alarm keeps running before it hands over to the next one.
-pub const RUN_MS: Millis = 30_000;
+pub const RUN_MS: Millis = 10_000;
 /// Longest the loop sleeps before it looks again (pauses, new jobs).
 const NAP_MS: Millis = 1_000;
+/// How long after a failed loop the next alarm starts again.
+const RECOVER_MS: Millis = 1_000;
+/// What an alarm may take beyond its loop and calls in flight (see
+/// [`alarm_deadline`]).
+const DEADLINE_MARGIN_MS: Millis = 5_000;
 /// The header that carries the caller's owner fingerprint.
 pub const OWNER_HEADER: &str = "x-enlist-owner";
 
@@ -176,17 +191,27 @@ struct Sent {
     failure: Option<String>,
 }
 
-#[durable_object]
+/// The Durable Object. Its alarm is exported by hand (see
+/// [`ImportRunner::alarm_promise`]); `durable_object(fetch)` generates the
+/// rest.
+#[durable_object(fetch)]
 pub struct ImportRunner {
+    runner: Rc<Runner>,
+}
+
+/// The object's state and work, shared with the alarm's future, which owns
+/// what it uses.
+struct Runner {
     state: State,
     env: Env,
     engine: RefCell<Option<Engine>>,
-    running: Cell<bool>,
-    /// The provider, once known (see [`ImportRunner::provider`]).
+    /// When the loop now running started, if one is.
+    running: Cell<Option<Millis>>,
+    /// The provider, once known (see [`Runner::provider`]).
     provider: Cell<Option<&'static dyn AnyProvider>>,
 }
 
-impl ImportRunner {
+impl Runner {
     fn sql(&self) -> SqlStorage {
         self.state.storage().sql()
     }
@@ -239,10 +264,11 @@ impl ImportRunner {
     }
 
     /// Loads the engine from storage once: unfinished jobs with their rows,
-    /// the pace; claimed rows become rows to send once more.
-    fn load(&self) -> Result<()> {
+    /// the pace; claimed rows become rows to send once more. `true` when
+    /// this call loaded it.
+    fn load(&self) -> Result<bool> {
         if self.engine.borrow().is_some() {
-            return Ok(());
+            return Ok(false);
         }
         let provider = self.provider().ok_or_else(|| {
             worker::Error::RustError("an import runner without a provider".into())
@@ -283,7 +309,25 @@ impl ImportRunner {
         }
         let changes = engine.take_changes();
         *self.engine.borrow_mut() = Some(engine);
-        self.persist(changes, at)
+        self.persist(changes, at)?;
+        Ok(true)
+    }
+
+    /// Whether a loop is running (see [`Runner::run`]).
+    fn is_running(&self) -> bool {
+        self.running.get().is_some()
+    }
+
+    /// Whether a job has rows to send now or later by itself (not one
+    /// paused until someone resumes it).
+    fn has_work(&self) -> bool {
+        self.engine.borrow().as_ref().is_some_and(|engine| {
+            engine.jobs().iter().any(|job| match job.status() {
+                JobStatus::Queued | JobStatus::Running => true,
+                JobStatus::Paused => job.reason() == Some(PauseReason::RateLimited),
+                _ => false,
+            })
+        })
     }
 
     fn row_states(&self, job: i64, total: i64) -> Result<Vec<RowState>> {
@@ -605,13 +649,43 @@ impl ImportRunner {
     }
 
     /// The loop (see the module docs). Only one runs at a time.
+    ///
+    /// A loop that fails drops its calls in flight, whose rows the engine
+    /// in memory would count as in flight forever: the engine is dropped
+    /// instead, so the next alarm (set here, [`RECOVER_MS`] on) loads it from
+    /// storage and sends those rows once more, as after a restart.
     async fn run(&self) -> Result<()> {
-        if self.running.replace(true) {
-            return Ok(());
+        let started = now();
+        if let Some(since) = self.running.get() {
+            if started.saturating_sub(since) < alarm_deadline(&crate::config(&self.env)) {
+                return Ok(());
+            }
+            // A loop that started before the deadline of its alarm and is
+            // still marked running was cut off with its alarm (which the
+            // runtime retried): start over from storage.
+            *self.engine.borrow_mut() = None;
+            self.load()?;
         }
+        self.running.set(Some(started));
         let result = self.run_loop().await;
-        self.running.set(false);
-        result
+        // A loop cut off and superseded leaves the engine to its successor.
+        let current = self.running.get() == Some(started);
+        if current {
+            self.running.set(None);
+        }
+        if let Err(e) = &result {
+            let line = crate::log::background_error("import_runner", crate::log::error_kind(e));
+            worker::console_error!("{line}");
+            if !current {
+                return Ok(());
+            }
+            *self.engine.borrow_mut() = None;
+            self.state
+                .storage()
+                .set_alarm(alarm_at(now() + RECOVER_MS))
+                .await?;
+        }
+        Ok(())
     }
 
     async fn run_loop(&self) -> Result<()> {
@@ -640,7 +714,7 @@ impl ImportRunner {
                         return Ok(());
                     }
                     Some(t) => {
-                        Delay::from(Duration::from_millis(t.saturating_sub(at))).await;
+                        Timer::after(t.saturating_sub(at))?.await;
                         continue;
                     }
                     None => {
@@ -651,7 +725,7 @@ impl ImportRunner {
             }
             let nap = wake.map_or(NAP_MS, |t| t.saturating_sub(at).min(NAP_MS));
             let next = pin!(flying.next());
-            let sleep = Delay::from(Duration::from_millis(nap.max(1)));
+            let sleep = Timer::after(nap.max(1))?;
             if let Either::Left((Some(sent), _)) = select(next, sleep).await {
                 self.record(sent)?;
             }
@@ -750,13 +824,18 @@ impl ImportRunner {
                 return sent;
             }
         };
-        let signal = worker::web_sys::AbortSignal::timeout_with_u32(config.timeout_ms);
         let Ok(credential) = provider.credential(&ready.settings) else {
             sent.result = SendResult::Unauthorized;
             sent.failure = Some("provider_not_configured".into());
             return sent;
         };
-        match forward::send(&Outbound::from(&built.request), &credential, &signal).await {
+        match forward::send(
+            &Outbound::from(&built.request),
+            &credential,
+            config.timeout_ms,
+        )
+        .await
+        {
             Ok(answer) => {
                 let headers: Vec<(&str, &str)> = answer
                     .retry_after
@@ -785,19 +864,67 @@ impl ImportRunner {
                 }
             }
             Err(why) => {
-                sent.result = if signal.aborted() || why == "network" {
+                sent.result = if why == "timeout" || why == "network" {
                     SendResult::NoAnswer
                 } else {
                     SendResult::ServerError
                 };
-                sent.failure = Some(if signal.aborted() { "timeout" } else { why }.to_string());
+                sent.failure = Some(why.to_string());
             }
         }
         sent
     }
 
+    /// With the `test-panic` feature, which only the test build of
+    /// `cargo xtask build worker-test` has: the `TEST_IMPORT_FAULT` variable
+    /// (`error@N` or `panic@N`) makes the loop fail or panic, once per
+    /// object's storage, when it is about to record the N-th outcome, with
+    /// other calls still in flight.
+    #[cfg(feature = "test-panic")]
+    #[allow(clippy::panic)]
+    fn test_fault(&self) -> Result<()> {
+        #[derive(Deserialize)]
+        struct V {
+            value: String,
+        }
+        let Some(spec) = self
+            .env
+            .var("TEST_IMPORT_FAULT")
+            .ok()
+            .map(|v| v.to_string())
+        else {
+            return Ok(());
+        };
+        let Some((kind, at)) = spec.split_once('@') else {
+            return Ok(());
+        };
+        let at: u64 = at.parse().unwrap_or(u64::MAX);
+        let sql = self.sql();
+        let seen: u64 = sql
+            .exec("SELECT value FROM meta WHERE name = 'test_fault'", None)?
+            .to_array::<V>()?
+            .first()
+            .and_then(|v| v.value.parse().ok())
+            .unwrap_or(0);
+        if seen > at {
+            return Ok(());
+        }
+        sql.exec(
+            "INSERT INTO meta (name, value) VALUES ('test_fault', ?)
+             ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+            vec![text((seen + 1).to_string())],
+        )?;
+        match (seen == at, kind) {
+            (true, "panic") => panic!("an import runner panic on purpose (test-panic feature)"),
+            (true, _) => Err(worker::Error::RustError("test_import_fault".into())),
+            _ => Ok(()),
+        }
+    }
+
     /// Stores a send's outcome beside the row, then tells the engine.
     fn record(&self, sent: Sent) -> Result<()> {
+        #[cfg(feature = "test-panic")]
+        self.test_fault()?;
         let Sent {
             send,
             result,
@@ -949,11 +1076,13 @@ impl DurableObject for ImportRunner {
     fn new(state: State, env: Env) -> Self {
         crate::panic_hook();
         Self {
-            state,
-            env,
-            engine: RefCell::new(None),
-            running: Cell::new(false),
-            provider: Cell::new(None),
+            runner: Rc::new(Runner {
+                state,
+                env,
+                engine: RefCell::new(None),
+                running: Cell::new(None),
+                provider: Cell::new(None),
+            }),
         }
     }
 
@@ -961,23 +1090,88 @@ impl DurableObject for ImportRunner {
         // A boxed future: the handler is not inlined into the runtime's
         // promise glue (which at opt-level 3 doubled its size).
         let handled: std::pin::Pin<Box<dyn std::future::Future<Output = Result<Response>> + '_>> =
-            Box::pin(self.handle(req));
+            Box::pin(self.runner.handle(req));
         handled.await
-    }
-
-    async fn alarm(&self) -> Result<Response> {
-        let ran: std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + '_>> =
-            Box::pin(async {
-                self.load()?;
-                self.delete_expired()?;
-                self.run().await
-            });
-        ran.await?;
-        Response::ok("")
     }
 }
 
+#[wasm_bindgen]
 impl ImportRunner {
+    /// The alarm, as the runtime calls it: the runner's loop, as a promise
+    /// that fails if it has not settled by a deadline: its run ([`RUN_MS`]),
+    /// plus the upstream timeout, plus 5 s.
+    ///
+    /// A panic aborts the wasm instance, and a promise that instance was to
+    /// settle never settles: the alarm would hang, and no later alarm would
+    /// run while it did. The deadline is a JavaScript timer whose callback is
+    /// the promise's own `reject` (no Rust code runs, so it fires even when
+    /// the instance is gone): the alarm then fails, the runtime retries it on
+    /// a fresh instance, and that one loads the jobs from storage and sends
+    /// the rows that were in flight once more.
+    #[wasm_bindgen(js_name = alarm)]
+    pub fn alarm_promise(&self) -> js_sys::Promise {
+        let runner = Rc::clone(&self.runner);
+        let deadline = alarm_deadline(&crate::config(&runner.env));
+        let work = future_to_promise(async move {
+            let ran: std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>>>> =
+                Box::pin(async move {
+                    runner.load()?;
+                    runner.delete_expired()?;
+                    runner.run().await
+                });
+            ran.await
+                .map(|()| JsValue::UNDEFINED)
+                .map_err(JsValue::from)
+        });
+        let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+        let mut timer = None;
+        let late = js_sys::Promise::new(&mut |_resolve, reject| {
+            let ms = i32::try_from(deadline).unwrap_or(i32::MAX);
+            timer = global
+                .set_timeout_with_callback_and_timeout_and_arguments_1(
+                    &reject,
+                    ms,
+                    &JsValue::from_str("import_runner_alarm_deadline"),
+                )
+                .ok();
+        });
+        let Some(timer) = timer else {
+            // No timer: the alarm runs without a deadline.
+            return work;
+        };
+        // The deadline's timer is cleared once the work settles (a bound
+        // native function, so it runs even if the instance is gone).
+        let cleared = js_sys::Reflect::get(&global, &JsValue::from_str("clearTimeout"))
+            .ok()
+            .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+            .map(|clear| clear.bind1(&global, &JsValue::from(timer)))
+            .and_then(|clear| {
+                let finally = js_sys::Reflect::get(&work, &JsValue::from_str("finally")).ok()?;
+                let finally: js_sys::Function = finally.dyn_into().ok()?;
+                finally
+                    .call1(&work, &clear)
+                    .ok()?
+                    .dyn_into::<js_sys::Promise>()
+                    .ok()
+            });
+        match cleared {
+            Some(work) => js_sys::Promise::race(&js_sys::Array::of2(&work, &late)),
+            None => {
+                global.clear_timeout_with_handle(timer);
+                work
+            }
+        }
+    }
+}
+
+/// How long one alarm may take before the runtime is told it failed: the
+/// loop's own run ([`RUN_MS`]), the calls still in flight when it hands over
+/// (the upstream timeout), and a margin for storage.
+fn alarm_deadline(config: &crate::config::Config) -> Millis {
+    RUN_MS + Millis::from(config.timeout_ms) + DEADLINE_MARGIN_MS
+}
+
+impl Runner {
     /// The internal routes (see the module docs of `imports`).
     async fn handle(&self, mut req: Request) -> Result<Response> {
         let full = req.inner().url();
@@ -988,7 +1182,14 @@ impl ImportRunner {
             self.name_provider(id)?;
         }
         let parts = segments(path);
-        self.load()?;
+        if self.load()? && !self.is_running() && self.has_work() {
+            // Loaded from storage outside an alarm: this object restarted
+            // (evicted, or its isolate reset mid-alarm). A job with work
+            // left needs an alarm, or it would wait for one that never comes.
+            if self.state.storage().get_alarm().await?.is_none() {
+                self.state.storage().set_alarm(alarm_at(now())).await?;
+            }
+        }
         match (method, parts.as_slice()) {
             (worker::Method::Post, ["jobs"]) => {
                 let job: NewJob = match req.json().await {
@@ -996,7 +1197,7 @@ impl ImportRunner {
                     Err(_) => return Response::error("not a job", 400),
                 };
                 let response = self.create(job)?;
-                if !self.running.get() {
+                if !self.is_running() {
                     self.state.storage().set_alarm(alarm_at(now())).await?;
                 }
                 Ok(response)
@@ -1103,7 +1304,7 @@ impl ImportRunner {
                     (worker::Method::Post, [action]) => match self.act(&line, action)? {
                         None => Response::error("no such action", 404),
                         Some(changed) => {
-                            if changed && !self.running.get() {
+                            if changed && !self.is_running() {
                                 self.state.storage().set_alarm(alarm_at(now())).await?;
                             }
                             let line = self.job_line(id, &owner)?.unwrap_or(line);
