@@ -186,7 +186,8 @@ export class BulkImport {
     this.alert.replaceChildren();
     const csv = `${this.header}\n${this.rows.map((r) => csvLine(r.cells)).join("\n")}\n`;
     try {
-      const handle = await this.api.createImport(this.provider, csv, this.access.options({ idempotencyKey: newKey() }));
+      // The provider's options go with every row's call, as in a single create.
+      const handle = await this.api.createImport(this.provider, csv, this.access.options({ ...this.options?.values(), idempotencyKey: newKey() }));
       await this.showJob(handle.id, handle);
     } catch (err) {
       if (err?.kind === "unauthorized") this.access.refused();
@@ -417,8 +418,6 @@ export class BulkImport {
       : c.ready
         ? `Send ${n("valid row", c.ready)}`
         : "Send valid rows";
-    // An import job takes no request options.
-    if (this.options) this.options.el.hidden = Boolean(admin);
     this.retryBtn.hidden = c.retry === 0;
     this.retryBtn.disabled = this.running;
     this.resultsBtn.hidden = c.created + c.failed === 0;

@@ -4,7 +4,7 @@
 // Run by `cargo xtask test` (step `node --test tests/e2e`).
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
-import { axe, field, missing, openForm, startStack, until } from "./harness.mjs";
+import { axe, field, missing, openForm, partooCreates, startStack, tokenField, until } from "./harness.mjs";
 
 const TOKEN = "e2e-admin-token-7f3a";
 const skip = missing();
@@ -19,8 +19,7 @@ describe("the form in admin mode", { skip: skip ?? false }, () => {
   });
   beforeEach(() => stack.up.reset());
 
-  const creates = () => stack.up.requests.filter((r) => r.method === "POST" && r.path.endsWith("/user"));
-  const token = (page) => page.getByLabel("Client token");
+  const creates = () => partooCreates(stack);
   const status = (page) => page.locator("form.user-form:visible .status");
 
   async function fill(page) {
@@ -35,28 +34,28 @@ describe("the form in admin mode", { skip: skip ?? false }, () => {
 
   test("shows the token field, refuses without a valid token, creates with it", async () => {
     const page = await openForm(stack);
-    await token(page).waitFor({ state: "visible" });
-    assert.equal(await token(page).getAttribute("type"), "password");
+    await tokenField(page).waitFor({ state: "visible" });
+    assert.equal(await tokenField(page).getAttribute("type"), "password");
     await fill(page);
 
     // No token: the Worker answers 401; the page sends nothing upstream and
     // points at the token field.
     await page.locator("form.user-form:visible button[type=submit]").click();
     await until(async () => /client token/.test(await status(page).innerText()), 10_000, "401 message");
-    assert.equal(await token(page).getAttribute("aria-invalid"), "true");
+    assert.equal(await tokenField(page).getAttribute("aria-invalid"), "true");
     assert.equal(await page.evaluate(() => document.activeElement?.id), "client-token");
     assert.equal(creates().length, 0);
 
     // A wrong token: the same.
-    await token(page).fill("not-the-token");
-    assert.equal(await token(page).getAttribute("aria-invalid"), null, "typing clears the error");
+    await tokenField(page).fill("not-the-token");
+    assert.equal(await tokenField(page).getAttribute("aria-invalid"), null, "typing clears the error");
     await page.locator("form.user-form:visible button[type=submit]").click();
-    await until(async () => (await token(page).getAttribute("aria-invalid")) === "true", 10_000, "second 401");
+    await until(async () => (await tokenField(page).getAttribute("aria-invalid")) === "true", 10_000, "second 401");
     assert.match(await page.locator("#client-token-msgs").innerText(), /not accepted/);
     assert.equal(creates().length, 0);
 
     // The right token: created, once, and the token went only to the Worker.
-    await token(page).fill(TOKEN);
+    await tokenField(page).fill(TOKEN);
     await page.locator("form.user-form:visible button[type=submit]").click();
     await until(async () => (await page.locator(".created-id").count()) === 1, 10_000, "created");
     assert.equal(creates().length, 1);
@@ -68,19 +67,19 @@ describe("the form in admin mode", { skip: skip ?? false }, () => {
   test("a token with a space is refused in the page, before any call", async () => {
     const page = await openForm(stack);
     await fill(page);
-    await token(page).fill("two words");
+    await tokenField(page).fill("two words");
     await page.locator("form.user-form:visible button[type=submit]").click();
-    await until(async () => (await token(page).getAttribute("aria-invalid")) === "true", 10_000, "refused");
+    await until(async () => (await tokenField(page).getAttribute("aria-invalid")) === "true", 10_000, "refused");
     assert.match(await page.locator("#client-token-msgs").innerText(), /one word/);
     assert.equal(stack.up.requests.length, 0);
   });
 
   test("axe: no serious or critical violations with the token field in error", async () => {
     const page = await openForm(stack);
-    await token(page).waitFor({ state: "visible" });
+    await tokenField(page).waitFor({ state: "visible" });
     await fill(page);
     await page.locator("form.user-form:visible button[type=submit]").click();
-    await until(async () => (await token(page).getAttribute("aria-invalid")) === "true", 10_000, "401");
+    await until(async () => (await tokenField(page).getAttribute("aria-invalid")) === "true", 10_000, "401");
     const bad = (await axe(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
     assert.deepEqual(bad.map((v) => `${v.id}: ${v.help}`), []);
   });

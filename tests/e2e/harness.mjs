@@ -89,6 +89,12 @@ export async function openForm(stack, { hash = "", viewport = { width: 1280, hei
 
 const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
+/** The calls that created a Partoo user at the stack's mock upstream. */
+export const partooCreates = (stack) => stack.up.requests.filter((r) => r.method === "POST" && r.path.endsWith("/user"));
+
+/** The admin mode's client token field. */
+export const tokenField = (page) => page.getByLabel("Client token");
+
 /** The control labelled `label` (a required field's " *" allowed) in the visible form. */
 export const field = (page, label, within = "form.user-form:visible") =>
   page.locator(within).getByLabel(new RegExp(`^\\s*${escapeRe(label)}(\\s*\\*)?\\s*$`));

@@ -8,7 +8,8 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, beforeEach, describe, test } from "node:test";
-import { axe, missing, openForm, startStack, until } from "./harness.mjs";
+import * as enlist from "../../crates/enlist-wasm/pkg/node.js";
+import { axe, missing, openForm, partooCreates, startStack, tokenField, until } from "./harness.mjs";
 
 const TOKEN = "e2e-imports-token-5c1d";
 const PASSWORD = "Zebra-Quartz-7!";
@@ -20,7 +21,7 @@ describe("import jobs from the form (admin mode)", { skip: skip ?? false }, () =
     stack = await startStack({
       rateLimit: { limit: 1000, period: 60 },
       // A slow pace, so that the job is still running when the page reloads.
-      bindings: { CLIENT_TOKENS: TOKEN, PARTOO_RATE_PER_MINUTE: "40" },
+      bindings: { CLIENT_TOKENS: TOKEN, PARTOO_RATE_PER_MINUTE: "40", PANDADOC_RATE_PER_MINUTE: "0" },
     });
   });
   after(async () => {
@@ -28,15 +29,14 @@ describe("import jobs from the form (admin mode)", { skip: skip ?? false }, () =
   });
   beforeEach(() => stack.up.reset());
 
-  const creates = () => stack.up.requests.filter((r) => r.method === "POST" && r.path.endsWith("/user"));
-  const token = (page) => page.getByLabel("Client token");
+  const creates = () => partooCreates(stack);
   const live = (page) => page.locator("section.job .job-status");
 
   test("starts a job from a CSV file, survives a reload, finishes and downloads its results", async () => {
     const page = await openForm(stack, { hash: "#partoo/bulk", acceptDownloads: true });
     await page.locator('section.bulk[data-provider="partoo"]').waitFor();
-    await token(page).waitFor({ state: "visible" });
-    await token(page).fill(TOKEN);
+    await tokenField(page).waitFor({ state: "visible" });
+    await tokenField(page).fill(TOKEN);
     const csv = [
       "email,first_name,last_name,password",
       ...[1, 2, 3, 4].map((i) => `form-job-${i}@example.com,Ada,Row${i},${PASSWORD}`),
@@ -59,9 +59,9 @@ describe("import jobs from the form (admin mode)", { skip: skip ?? false }, () =
     // A reload forgets the token: the page asks for it, then shows the same job.
     await page.reload();
     await page.locator("section.job").waitFor();
-    await until(async () => (await token(page).getAttribute("aria-invalid")) === "true", 10_000, "token asked for");
+    await until(async () => (await tokenField(page).getAttribute("aria-invalid")) === "true", 10_000, "token asked for");
     assert.match(await page.locator("#client-token-msgs").innerText(), /client token/);
-    await token(page).fill(TOKEN);
+    await tokenField(page).fill(TOKEN);
     await page.getByRole("button", { name: "Show the job" }).click();
     await until(async () => /^Done: 5 of 5 rows done — 4 created, 1 invalid\./.test(await live(page).innerText()), 60_000, "the job to finish");
     assert.equal(await page.locator("section.job").getAttribute("data-job"), id);
@@ -92,8 +92,8 @@ describe("import jobs from the form (admin mode)", { skip: skip ?? false }, () =
 
   test("pause, resume and cancel from the page", async () => {
     const page = await openForm(stack, { hash: "#partoo/bulk" });
-    await token(page).waitFor({ state: "visible" });
-    await token(page).fill(TOKEN);
+    await tokenField(page).waitFor({ state: "visible" });
+    await tokenField(page).fill(TOKEN);
     const csv = ["email,first_name,last_name", ...Array.from({ length: 20 }, (_, i) => `steer-${i}@example.com,Ada,Row${i}`)].join("\n");
     await page.locator("section.bulk:visible input[type=file]").setInputFiles({ name: "u.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
     await page.getByRole("button", { name: "Start an import job (20 valid rows)" }).click();
@@ -104,6 +104,27 @@ describe("import jobs from the form (admin mode)", { skip: skip ?? false }, () =
     await page.getByRole("button", { name: "Cancel the job" }).click();
     await until(async () => /^Cancelled/.test(await live(page).innerText()), 10_000, "cancelled");
     assert.ok(creates().length < 20, "the cancelled job left rows unsent");
+    assert.deepEqual(page.errors, []);
+  });
+
+  test("the provider's options, as chosen on the page, go with every row of the job", async () => {
+    const page = await openForm(stack, { hash: "#pandadoc/bulk" });
+    await tokenField(page).waitFor({ state: "visible" });
+    await tokenField(page).fill(TOKEN);
+    const csv = [
+      "user.email,license,workspaces.0.workspace_id,workspaces.0.role",
+      ...[1, 2].map((i) => `notify-${i}@example.com,Full,Ab123,Member`),
+    ].join("\n");
+    await page.locator("section.bulk:visible input[type=file]").setInputFiles({ name: "u.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+    const [notifyUser] = enlist.rules("pandadoc").options;
+    await page.locator("section.bulk:visible").getByLabel(notifyUser.description).selectOption("true");
+    await page.getByRole("button", { name: "Start an import job (2 valid rows)" }).click();
+    await until(async () => /^Done: 2 of 2 rows done — 2 created\./.test(await live(page).innerText()), 30_000, "the job to finish");
+    const calls = stack.up.requests.filter((r) => r.method === "POST" && r.path === "/public/v1/users");
+    assert.deepEqual(
+      calls.map((r) => r.query),
+      [{ [notifyUser.query]: "true" }, { [notifyUser.query]: "true" }],
+    );
     assert.deepEqual(page.errors, []);
   });
 });

@@ -230,7 +230,9 @@ export async function importMain(csv: string, token: string): Promise<string[]> 
   // @ts-expect-error: not a pause reason
   if (cancelled.reason === "tired") seen.push("never");
 
-  const report: ImportDryRun<"pandadoc"> = await createImport("pandadoc", [{}], { endpoint, dryRun: true });
+  const report: ImportDryRun<"pandadoc"> = await createImport("pandadoc", [{}], { endpoint, dryRun: true, notifyUser: true });
+  // @ts-expect-error: Partoo has no notification flags
+  await createImport("partoo", csv, { endpoint, notifyUser: true });
   seen.push(`${report.counts.pending} ${report.rows[0]?.status}`);
   // @ts-expect-error: a dry run's report is not a handle
   const notAJob: ImportHandle = await createImport("partoo", csv, { endpoint, dryRun: true });

@@ -155,6 +155,24 @@ describe("createImport", () => {
     assert.equal(up.requests.length, 0);
   });
 
+  test("the provider's options go with every row's call", async () => {
+    const job = await enlist.createImport("pandadoc", pandadocRows(2), options({ notifyUser: true, notifyWorkspaceAdmins: false }));
+    let last;
+    for await (const j of job.events()) last = j;
+    assert.equal(last.counts.created, 2, JSON.stringify(last));
+    assert.deepEqual(
+      providerCalls().map((r) => r.query),
+      [
+        { notify_user: "true", notify_ws_admins: "false" },
+        { notify_user: "true", notify_ws_admins: "false" },
+      ],
+    );
+    await assert.rejects(enlist.createImport("pandadoc", pandadocRows(1), options({ notifyUser: "yes" })), {
+      name: "TypeError",
+      message: "enlist: options.notifyUser must be true, false or null.",
+    });
+  });
+
   test("a misspelt or wrongly typed option is a TypeError naming it, before anything is sent", async () => {
     let calls = 0;
     const fetch = (...args) => {
@@ -164,7 +182,7 @@ describe("createImport", () => {
     const csv = partooCsv(1);
     await assert.rejects(enlist.createImport("partoo", csv, options({ dryrun: true, fetch })), {
       name: "TypeError",
-      message: "enlist: options.dryrun is not a createImport option (did you mean options.dryRun?).",
+      message: "enlist: options.dryrun is not a createImport option for Partoo (did you mean options.dryRun?).",
     });
     await assert.rejects(enlist.createImport("partoo", csv, options({ dryRun: "yes", fetch })), {
       name: "TypeError",

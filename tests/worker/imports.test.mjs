@@ -274,6 +274,41 @@ test("one alarm sends more than 10,000 rows: each call's time limit ends with th
   }
 });
 
+test("a job's query flags go with every row's call; a flag the provider lacks is refused", async () => {
+  const w = await admin({ PANDADOC_RATE_PER_MINUTE: "0" });
+  try {
+    const rows = [0, 1, 2].map((i) => ({
+      user: { email: `flags-${i}@example.com`, first_name: "Ada", last_name: `Row${i}` },
+      workspaces: [{ workspace_id: "Ab123", role: "Member" }],
+      license: "Guest",
+    }));
+    const res = await w.call("/v1/pandadoc/imports?notify_user=true&notify_ws_admins=false", {
+      method: "POST",
+      json: { rows },
+      headers: auth(),
+    });
+    assert.equal(res.status, 202, res.text);
+    const view = await until(w, res.body.id, finished);
+    assert.equal(view.counts.created, 3, JSON.stringify(view));
+    const calls = up.requests.filter((r) => r.path === "/public/v1/users");
+    assert.equal(calls.length, 3);
+    for (const c of calls) assert.deepEqual(c.query, { notify_user: "true", notify_ws_admins: "false" });
+
+    // Partoo has no flags; a bad value is named; nothing is created.
+    const before = up.requests.length;
+    const partoo = await start(w, partooCsv(1), { query: "?notify_user=true" });
+    assert.equal(partoo.status, 422, partoo.text);
+    assert.deepEqual(partoo.body.errors.map((e) => [e.path, e.code]), [["", "unknown_field"]]);
+    assert.match(partoo.body.errors[0].message, /takes: dry_run\.$/);
+    const bad = await w.call("/v1/pandadoc/imports?notify_user=yes&dry_run=true", { method: "POST", json: { rows }, headers: auth() });
+    assert.equal(bad.status, 422, bad.text);
+    assert.deepEqual(bad.body.errors.map((e) => e.code), ["type"]);
+    assert.equal(up.requests.length, before);
+  } finally {
+    await w.dispose();
+  }
+});
+
 test("limits: too many rows is a 413; a token's active jobs are capped", async () => {
   const w = await admin({ IMPORT_MAX_ROWS: "3", IMPORT_MAX_ACTIVE_JOBS: "1", PARTOO_RATE_PER_MINUTE: "1" });
   try {

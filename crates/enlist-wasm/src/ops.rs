@@ -248,9 +248,9 @@ pub const CREATE_USER_OPTIONS: &[&str] = &[
     "maxIssues",
 ];
 
-/// What a `createImport` options object may hold (no provider flags: the
-/// import route takes none). `signal` and `fetch` are read in JavaScript,
-/// which sends them here as `null`.
+/// What a `createImport` options object may hold, besides the provider's
+/// flags (`notifyUser`, …), which every row's call then carries. `signal`
+/// and `fetch` are read in JavaScript, which sends them here as `null`.
 pub const CREATE_IMPORT_OPTIONS: &[&str] = &[
     "endpoint",
     "idempotencyKey",
@@ -822,7 +822,7 @@ pub fn proxy_plan<P: ProviderRules + ?Sized>(
                 check_names(provider, r, "options", function, CREATE_USER_OPTIONS)
             }
             ProxyCall::CreateImport => {
-                unknown_name(CREATE_IMPORT_OPTIONS, r, "options", function, None)
+                check_names(provider, r, "options", function, CREATE_IMPORT_OPTIONS)
             }
             ProxyCall::OpenImport => {
                 unknown_name(OPEN_IMPORT_OPTIONS, r, "options", function, None)
@@ -887,7 +887,7 @@ pub fn proxy_plan<P: ProviderRules + ?Sized>(
         Err(message) => return plan_error(out, &message),
     };
     // Only the options of the call are present (checked above): flags for
-    // `createUser`, `dryRun` for `createImport`.
+    // `createUser` and `createImport`, `dryRun` for `createImport`.
     let mut flags = Vec::new();
     for flag in provider.flags() {
         match root.and_then(|r| r.get(flag.option)) {
@@ -951,14 +951,22 @@ pub fn proxy_plan<P: ProviderRules + ?Sized>(
             &flag_query(provider.flags(), &flags),
         ]
         .concat(),
-        ProxyCall::CreateImport => [
-            base.as_str(),
-            "/v1/",
-            &encode_path_segment(provider.id()),
-            "/imports",
-            if dry_run { "?dry_run=true" } else { "" },
-        ]
-        .concat(),
+        ProxyCall::CreateImport => {
+            let flags = flag_query(provider.flags(), &flags);
+            let query = match (dry_run, flags.strip_prefix('?')) {
+                (true, Some(rest)) => ["?dry_run=true&", rest].concat(),
+                (true, None) => "?dry_run=true".to_string(),
+                (false, _) => flags,
+            };
+            [
+                base.as_str(),
+                "/v1/",
+                &encode_path_segment(provider.id()),
+                "/imports",
+                &query,
+            ]
+            .concat()
+        }
         ProxyCall::OpenImport => imports.clone(),
     };
     out.clear();
@@ -1879,19 +1887,37 @@ mod tests {
             out.contains(r#""imports":"http://x/v1/imports""#) && !out.contains("Content-Type"),
             "{out}"
         );
-        // A misspelt name, with the closest one; a flag of createUser is not an import option.
-        assert_eq!(
-            plan(
-                ProxyCall::CreateImport,
-                br#"{"endpoint":"http://x","dryrun":true}"#
-            ),
-            r#"{"kind":"error","message":"options.dryrun is not a createImport option (did you mean options.dryRun?)."}"#
+        // A misspelt name, with the closest one.
+        assert!(plan(
+            ProxyCall::CreateImport,
+            br#"{"endpoint":"http://x","dryrun":true}"#
+        )
+        .contains("options.dryrun is not a createImport option"));
+        // The provider's flags go on the URL, after dry_run, for every row.
+        let out = plan(
+            ProxyCall::CreateImport,
+            br#"{"endpoint":"http://x","notifyWorkspaceAdmins":false,"notifyUser":true,"dryRun":true}"#,
+        );
+        assert!(
+            out.contains(r#""url":"http://x/v1/pandadoc/imports?dry_run=true&notify_user=true&notify_ws_admins=false""#),
+            "{out}"
         );
         assert!(plan(
             ProxyCall::CreateImport,
-            br#"{"endpoint":"http://x","notifyUser":true}"#
+            br#"{"endpoint":"http://x","notifyUser":"yes"}"#
         )
-        .contains("options.notifyUser is not a createImport option"));
+        .contains("options.notifyUser must be true, false or null."));
+        // Partoo has none.
+        let mut out = Vec::new();
+        proxy_plan(
+            provider("partoo").unwrap(),
+            ProxyCall::CreateImport,
+            b"",
+            br#"{"endpoint":"http://x","notifyUser":true}"#,
+            &Options::default(),
+            &mut out,
+        );
+        assert!(text(out).contains("options.notifyUser is not a createImport option"));
         assert!(plan(
             ProxyCall::CreateImport,
             br#"{"endpoint":"http://x","dryRun":"yes"}"#

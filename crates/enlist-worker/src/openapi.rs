@@ -113,9 +113,13 @@ pub fn build() -> Value {
                 media.insert("example".into(), example);
             }
         }
-        if let Some(Value::Array(params)) = item.pointer_mut("/post/parameters") {
-            for flag in p.flags() {
-                params.push(json!({
+        // The provider's query flags: a single create's, and every row's of
+        // an import job.
+        let flags: Vec<Value> = p
+            .flags()
+            .iter()
+            .map(|flag| {
+                json!({
                     "name": flag.query,
                     "in": "query",
                     "required": false,
@@ -124,9 +128,15 @@ pub fn build() -> Value {
                         flag.description
                     ),
                     "schema": {"type": "boolean"}
-                }));
+                })
+            })
+            .collect();
+        let add_flags = |item: &mut Value| {
+            if let Some(Value::Array(params)) = item.pointer_mut("/post/parameters") {
+                params.extend(flags.iter().cloned());
             }
-        }
+        };
+        add_flags(&mut item);
         items.push((format!("/v1/{}/users", p.id()), item));
         let mut item = imports.clone();
         set(
@@ -154,6 +164,7 @@ pub fn build() -> Value {
             );
             rows.insert("x-enlist-row-schema".into(), object_schema(p.schema()));
         }
+        add_flags(&mut item);
         items.push((format!("/v1/{}/imports", p.id()), item));
         if p.has_invite() {
             let mut item = invite.clone();
@@ -583,16 +594,18 @@ mod tests {
                 "{}",
                 p.id()
             );
-            let params = doc
-                .pointer(&format!("/paths/~1v1~1{}~1users/post/parameters", p.id()))
-                .unwrap()
-                .to_string();
-            for q in ["notify_user", "notify_ws_admins"] {
-                assert_eq!(
-                    params.contains(q),
-                    p.flags().iter().any(|f| f.query == q),
-                    "{q}"
-                );
+            for route in ["users", "imports"] {
+                let params = doc
+                    .pointer(&format!("/paths/~1v1~1{}~1{route}/post/parameters", p.id()))
+                    .unwrap()
+                    .to_string();
+                for q in ["notify_user", "notify_ws_admins"] {
+                    assert_eq!(
+                        params.contains(q),
+                        p.flags().iter().any(|f| f.query == q),
+                        "{route} {q}"
+                    );
+                }
             }
         }
         assert!(doc.pointer(PREFLIGHT).is_none());

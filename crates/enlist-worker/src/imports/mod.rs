@@ -51,6 +51,10 @@ pub struct NewJob {
     /// The input's column names, for `results.csv` (CSV uploads), or empty.
     #[serde(default)]
     pub columns: Vec<String>,
+    /// The provider's query flags every row's call carries, as a query
+    /// string without its `?` (`notify_user=true`), or empty.
+    #[serde(default)]
+    pub flags: String,
     /// Every row, in input order.
     pub rows: Vec<NewRow>,
 }

@@ -106,32 +106,61 @@ fn issue(path: &str, code: Code, message: impl Into<String>) -> Issue {
     Issue::new(path, code, message, Params::new())
 }
 
-/// `?dry_run=true`; any other query parameter, or another value, is an
-/// issue.
-fn dry_run(query: &str) -> Result<bool, Issue> {
-    let mut dry = false;
+/// What the query of `POST …/imports` asks for.
+#[derive(Debug, Default, PartialEq)]
+struct ImportQuery {
+    /// `dry_run=true`: report, create nothing.
+    dry_run: bool,
+    /// The provider's query flags (PandaDoc's `notify_user`, …), which every
+    /// row's call carries.
+    flags: Vec<(&'static str, bool)>,
+}
+
+/// `?dry_run=true` and the provider's query flags, as a single create takes
+/// them; any other parameter, or another value, is an issue.
+fn import_query(provider: &dyn AnyProvider, query: &str) -> Result<ImportQuery, Vec<Issue>> {
+    let mut out = ImportQuery::default();
+    let mut issues = Vec::new();
+    let mut rest = Vec::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        match (name, value) {
-            ("dry_run", "true" | "1") => dry = true,
-            ("dry_run", "false" | "0") => dry = false,
-            ("dry_run", _) => {
-                return Err(issue(
-                    "",
-                    Code::Type,
-                    "The query parameter dry_run must be true or false.",
-                ))
-            }
-            _ => {
-                return Err(issue(
-                    "",
-                    Code::UnknownField,
-                    "This endpoint takes one query parameter, dry_run.",
-                ))
+        match pair.split_once('=').unwrap_or((pair, "")) {
+            ("dry_run", "true" | "1") => out.dry_run = true,
+            ("dry_run", "false" | "0") => out.dry_run = false,
+            ("dry_run", _) => issues.push(issue(
+                "",
+                Code::Type,
+                "The query parameter dry_run must be true or false.",
+            )),
+            _ => rest.push(pair),
+        }
+    }
+    match provider.parse_query_flags(&rest.join("&")) {
+        Ok(flags) => out.flags = flags,
+        Err(found) => {
+            // The provider's message lists its flags; this route takes
+            // dry_run too.
+            let mut allowed = vec!["dry_run".to_string()];
+            allowed.extend(provider.flags().iter().map(|f| f.query.to_string()));
+            let unknown = [
+                "Unknown query parameter; this endpoint takes: ",
+                &allowed.join(", "),
+                ".",
+            ]
+            .concat();
+            for mut i in found {
+                if i.code == Code::UnknownField {
+                    i.message = unknown.clone();
+                    i.params = Params::new().with("allowed", Param::Strings(allowed.clone()));
+                }
+                issues.push(i);
             }
         }
     }
-    Ok(dry)
+    if issues.is_empty() {
+        Ok(out)
+    } else {
+        Err(issues)
+    }
 }
 
 /// The rows of an upload and the columns `results.csv` repeats them under
@@ -339,10 +368,11 @@ pub async fn create(
         Body::Broken => return Ok(call.broken_body().into()),
     };
     let mut errors = Vec::new();
-    let dry = dry_run(call.query).unwrap_or_else(|e| {
-        errors.push(e);
-        false
+    let query = import_query(provider, call.query).unwrap_or_else(|found| {
+        errors.extend(found);
+        ImportQuery::default()
     });
+    let dry = query.dry_run;
     let key = match call.header(enlist_core::proxy::IDEMPOTENCY_KEY) {
         None => None,
         Some(k) => match crate::idempotency::check_key(&k) {
@@ -445,6 +475,9 @@ pub async fn create(
         owner: owner.clone(),
         idempotency_key: key,
         columns: upload.columns,
+        flags: enlist_core::provider::flag_query(provider.flags(), &query.flags)
+            .trim_start_matches('?')
+            .to_string(),
         rows,
     };
     let mut response = call_runner(
@@ -820,12 +853,43 @@ mod tests {
     use super::*;
 
     #[test]
-    fn dry_run_and_rows_queries_are_checked() {
-        assert_eq!(dry_run(""), Ok(false));
-        assert_eq!(dry_run("dry_run=true"), Ok(true));
-        assert_eq!(dry_run("dry_run=1"), Ok(true));
-        assert!(dry_run("dry_run=yes").is_err());
-        assert!(dry_run("dryrun=true").is_err());
+    fn import_and_rows_queries_are_checked() {
+        let partoo = enlist_core::provider("partoo").unwrap();
+        let pandadoc = enlist_core::provider("pandadoc").unwrap();
+        let dry = |p, q| import_query(p, q).map(|q| q.dry_run);
+        assert_eq!(dry(partoo, ""), Ok(false));
+        assert_eq!(dry(partoo, "dry_run=true"), Ok(true));
+        assert_eq!(dry(partoo, "dry_run=1"), Ok(true));
+        assert!(dry(partoo, "dry_run=yes").is_err());
+        // The provider's flags, as a single create takes them.
+        assert_eq!(
+            import_query(
+                pandadoc,
+                "notify_user=true&dry_run=false&notify_ws_admins=false"
+            ),
+            Ok(ImportQuery {
+                dry_run: false,
+                flags: vec![("notify_user", true), ("notify_ws_admins", false)],
+            })
+        );
+        let bad = import_query(pandadoc, "dryrun=true&notify_user=yes&dry_run=no").unwrap_err();
+        let codes: Vec<_> = bad.iter().map(|i| i.code).collect();
+        assert_eq!(codes, [Code::Type, Code::UnknownField, Code::Type]);
+        assert!(
+            bad[1]
+                .message
+                .contains("dry_run, notify_user, notify_ws_admins"),
+            "{}",
+            bad[1].message
+        );
+        // Partoo has no flags.
+        let bad = import_query(partoo, "notify_user=true").unwrap_err();
+        assert_eq!(bad[0].code, Code::UnknownField);
+        assert!(
+            bad[0].message.ends_with("takes: dry_run."),
+            "{}",
+            bad[0].message
+        );
         assert_eq!(rows_query(""), Ok(String::new()));
         assert_eq!(
             rows_query("status=failed&cursor=200&limit=50"),

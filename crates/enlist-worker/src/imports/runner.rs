@@ -79,6 +79,7 @@ CREATE TABLE IF NOT EXISTS jobs (
   paused_until INTEGER NOT NULL DEFAULT 0,
   total INTEGER NOT NULL,
   columns TEXT NOT NULL DEFAULT '[]',
+  flags TEXT NOT NULL DEFAULT '',
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL,
   finished_at INTEGER
@@ -182,6 +183,28 @@ struct CountLine {
     n: i64,
 }
 
+/// What a claimed row is sent with.
+struct Stored {
+    /// The payload, without its passwords.
+    payload: String,
+    /// The payload's passwords, sealed.
+    secret: Option<String>,
+    /// The job's query flags, as a query string (`notify_user=true`).
+    flags: String,
+}
+
+/// Brings a database an earlier version created up to [`SCHEMA`]: columns
+/// that `CREATE TABLE IF NOT EXISTS` does not add to an existing table.
+fn migrate(sql: &SqlStorage) -> Result<()> {
+    if sql.exec("SELECT flags FROM jobs LIMIT 0", None).is_err() {
+        sql.exec(
+            "ALTER TABLE jobs ADD COLUMN flags TEXT NOT NULL DEFAULT ''",
+            None,
+        )?;
+    }
+    Ok(())
+}
+
 /// What one send came to, with what is stored beside the state.
 struct Sent {
     send: Send,
@@ -275,6 +298,7 @@ impl Runner {
         })?;
         let sql = self.sql();
         sql.exec(SCHEMA, None)?;
+        migrate(&sql)?;
         let at = now();
         let mut engine = Engine::new(engine_config(&self.env, provider));
         let meta = |name: &str| -> u64 {
@@ -540,8 +564,8 @@ impl Runner {
         let at = now();
         let total = u32::try_from(job.rows.len()).unwrap_or(u32::MAX);
         sql.exec(
-            "INSERT INTO jobs (id, owner, idempotency_key, status, total, columns, created_at, updated_at)
-             VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)",
+            "INSERT INTO jobs (id, owner, idempotency_key, status, total, columns, flags, created_at, updated_at)
+             VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?)",
             vec![
                 text(&id),
                 text(&job.owner),
@@ -550,6 +574,7 @@ impl Runner {
                     .map_or(SqlStorageValue::Null, text),
                 int(u64::from(total)),
                 text(serde_json::to_string(&job.columns)?),
+                text(&job.flags),
                 int(at),
                 int(at),
             ],
@@ -740,28 +765,36 @@ impl Runner {
         }
     }
 
-    /// The stored payload and sealed passwords of a claimed row; `None`
-    /// when nothing is stored (the row cannot be sent).
-    fn payload_to_send(&self, send: Send) -> Result<Option<(String, Option<String>)>> {
+    /// What a claimed row is sent with; `None` when no payload is stored
+    /// (the row cannot be sent).
+    fn payload_to_send(&self, send: Send) -> Result<Option<Stored>> {
         #[derive(Deserialize)]
-        struct Stored {
+        struct Line {
             payload: Option<String>,
             secret: Option<String>,
+            flags: Option<String>,
         }
-        let stored = self
+        let line = self
             .sql()
             .exec(
-                "SELECT payload, secret FROM rows WHERE job = ? AND row = ?",
+                "SELECT rows.payload, rows.secret, jobs.flags FROM rows JOIN jobs ON jobs.key = rows.job
+                 WHERE rows.job = ? AND rows.row = ?",
                 vec![int(send.job), int(u64::from(send.row))],
             )?
-            .to_array::<Stored>()?
+            .to_array::<Line>()?
             .into_iter()
             .next();
-        Ok(stored.and_then(|s| Some((s.payload?, s.secret))))
+        Ok(line.and_then(|line| {
+            Some(Stored {
+                payload: line.payload?,
+                secret: line.secret,
+                flags: line.flags.unwrap_or_default(),
+            })
+        }))
     }
 
     /// Sends one claimed row and reads the answer with the core's parser.
-    async fn send_row(&self, send: Send, payload: Option<(String, Option<String>)>) -> Sent {
+    async fn send_row(&self, send: Send, stored: Option<Stored>) -> Sent {
         let mut sent = Sent {
             send,
             result: SendResult::NoAnswer,
@@ -783,7 +816,12 @@ impl Runner {
                 return sent;
             }
         };
-        let Some((mut payload, secret)) = payload else {
+        let Some(Stored {
+            mut payload,
+            secret,
+            flags,
+        }) = stored
+        else {
             sent.result = SendResult::Rejected;
             sent.failure = Some("payload_missing".into());
             return sent;
@@ -807,23 +845,27 @@ impl Runner {
                 }
             }
         }
-        let built = match provider.build_create_user(
-            payload.as_bytes(),
-            &Options::default(),
-            &ready.settings,
-        ) {
-            Ok(built) => built,
-            Err(enlist_core::BuildError::Invalid(report)) => {
-                sent.result = SendResult::Rejected;
-                sent.errors = report.errors;
-                return sent;
-            }
-            Err(_) => {
-                sent.result = SendResult::Unauthorized;
-                sent.failure = Some("provider_not_configured".into());
-                return sent;
-            }
-        };
+        // Checked when the job was created; read with the same parser.
+        let mut settings = ready.settings.clone();
+        for (name, value) in provider.parse_query_flags(&flags).unwrap_or_default() {
+            settings
+                .flags
+                .insert(name.to_string(), serde_json::Value::Bool(value));
+        }
+        let built =
+            match provider.build_create_user(payload.as_bytes(), &Options::default(), &settings) {
+                Ok(built) => built,
+                Err(enlist_core::BuildError::Invalid(report)) => {
+                    sent.result = SendResult::Rejected;
+                    sent.errors = report.errors;
+                    return sent;
+                }
+                Err(_) => {
+                    sent.result = SendResult::Unauthorized;
+                    sent.failure = Some("provider_not_configured".into());
+                    return sent;
+                }
+            };
         let Ok(credential) = provider.credential(&ready.settings) else {
             sent.result = SendResult::Unauthorized;
             sent.failure = Some("provider_not_configured".into());
