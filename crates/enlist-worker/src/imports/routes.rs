@@ -3,7 +3,7 @@
 //!
 //! | Method | Path | Answer |
 //! |--------|------|--------|
-//! | `POST` | `/v1/{provider}/imports[?dry_run=true]` | `202` the job (`Location`), or `200` the per-row report of a dry run |
+//! | `POST` | `/v1/{provider}/imports[?dry_run=true][&<the provider's flags>]` | `202` the job (`Location`), or `200` the per-row report of a dry run |
 //! | `GET`  | `/v1/imports` | `200` the caller's jobs, newest first |
 //! | `GET`  | `/v1/imports/{id}` | `200` the job |
 //! | `GET`  | `/v1/imports/{id}/rows?status=&cursor=&limit=` | `200` a page of row outcomes |
