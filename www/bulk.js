@@ -219,8 +219,7 @@ export class BulkImport {
     if (!read.ok) {
       this.rows = [];
       this.render();
-      this.alert.className = "status error";
-      this.alert.textContent = `Could not read the file (line ${read.error.line}): ${read.error.message}`;
+      this.fail(`Could not read the file (line ${read.error.line}): ${read.error.message}`);
       return;
     }
     const { columns, pointers, lines } = read.table;

@@ -133,8 +133,8 @@ function handle(call, job) {
       return json(call, "GET", `${base}/rows${q}`, { signal: query?.signal });
     },
     async *allRows(query) {
+      // Checked by rows(), before the first request.
       const q = { ...bag(query, "allRows()") };
-      rowQuery(q);
       for (;;) {
         const page = await self.rows(q);
         yield* page.rows;
@@ -153,6 +153,7 @@ function handle(call, job) {
       let quiet = 0;
       for (;;) {
         let seen = false;
+        let dropped;
         try {
           const response = await request(call, "GET", `${base}/events`, { accept: "text/event-stream, application/problem+json", signal });
           for await (const m of messages(response)) {
@@ -164,12 +165,15 @@ function handle(call, job) {
             yield self.job;
             if (m.event === "end") return;
           }
-          if (!seen && ++quiet > 1) throw failure(call.unreachable(new Error("the event stream closed twice without an event")));
         } catch (error) {
           if (aborted(error, signal) || error?.name === "EnlistError" && error.kind !== "network") throw error;
-          if (!seen && ++quiet > 1) throw error?.name === "EnlistError" ? error : failure(call.unreachable(error));
+          dropped = error;
         }
         if (seen) quiet = 0;
+        else if (++quiet > 1) {
+          if (dropped?.name === "EnlistError") throw dropped;
+          throw failure(call.unreachable(dropped ?? new Error("the event stream closed twice without an event")));
+        }
       }
     },
     pause: act("pause"),

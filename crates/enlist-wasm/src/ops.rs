@@ -496,11 +496,7 @@ pub fn read_settings<'a, P: ProviderRules + ?Sized>(
             "baseUrl" => settings.base_url = text(value, "baseUrl")?.map(Cow::into_owned),
             // `check_names` let only the provider's flags through.
             flag => match value.as_bool() {
-                Some(b) => {
-                    settings
-                        .flags
-                        .insert(flag.to_string(), serde_json::Value::Bool(b));
-                }
+                Some(b) => settings.set_flag(flag, b),
                 None if value.is_null() => {}
                 None => return Err(flag_type_error("settings", flag)),
             },

@@ -243,30 +243,24 @@ impl<'a> Call<'a> {
         }
         match crate::imports::routes::reserve(self.env, provider).await {
             Ok(0) => Ok(()),
-            Ok(wait) if wait <= MAX_PACE_WAIT_MS => {
-                self.log.notes.push("paced".into());
-                match crate::timer::Timer::after(wait) {
-                    Ok(timer) => {
+            Ok(wait) => {
+                // A near slot is waited for here; a far one, or one no
+                // timer can wait for, by the caller.
+                if wait <= MAX_PACE_WAIT_MS {
+                    if let Ok(timer) = crate::timer::Timer::after(wait) {
+                        self.log.notes.push("paced".into());
                         timer.await;
-                        Ok(())
+                        return Ok(());
                     }
-                    // The slot cannot be waited for here: the caller waits.
-                    Err(_) => Err(self.problem(
-                        Problem::new(
-                            Kind::RateLimited,
-                            "Import jobs are using the provider's budget; retry later.",
-                        )
-                        .with_retry_after(wait.div_ceil(1_000)),
-                    )),
                 }
+                Err(self.problem(
+                    Problem::new(
+                        Kind::RateLimited,
+                        "Import jobs are using the provider's budget; retry later.",
+                    )
+                    .with_retry_after(wait.div_ceil(1_000)),
+                ))
             }
-            Ok(wait) => Err(self.problem(
-                Problem::new(
-                    Kind::RateLimited,
-                    "Import jobs are using the provider's budget; retry later.",
-                )
-                .with_retry_after(wait.div_ceil(1_000)),
-            )),
             Err(_) => {
                 self.log.notes.push("pace_unavailable".into());
                 Ok(())
@@ -516,9 +510,7 @@ pub async fn create_user(
     match provider.parse_query_flags(call.query) {
         Ok(flags) => {
             for (name, value) in flags {
-                settings
-                    .flags
-                    .insert(name.to_string(), serde_json::Value::Bool(value));
+                settings.set_flag(name, value);
             }
         }
         Err(issues) => errors.extend(issues),

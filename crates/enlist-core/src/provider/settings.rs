@@ -26,6 +26,21 @@ pub struct Settings {
     pub flags: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+impl Settings {
+    /// Sets a boolean query option, by option name (`notifyUser`) or query
+    /// name (`notify_user`).
+    ///
+    /// ```
+    /// let mut settings = enlist_core::provider::Settings::default();
+    /// settings.set_flag("notify_user", true);
+    /// assert_eq!(settings.flags.get("notify_user"), Some(&serde_json::Value::Bool(true)));
+    /// ```
+    pub fn set_flag(&mut self, name: &str, value: bool) {
+        self.flags
+            .insert(name.to_string(), serde_json::Value::Bool(value));
+    }
+}
+
 impl fmt::Debug for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Settings")

@@ -687,9 +687,8 @@ impl Runner {
             }
             // A loop that started before the deadline of its alarm and is
             // still marked running was cut off with its alarm (which the
-            // runtime retried): start over from storage.
+            // runtime retried): start over from storage (the loop loads it).
             *self.engine.borrow_mut() = None;
-            self.load()?;
         }
         self.running.set(Some(started));
         let result = self.run_loop().await;
@@ -848,9 +847,7 @@ impl Runner {
         // Checked when the job was created; read with the same parser.
         let mut settings = ready.settings.clone();
         for (name, value) in provider.parse_query_flags(&flags).unwrap_or_default() {
-            settings
-                .flags
-                .insert(name.to_string(), serde_json::Value::Bool(value));
+            settings.set_flag(name, value);
         }
         let built =
             match provider.build_create_user(payload.as_bytes(), &Options::default(), &settings) {
